@@ -1,0 +1,12 @@
+"""Shared machinery of the file-drop sources: contracts and the dlt resources that load them."""
+
+from ingestion.common.contract import Column, Table
+from ingestion.common.filedrop import ContractError, file_drop_resource
+
+__all__ = ["Column", "ContractError", "Table", "file_drop_resource", "one_of"]
+
+
+def one_of(column: str, values: tuple[str, ...]) -> tuple[str, str]:
+    """A row rule: `column` is NULL or one of `values`."""
+    listed = ", ".join("'" + v + "'" for v in values)
+    return (f"unknown {column} (expected one of {', '.join(values)})", f"{column} IS NULL OR {column} IN ({listed})")

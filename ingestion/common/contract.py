@@ -1,0 +1,158 @@
+"""Landing contracts: what a source's files must hold, and the SQL that types and checks them.
+
+A contract describes one raw table: where its files are, their format, every column with its type and
+whether it is required, and row rules. `docs/landing.md` is the human-readable side of the same
+contracts; `tests/test_ingestion.py` keeps the two in step.
+
+Reading is done by DuckDB over every value as text, then cast with TRY_CAST: a value that does not
+parse never fails a load, it puts its row in quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# contract type -> DuckDB type of the raw column
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",  # ISO 8601 in UTC
+    "local_timestamp": "TIMESTAMP",  # wall-clock time of a store, no offset
+    "date": "DATE",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = "string"
+    required: bool = False
+    path: str | None = None  # JSON: dotted path inside the record (default: the name)
+
+    def __post_init__(self) -> None:
+        if self.type not in DUCKDB_TYPES:
+            raise ValueError(f"column {self.name}: unknown type {self.type!r}")
+
+    @property
+    def json_path(self) -> tuple[str, ...]:
+        return tuple((self.path or self.name).split("."))
+
+
+@dataclass(frozen=True)
+class Table:
+    """One raw table fed by a family of landing files."""
+
+    name: str
+    glob: str  # relative to landing/<source>/
+    format: str  # csv | jsonl | json
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    description: str = ""
+    # json documents: the key holding the record list, e.g. {"orders": [...]}
+    root: str | None = None
+    # json child tables: the list inside each parent record, and (child column, parent field) keys
+    child_list: str | None = None
+    parent_key: tuple[str, str] | None = None
+    # csv dialect
+    delimiter: str = ","
+    decimal_comma: bool = False
+    # row rules on typed columns: (reason, SQL condition that must hold)
+    checks: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.format not in ("csv", "jsonl", "json"):
+            raise ValueError(f"table {self.name}: unknown format {self.format!r}")
+        names = [c.name for c in self.columns]
+        missing = [k for k in self.primary_key if k not in names]
+        if missing:
+            raise ValueError(f"table {self.name}: primary key columns {missing} are not columns")
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def cast_expr(col: Column, text: str, decimal_comma: bool = False) -> str:
+    """SQL that turns the text value `text` into the column's type, NULL where it does not parse."""
+    if col.type == "string":
+        return text
+    if col.type == "number" and decimal_comma:
+        return f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+    if col.type == "local_timestamp":
+        return f"TRY_STRPTIME({text}, '%Y-%m-%d %H:%M:%S')"
+    if col.type == "boolean":
+        return f"TRY_CAST(lower({text}) AS BOOLEAN)"
+    return f"TRY_CAST({text} AS {DUCKDB_TYPES[col.type]})"
+
+
+def json_struct_type(columns: tuple[Column, ...]) -> str:
+    """A from_json() structure that reads every column path as text."""
+    tree: dict = {}
+    for col in columns:
+        node = tree
+        *parents, leaf = col.json_path
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = "VARCHAR"
+
+    def render(node: dict) -> str:
+        inner = ", ".join(f"{_json_key(k)}: {render(v) if isinstance(v, dict) else _json_key(v)}"
+                          for k, v in node.items())
+        return "{" + inner + "}"
+
+    return render(tree)
+
+
+def _json_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def typed_select(table: Table, text_relation: str, extra_columns: tuple[str, ...] = ()) -> str:
+    """SQL over `text_relation`: every contract column as text, plus `_source_file`, `_record` (the
+    row as it arrived, or NULL where the reader has no text for it) and `_parse_error`.
+
+    Returns every typed column, the columns not in the contract (`extra_columns`, as text),
+    `_source_file`, `_reason` (NULL for a good row; otherwise every rule it breaks, `; `-separated)
+    and, for quarantined rows only, `_record`. Row rules (`Table.checks`) read typed columns.
+    """
+    text_cols = [f"{quote(c.name)} AS {quote('t__' + c.name)}" for c in table.columns]
+    typed = [f"{cast_expr(c, quote(c.name), table.decimal_comma)} AS {quote(c.name)}" for c in table.columns]
+    problems = []
+    for c in table.columns:
+        text, value = quote("t__" + c.name), quote(c.name)
+        if c.required:
+            problems.append(f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {c.name}' END")
+        if c.type != "string":
+            problems.append(
+                f"CASE WHEN {text} IS NOT NULL AND trim({text}) <> '' AND {value} IS NULL "
+                f"THEN 'unparseable {c.name} ({c.type})' END"
+            )
+    for reason, condition in table.checks:
+        problems.append(f"CASE WHEN NOT coalesce(({condition}), true) THEN {sql_string(reason)} END")
+    rules = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "NULL"
+    extras = [quote(x) for x in extra_columns]
+    as_json = ", ".join(f"{sql_string(c.name)}, {quote('t__' + c.name)}" for c in table.columns)
+    keep = [quote(c.name) for c in table.columns] + extras
+    return f"""
+        WITH typed AS (
+            SELECT {', '.join(typed + text_cols + extras)}, _source_file, _record, _parse_error
+            FROM {text_relation}
+        ),
+        checked AS (
+            SELECT *, coalesce(_parse_error, {rules}) AS _reason FROM typed
+        )
+        SELECT {', '.join(keep)}, _source_file, _reason,
+               CASE WHEN _reason IS NOT NULL THEN coalesce(_record, json_object({as_json})::VARCHAR)
+               END AS _record
+        FROM checked
+    """

@@ -1,0 +1,396 @@
+"""dlt resources over file drops: every landing file loaded once, every row loaded or quarantined.
+
+Files are read by DuckDB (not pandas, not Python dicts) and handed to dlt as Arrow tables, the fast
+path (see STACK_NOTES.md). Per resource, dlt state remembers each loaded file and its content hash:
+a file already loaded is skipped, a re-delivered copy of a loaded file (same bytes, another name) is
+recorded as a duplicate and adds nothing. The state is committed with the load package, so a load
+that dies half-way is read again in full by the next run.
+
+Each resource writes three tables: its own raw table, `_quarantine` (rows and files that broke the
+contract, with the reason) and `_load_audit` (per file: rows read, loaded and quarantined).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dlt
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.common.contract import Table, json_struct_type, quote, sql_string, typed_select
+
+QUARANTINE_TABLE = "_quarantine"
+AUDIT_TABLE = "_load_audit"
+QUARANTINE_COLUMNS = ("_source_file", "_record", "_reason")
+# files read by one DuckDB query; bounded so that one batch's Arrow table stays small
+BATCH_BYTES = 256 * 1024 * 1024
+
+
+# errors that come from a file's content (not from our SQL): the file is quarantined, the load goes on
+DATA_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException)
+
+
+class ContractError(Exception):
+    """A landing file breaks the contract in a way that must stop its source (a missing column)."""
+
+
+class CorruptFileError(Exception):
+    """A landing file that cannot be read at all; it is quarantined whole."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    # keep rows in file order: the raw layer must be reproducible
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _file_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+
+
+def csv_header(path: Path, table: Table) -> list[str]:
+    """The header of a CSV file, checked against the contract."""
+    try:
+        with path.open("r", encoding="utf-8", newline="") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError as exc:
+        raise CorruptFileError(f"not UTF-8 text ({exc.reason})") from exc
+    header = [h.strip().strip('"') for h in first.rstrip("\r\n").split(table.delimiter)]
+    known = {c.name for c in table.columns}
+    if not known.intersection(header):
+        raise CorruptFileError(
+            f"header has none of the contract's columns (delimiter {table.delimiter!r} expected)"
+        )
+    missing = [c for c in table.required if c not in header]
+    if missing:
+        raise ContractError(
+            f"{path.name}: required column(s) {', '.join(missing)} missing from the header; "
+            f"the source is not loaded until the export is fixed (see docs/landing.md)"
+        )
+    return header
+
+
+def text_relation(
+    table: Table, paths: list[Path], extra_columns: tuple[str, ...] = (), header: frozenset[str] = frozenset()
+) -> str:
+    """SQL giving every contract column as text plus `_source_file`, `_record`, `_parse_error`.
+
+    For CSV, `header` is the union of the files' headers: a contract column absent from every file
+    of the batch (an optional column added in a later schema version) is read as NULL.
+    """
+    files = _file_list(paths)
+    if table.format == "csv":
+        select = ", ".join(
+            [quote(c.name) if c.name in header else f"NULL::VARCHAR AS {quote(c.name)}" for c in table.columns]
+            + [quote(x) for x in extra_columns]
+        )
+        return f"""(
+            SELECT {select}, filename AS _source_file, NULL::VARCHAR AS _record,
+                   NULL::VARCHAR AS _parse_error
+            FROM read_csv({files}, delim={sql_string(table.delimiter)}, header = true,
+                          all_varchar = true, filename = true,
+                          ignore_errors = true, store_rejects = true,
+                          rejects_table = '_rejects', rejects_scan = '_reject_scans')
+        )"""
+    struct = json_struct_type(table.columns)
+    if table.format == "jsonl":
+        return f"""(
+            SELECT {_flatten(table.columns, "j")}, _source_file, line AS _record,
+                   CASE WHEN NOT ok THEN 'malformed JSON line' END AS _parse_error
+            FROM (
+                SELECT filename AS _source_file, line, json_valid(line) AS ok,
+                       from_json(CASE WHEN json_valid(line) THEN line END, {sql_string(struct)}) AS j
+                FROM read_csv({files}, columns = {{'line': 'VARCHAR'}}, delim = '\\x1e', quote = '',
+                              escape = '', header = false, filename = true)
+                WHERE line IS NOT NULL AND trim(line) <> ''
+            )
+        )"""
+    # json documents: {"<root>": [record, ...]}
+    docs = f"""
+        SELECT filename AS _source_file, unnest(from_json({quote(table.root)}, '["JSON"]')) AS rec
+        FROM read_json({files}, columns = {{{sql_string(table.root)}: 'JSON'}}, filename = true,
+                       format = 'auto', maximum_object_size = 1073741824)
+    """
+    if table.child_list is None:
+        return f"""(
+            SELECT {_flatten(table.columns, "j")}, _source_file, rec::VARCHAR AS _record,
+                   NULL::VARCHAR AS _parse_error
+            FROM (SELECT *, from_json(rec, {sql_string(struct)}) AS j FROM ({docs}))
+        )"""
+    child_col, parent_field = table.parent_key
+    item_cols = tuple(c for c in table.columns if c.name != child_col)
+    item_struct = json_struct_type(item_cols)
+    list_path = sql_string("$." + table.child_list)
+    parent_path = sql_string("$." + parent_field)
+    return f"""(
+        SELECT {quote(child_col)}, {_flatten(item_cols, "j")}, _source_file,
+               item::VARCHAR AS _record, NULL::VARCHAR AS _parse_error
+        FROM (
+            SELECT *, from_json(item, {sql_string(item_struct)}) AS j
+            FROM (
+                SELECT _source_file, rec ->> {parent_path} AS {quote(child_col)},
+                       unnest(from_json(rec -> {list_path}, '["JSON"]')) AS item
+                FROM ({docs})
+            )
+        )
+    )"""
+
+
+def _flatten(columns, struct_name: str) -> str:
+    """Select each column from its (possibly nested) path in a parsed JSON struct."""
+    return ", ".join(
+        f"{struct_name}{''.join('[' + sql_string(p) + ']' for p in c.json_path)} AS {quote(c.name)}"
+        for c in columns
+    )
+
+
+def read_batch(
+    table: Table, paths: list[Path], extra_columns: tuple[str, ...] = (), header: frozenset[str] = frozenset()
+) -> tuple[pa.Table, pa.Table]:
+    """Read files into (good rows, quarantined rows). Raises where DuckDB cannot read a file."""
+    con = _connect()
+    try:
+        sql = typed_select(table, text_relation(table, paths, extra_columns, header), extra_columns)
+        result = con.sql(sql).to_arrow_table()
+        rejects = _csv_rejects(con) if table.format == "csv" else None
+    finally:
+        con.close()
+    good_mask = pc.is_null(result["_reason"])
+    good = result.filter(good_mask).drop_columns(["_record", "_reason"])
+    bad = result.filter(pc.invert(good_mask)).select(list(QUARANTINE_COLUMNS))
+    if rejects is not None and rejects.num_rows:
+        bad = pa.concat_tables([bad, rejects.select(list(QUARANTINE_COLUMNS)).cast(bad.schema)])
+    return good, bad
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection) -> pa.Table | None:
+    """Lines DuckDB's CSV reader could not split into the header's columns."""
+    try:
+        return con.sql(
+            """
+            SELECT s.file_path AS _source_file, e.csv_line AS _record,
+                   'malformed CSV line ' || e.line || ': ' || e.error_type AS _reason
+            FROM _rejects e JOIN _reject_scans s USING (scan_id, file_id)
+            ORDER BY s.file_path, e.line
+            """
+        ).to_arrow_table()
+    except duckdb.CatalogException:
+        return None
+
+
+def _relative(path: Path, landing_dir: Path) -> str:
+    return path.relative_to(landing_dir).as_posix()
+
+
+def _batches(files: list[tuple[Path, int]], limit: int = BATCH_BYTES) -> Iterator[list[Path]]:
+    batch: list[Path] = []
+    size = 0
+    for path, nbytes in files:
+        if batch and size + nbytes > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(path)
+        size += nbytes
+    if batch:
+        yield batch
+
+
+def _count_by_file(table: pa.Table, files: list[str]) -> dict[str, int]:
+    if table.num_rows == 0:
+        return dict.fromkeys(files, 0)
+    counts = table.group_by("_source_file").aggregate([("_source_file", "count")])
+    found = dict(zip(counts["_source_file"].to_pylist(), counts["_source_file_count"].to_pylist(), strict=True))
+    return {f: found.get(f, 0) for f in files}
+
+
+def _relativise(table: pa.Table, landing_dir: Path) -> pa.Table:
+    """`_source_file` as the path below landing/, so the raw layer does not depend on where it ran."""
+    prefix = str(landing_dir) + "/"
+    col = table["_source_file"]
+    if table.num_rows and pc.all(pc.starts_with(col, prefix)).as_py():
+        col = pc.utf8_slice_codeunits(col, start=len(prefix))
+    return table.set_column(table.schema.get_field_index("_source_file"), "_source_file", col)
+
+
+def _audit_rows(run_at: datetime, table: str, rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"audited_at": run_at, "table_name": table, **r} for r in rows],
+        schema=pa.schema(
+            [
+                ("audited_at", pa.timestamp("us", tz="UTC")),
+                ("table_name", pa.string()),
+                ("source_file", pa.string()),
+                ("content_sha256", pa.string()),
+                ("status", pa.string()),
+                ("detail", pa.string()),
+                ("rows_read", pa.int64()),
+                ("rows_loaded", pa.int64()),
+                ("rows_quarantined", pa.int64()),
+            ]
+        ),
+    )
+
+
+def _quarantine_rows(run_at: datetime, table: str, bad: pa.Table) -> pa.Table:
+    n = bad.num_rows
+    return pa.table(
+        {
+            "quarantined_at": pa.array([run_at] * n, pa.timestamp("us", tz="UTC")),
+            "table_name": pa.array([table] * n, pa.string()),
+            "source_file": bad["_source_file"],
+            "record": bad["_record"],
+            "reason": bad["_reason"],
+        }
+    )
+
+
+def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
+    """A dlt resource loading `table` from `landing/<source_name>/<table.glob>`."""
+    root = Path(landing_dir).resolve() / source_name
+
+    @dlt.resource(
+        name=table.name,
+        # raw keeps every delivered version; staging picks the newest per key (Table.primary_key)
+        write_disposition="append",
+    )
+    def load_files() -> Iterator[pa.Table]:
+        state = dlt.current.resource_state()
+        seen: dict[str, str] = state.setdefault("files", {})
+        known_hashes = {sha: name for name, sha in seen.items()}
+        run_at = datetime.now(UTC)
+        landing = root.parent
+        todo: list[tuple[Path, int]] = []
+        audit: list[dict] = []
+        for path in sorted(root.glob(table.glob)):
+            if not path.is_file():
+                continue
+            rel = _relative(path, landing)
+            sha = file_sha256(path)
+            if seen.get(rel) == sha:
+                continue  # loaded by an earlier run
+            if sha in known_hashes:
+                audit.append(_audit(rel, sha, "duplicate", f"same content as {known_hashes[sha]}"))
+                seen[rel] = sha
+                continue
+            known_hashes[sha] = rel
+            todo.append((path, path.stat().st_size))
+            seen[rel] = sha
+
+        hashes = {_relative(p, landing): seen[_relative(p, landing)] for p, _ in todo}
+        # store wall-clock times stay naive: dlt would otherwise take them for UTC
+        local = [c.name for c in table.columns if c.type == "local_timestamp"]
+        hints = dlt.mark.make_hints(
+            table_name=table.name,
+            columns=[{"name": n, "data_type": "timestamp", "timezone": False} for n in local],
+        ) if local else None
+        for batch in _batches(todo):
+            for good, bad, statuses in _read_with_fallback(table, batch, landing):
+                good = _relativise(good, landing)
+                bad = _relativise(bad, landing)
+                files = [_relative(p, landing) for p in batch if _relative(p, landing) in statuses]
+                loaded = _count_by_file(good, files)
+                quarantined = _count_by_file(bad, files)
+                for rel in files:
+                    status, detail = statuses[rel]
+                    audit.append(
+                        _audit(rel, hashes[rel], status, detail, loaded[rel] + quarantined[rel],
+                               loaded[rel], quarantined[rel])
+                    )
+                if good.num_rows:
+                    yield dlt.mark.with_hints(good, hints, create_table_variant=True) if hints else good
+                if bad.num_rows:
+                    yield dlt.mark.with_table_name(_quarantine_rows(run_at, table.name, bad), QUARANTINE_TABLE)
+        if audit:
+            yield dlt.mark.with_table_name(_audit_rows(run_at, table.name, audit), AUDIT_TABLE)
+
+    load_files.__doc__ = table.description or None
+    return load_files
+
+
+def _audit(rel: str, sha: str, status: str, detail: str | None = None, read: int = 0, loaded: int = 0,
+           quarantined: int = 0) -> dict:
+    return {
+        "source_file": rel,
+        "content_sha256": sha,
+        "status": status,
+        "detail": detail,
+        "rows_read": read,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+    }
+
+
+def _read_with_fallback(
+    table: Table, batch: list[Path], landing: Path
+) -> Iterator[tuple[pa.Table, pa.Table, dict[str, tuple[str, str | None]]]]:
+    """Read a batch in one query; if a file in it is unreadable, read file by file to name it.
+
+    CSV files are read in groups of identical headers (a schema version each).
+    Yields (good rows, quarantined rows, {relative file: (status, detail)}). A corrupt file becomes
+    one quarantine row (record NULL, the reason) and status `corrupt`; a missing required column
+    raises ContractError, failing the source.
+    """
+    headers: dict[Path, list[str]] = {}
+    corrupt: dict[Path, str] = {}
+    if table.format == "csv":
+        for path in batch:
+            try:
+                headers[path] = csv_header(path, table)
+            except CorruptFileError as exc:
+                corrupt[path] = str(exc)
+    readable = [p for p in batch if p not in corrupt]
+    for path, reason in corrupt.items():
+        yield _corrupt_file(path, reason, landing)
+    if not readable:
+        return
+    groups: dict[tuple[str, ...], list[Path]] = {}
+    for path in readable:
+        groups.setdefault(tuple(headers.get(path, ())), []).append(path)
+    for group in groups.values():
+        try:
+            yield _read_group(table, group, headers, landing)
+        except DATA_ERRORS:
+            for path in group:
+                try:
+                    yield _read_group(table, [path], headers, landing)
+                except DATA_ERRORS as exc:
+                    yield _corrupt_file(path, _first_line(exc), landing)
+
+
+def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]], landing: Path):
+    header = frozenset(h for p in paths for h in headers.get(p, []))
+    extra = tuple(sorted(header - {c.name for c in table.columns})) if table.format == "csv" else ()
+    good, bad = read_batch(table, paths, extra, header)
+    statuses = {_relative(p, landing): ("loaded", None) for p in paths}
+    return good, bad, statuses
+
+
+def _corrupt_file(path: Path, reason: str, landing: Path):
+    bad = pa.table(
+        {
+            "_source_file": pa.array([str(path)], pa.string()),
+            "_record": pa.array([None], pa.string()),
+            "_reason": pa.array([f"unreadable file: {reason}"], pa.string()),
+        }
+    )
+    empty = pa.table({"_source_file": pa.array([], pa.string())})
+    return empty, bad, {_relative(path, landing): ("corrupt", reason)}
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:500]

@@ -1,0 +1,49 @@
+"""Build and run the dlt pipeline of one source: landing files -> DuckDB schema `raw_<source>`.
+
+Used by `python -m ingestion`, `omni ingest` and the Dagster assets alike, so every path loads the
+same way. Every run gets fresh source and pipeline objects (dagster-dlt mutates a source's schema).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import dlt
+from dlt.common.pipeline import LoadInfo
+from dlt.extract.source import DltSource
+
+from ingestion import SOURCE_NAMES
+
+# Arrow tables loaded as Parquet: the fast path (insert_values is ~10x slower, STACK_NOTES.md)
+LOADER_FILE_FORMAT = "parquet"
+
+
+def dataset_name(source_name: str) -> str:
+    return f"raw_{source_name}"
+
+
+def make_source(source_name: str, landing_dir: str | Path) -> DltSource:
+    if source_name not in SOURCE_NAMES:
+        raise ValueError(f"unknown source {source_name!r}; known: {', '.join(SOURCE_NAMES)}")
+    module = importlib.import_module(f"ingestion.{source_name}")
+    return getattr(module, source_name)(landing_dir=str(landing_dir))
+
+
+def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: str | Path) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=f"omni_{source_name}",
+        destination=dlt.destinations.duckdb(str(warehouse_path)),
+        dataset_name=dataset_name(source_name),
+        pipelines_dir=str(pipelines_dir),
+        progress=None,
+    )
+
+
+def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | Path,
+               pipelines_dir: str | Path) -> LoadInfo:
+    pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir)
+    source = make_source(source_name, landing_dir)
+    info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+    info.raise_on_failed_jobs()
+    return info

@@ -1,0 +1,52 @@
+"""Where things live: every path derives from one data directory (`--data-dir` / OMNI_DATA_DIR)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "data"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls, data_dir: str | os.PathLike | None = None) -> Paths:
+        chosen = data_dir or os.environ.get("OMNI_DATA_DIR") or DEFAULT_DATA_DIR
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def truth(self) -> Path:
+        return self.data_dir / "truth"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def dlt_pipelines(self) -> Path:
+        return self.data_dir / "dlt"
+
+    @property
+    def outputs(self) -> Path:
+        return self.data_dir / "outputs"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+    def export_env(self) -> None:
+        """Make the paths visible to tools that read the environment (dbt's profile, Dagster)."""
+        os.environ["OMNI_DATA_DIR"] = str(self.data_dir)
+        os.environ["OMNI_WAREHOUSE_PATH"] = str(self.warehouse)
+        # dlt reads .dlt/config.toml from the project, wherever the command was started
+        os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
