@@ -1,0 +1,30 @@
+"""Dagster entry point: the whole warehouse as one asset graph, landing files to marts.
+
+Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
+"""
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+from dagster_dlt import DagsterDltResource
+
+from dagster_project.defs.automation import build_warehouse, daily_build, landing_files_sensor
+from dagster_project.defs.dbt.assets import omnichannel_dbt
+from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
+from dagster_project.defs.resources import WarehouseResource
+from omni.settings import Paths
+
+paths = Paths.from_env()
+paths.export_env()  # dbt's profile reads OMNI_WAREHOUSE_PATH
+
+defs = Definitions(
+    assets=[*landing_specs(), *build_dlt_assets(paths), omnichannel_dbt],
+    jobs=[build_warehouse],
+    schedules=[daily_build],
+    sensors=[landing_files_sensor],
+    resources={
+        "dlt": DagsterDltResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "warehouse": WarehouseResource(data_dir=str(paths.data_dir)),
+    },
+)

@@ -1,0 +1,59 @@
+"""Asset keys across the dlt -> dbt seam, in one place.
+
+A raw table is `raw_<source>/<table>` whether dlt loads it or dbt reads it as a source, so the two
+halves form one lineage graph. dbt models are keyed `<schema>/<model>` (`staging/...`, `marts/...`).
+Landing folders are external assets `landing/<source>` upstream of the raw tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetKey, AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dlt import DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+
+RAW_GROUP = "raw"
+
+
+def raw_asset_key(schema: str, table: str) -> AssetKey:
+    return AssetKey([schema, table])
+
+
+def landing_asset_key(source_name: str) -> AssetKey:
+    return AssetKey(["landing", source_name])
+
+
+class OmniDltTranslator(DagsterDltTranslator):
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        spec = super().get_asset_spec(data)
+        source_name = data.pipeline.dataset_name.removeprefix("raw_")
+        return spec.replace_attributes(
+            key=raw_asset_key(data.pipeline.dataset_name, data.resource.name),
+            deps=[landing_asset_key(source_name)],
+            group_name=RAW_GROUP,
+            description=data.resource.__doc__ or spec.description,
+        )
+
+
+class OmniDbtTranslator(DagsterDbtTranslator):
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return raw_asset_key(dbt_resource_props["schema"], dbt_resource_props["name"])
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return RAW_GROUP
+        fqn = dbt_resource_props.get("fqn", [])
+        # models/<layer>/...: the layer is the group (staging, intermediate, marts); seeds their own
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)

@@ -1,0 +1,98 @@
+"""`omni build`: materialise the Dagster asset graph in-process, the same job the UI and schedule run."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from omni.instance import ensure_dagster_home
+from omni.settings import Paths
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    seconds: float
+    run_id: str
+    failed_steps: list[str] = field(default_factory=list)
+    materialized: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+
+
+class _StepProgress(logging.Handler):
+    """Prints one line per step start / success / failure instead of Dagster's full event log."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.echo = echo
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key")
+        if event is None or step is None:
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.started[step] = time.perf_counter()
+            self.echo(f"  ... {step}")
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            took = time.perf_counter() - self.started.get(step, time.perf_counter())
+            word = "ok  " if kind == "STEP_SUCCESS" else "FAIL"
+            self.echo(f"  {word} {step} ({took:.1f}s)")
+
+
+def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResult:
+    echo = echo or (lambda msg: print(msg, file=sys.stderr))
+    paths.export_env()
+    ensure_dagster_home(paths)
+    paths.landing.mkdir(parents=True, exist_ok=True)
+
+    from dagster import DagsterInstance
+
+    from dagster_project.defs.dbt.project import prepare_manifest
+
+    prepare_manifest()
+    from dagster_project.definitions import defs
+    from dagster_project.defs.automation import BUILD_JOB_NAME
+
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    handler = _StepProgress(echo)
+    dagster_logger = logging.getLogger("dagster")
+    dagster_logger.addHandler(handler)
+    started = time.perf_counter()
+    try:
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            )
+    finally:
+        dagster_logger.removeHandler(handler)
+    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
+    checks_failed = _failed_checks(result)
+    return BuildResult(
+        success=result.success,
+        seconds=time.perf_counter() - started,
+        run_id=result.run_id,
+        failed_steps=failed,
+        materialized=materialized,
+        checks_failed=checks_failed,
+    )
+
+
+def _failed_checks(result) -> list[str]:
+    failed = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if not evaluation.passed:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return failed

@@ -1,0 +1,169 @@
+"""`omni`: the command line of the omnichannel warehouse.
+
+Every command takes `--data-dir` (env OMNI_DATA_DIR, default ./data). Errors are one line on stderr
+and exit code 1; set OMNI_DEBUG=1 for the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import click
+
+from omni.settings import DEFAULT_DATA_DIR, Paths
+
+SIZES = ("xs", "s", "m", "l")
+
+
+def _echo(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def data_dir_option(command: Callable) -> Callable:
+    """`--data-dir`, resolved into a Paths object passed as `paths`."""
+
+    @click.option(
+        "--data-dir",
+        envvar="OMNI_DATA_DIR",
+        default=DEFAULT_DATA_DIR,
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Where landing/, truth/, the warehouse and outputs live (env OMNI_DATA_DIR).",
+    )
+    @functools.wraps(command)
+    def wrapper(data_dir: str, **kwargs):
+        paths = Paths.from_env(data_dir)
+        paths.export_env()
+        return command(paths=paths, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="omnichannel-warehouse")
+def cli() -> None:
+    """Omnichannel customer data warehouse: dlt -> DuckDB -> dbt, orchestrated by Dagster."""
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(SIZES), default="s", show_default=True,
+              help="xs ~300 people (tests), s ~20k (demo), m ~200k, l ~1M.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@data_dir_option
+def generate(paths: Paths, size: str, seed: int) -> None:
+    """Write a synthetic omnichannel retailer into landing/ and its answer key into truth/."""
+    stats = _generate(paths, size, seed)
+    _echo(f"generated size {size} seed {seed}: {stats.persons:,} people, "
+          f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s")
+    _echo(f"  landing: {paths.landing}\n  truth:   {paths.truth}")
+
+
+def _generate(paths: Paths, size: str, seed: int):
+    from omni.generate import generate as run_generate
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        _echo(f"  [{time.perf_counter() - started:6.1f}s] {message}")
+
+    return run_generate(paths.data_dir, size=size, seed=seed, progress=progress)
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, help="Source to load (repeatable); all by default.")
+@data_dir_option
+def ingest(paths: Paths, sources: tuple[str, ...]) -> None:
+    """Load landing files into the raw layer with dlt, without Dagster."""
+    from ingestion import SOURCE_NAMES
+    from ingestion.pipeline import run_source
+
+    for name in sources or SOURCE_NAMES:
+        started = time.perf_counter()
+        info = run_source(name, paths.landing, paths.warehouse, paths.dlt_pipelines)
+        rows = info.pipeline.last_trace.last_normalize_info.row_counts if info.pipeline.last_trace else {}
+        loaded = sum(v for k, v in rows.items() if not k.startswith("_dlt"))
+        _echo(f"  {name}: {loaded:,} rows in {time.perf_counter() - started:.1f}s")
+
+
+@cli.command()
+@data_dir_option
+def build(paths: Paths) -> None:
+    """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would."""
+    _build(paths)
+
+
+def _build(paths: Paths) -> None:
+    from omni.build import build as run_build
+
+    _echo(f"building the warehouse in {paths.warehouse}")
+    result = run_build(paths, echo=_echo)
+    if result.checks_failed:
+        _echo(f"  checks failed: {', '.join(result.checks_failed)}")
+    if not result.success:
+        raise click.ClickException(
+            f"build failed in step(s) {', '.join(result.failed_steps) or '?'} "
+            f"(run {result.run_id}; see `make dev` for the full log)"
+        )
+    _echo(f"built: {result.materialized} assets materialised in {result.seconds:.1f}s (run {result.run_id})")
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(SIZES), default="s", show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--regenerate/--keep", default=False,
+              help="Write a new demo world even if landing/ already holds one.")
+@data_dir_option
+def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
+    """Generate the demo world (unless present), build everything and say where the results are."""
+    if regenerate or not (paths.landing.exists() and any(paths.landing.iterdir())):
+        _generate(paths, size, seed)
+    else:
+        _echo(f"using the existing demo world in {paths.landing} (--regenerate for a new one)")
+    _build(paths)
+    _echo("")
+    _echo(f"warehouse (DuckDB): {paths.warehouse}")
+    _echo("  marts:   schema `marts`; staging: schema `staging`; raw: schemas `raw_<source>`")
+    _echo(f"  try:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
+          "read_only=True).sql('from marts.fct_orders limit 5'))\"")
+    _echo(f"outputs:   {paths.outputs}")
+    _echo("UI:        make dev  (Dagster, lineage graph and checks)")
+
+
+@cli.command()
+@click.option("--port", type=int, default=3000, show_default=True)
+@data_dir_option
+def dev(paths: Paths, port: int) -> None:
+    """Serve the Dagster UI on this project (`dagster dev`), with the data directory's instance."""
+    import shutil
+
+    from omni.instance import ensure_dagster_home
+
+    ensure_dagster_home(paths)
+    dagster = shutil.which("dagster", path=os.path.dirname(sys.executable)) or "dagster"
+    _echo(f"Dagster UI on http://127.0.0.1:{port} (data in {paths.data_dir})")
+    os.execv(dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)])
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _echo("omni: aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        _echo(f"omni: error: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # one clear line, not a traceback
+        if os.environ.get("OMNI_DEBUG"):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _echo(f"omni: error: {message} ({type(exc).__name__}; OMNI_DEBUG=1 for the traceback)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
