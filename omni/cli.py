@@ -148,6 +148,25 @@ def dev(paths: Paths, port: int) -> None:
     os.execv(dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)])
 
 
+@cli.command()
+@click.option("--sizes", default="xs,s,m", show_default=True, help="Comma-separated world sizes (xs,s,m,l).")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--workdir", type=click.Path(file_okay=False), default=None,
+              help="Scratch directory for generated worlds (default: the system temp dir).")
+@data_dir_option
+def bench(paths: Paths, sizes: str, seed: int, workdir: str | None) -> None:
+    """Print benchmark figures (generation time, rows/s, peak memory) and save them as JSON."""
+    from pathlib import Path
+
+    from omni.bench import run
+
+    chosen = [s.strip() for s in sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SIZES]
+    if unknown:
+        raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
+    run(chosen, seed, Path(workdir) if workdir else None, paths.outputs / "bench.json", echo=click.echo)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -1,0 +1,112 @@
+"""The Dagster definitions load, and form one graph from landing folders through dlt to dbt."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, Definitions, RunRequest, build_sensor_context
+
+from ingestion import SOURCE_NAMES
+
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
+
+
+@pytest.fixture(scope="module")
+def defs() -> Definitions:
+    from dagster_project.definitions import defs
+
+    Definitions.validate_loadable(defs)
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs):
+    return defs.resolve_asset_graph()
+
+
+def _raw_tables() -> set[AssetKey]:
+    keys = set()
+    for name in SOURCE_NAMES:
+        module = __import__(f"ingestion.{name}.settings", fromlist=["TABLES"])
+        keys |= {AssetKey([f"raw_{name}", t.name]) for t in module.TABLES}
+    return keys
+
+
+def test_every_raw_table_is_a_dlt_asset_below_its_landing_folder(graph):
+    for key in _raw_tables():
+        node = graph.get(key)
+        assert node.is_materializable, key
+        assert node.parent_keys == {AssetKey(["landing", key.path[0].removeprefix("raw_")])}, key
+
+
+def test_dbt_sources_are_the_dlt_assets(dbt_manifest, graph):
+    """No dangling dbt source: each is the very asset dlt materialises (one graph, not two)."""
+    manifest = json.loads(Path(dbt_manifest).read_text())
+    sources = {AssetKey([s["schema"], s["name"]]) for s in manifest["sources"].values()}
+    assert sources == _raw_tables()
+    staging_parents = set()
+    for key in graph.get_all_asset_keys():
+        if key.path[0] == "staging":
+            staging_parents |= graph.get(key).parent_keys
+    assert _raw_tables() <= staging_parents, "every raw table feeds a staging model"
+
+
+def test_marts_are_downstream_of_landing(graph):
+    marts = [k for k in graph.get_all_asset_keys() if k.path[0] == "marts"]
+    assert AssetKey(["marts", "fct_orders"]) in marts
+    ancestors = set()
+    todo = [AssetKey(["marts", "fct_orders"])]
+    while todo:
+        key = todo.pop()
+        for parent in graph.get(key).parent_keys:
+            if parent not in ancestors:
+                ancestors.add(parent)
+                todo.append(parent)
+    assert {AssetKey(["landing", "webshop"]), AssetKey(["landing", "pos"])} <= ancestors
+
+
+def test_dbt_tests_are_asset_checks(defs, graph):
+    checks = {c.asset_key for c in defs.resolve_asset_graph().asset_check_keys}
+    assert AssetKey(["marts", "fct_orders"]) in checks
+    assert any(k.path[0] == "staging" for k in checks)
+
+
+def test_every_writer_takes_the_warehouse_pool(defs):
+    from dagster_project.defs.resources import WAREHOUSE_POOL
+
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if assets_def.is_executable:
+            assert assets_def.op.pool == WAREHOUSE_POOL, assets_def.node_def.name
+
+
+def test_schedule_runs_daily_in_warsaw(defs):
+    schedule = defs.resolve_schedule_def("daily_build")
+    assert schedule.execution_timezone == "Europe/Warsaw"
+    assert schedule.cron_schedule == "0 5 * * *"
+    assert schedule.job_name == "build_warehouse"
+
+
+def test_sensor_starts_a_run_when_files_land(defs, tmp_path, monkeypatch):
+    monkeypatch.setenv("OMNI_DATA_DIR", str(tmp_path))
+    sensor = defs.resolve_sensor_def("landing_files_sensor")
+    landing = tmp_path / "landing" / "pos" / "S01"
+    landing.mkdir(parents=True)
+    (landing / "pos_S01_2026-05-01.csv").write_text("receipt_id;store_id\n")
+
+    first = sensor.evaluate_tick(build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1
+    assert isinstance(first.run_requests[0], RunRequest)
+    cursor = first.cursor
+
+    again = sensor.evaluate_tick(build_sensor_context(cursor=cursor))
+    assert not again.run_requests
+    assert again.skip_message
+
+    (landing / "pos_S01_2026-05-02.csv").write_text("receipt_id;store_id\n")
+    later = sensor.evaluate_tick(build_sensor_context(cursor=cursor))
+    assert len(later.run_requests) == 1
+    assert later.run_requests[0].tags["omni/changed_sources"] == "pos"
+    assert os.environ["OMNI_DATA_DIR"] == str(tmp_path)
