@@ -74,17 +74,30 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
             )
     finally:
         dagster_logger.removeHandler(handler)
-    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failures = {
+        e.step_key: _innermost_message(e.event_specific_data.error)
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    }
     materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
     checks_failed = _failed_checks(result)
     return BuildResult(
         success=result.success,
         seconds=time.perf_counter() - started,
         run_id=result.run_id,
-        failed_steps=failed,
+        failed_steps=[f"{step}: {message}" for step, message in failures.items()],
         materialized=materialized,
         checks_failed=checks_failed,
     )
+
+
+def _innermost_message(error) -> str:
+    """The message of the innermost cause of a Dagster step error (dlt and dbt wrap theirs)."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name or "error"
 
 
 def _failed_checks(result) -> list[str]:

@@ -105,8 +105,7 @@ def _build(paths: Paths) -> None:
         _echo(f"  checks failed: {', '.join(result.checks_failed)}")
     if not result.success:
         raise click.ClickException(
-            f"build failed in step(s) {', '.join(result.failed_steps) or '?'} "
-            f"(run {result.run_id}; see `make dev` for the full log)"
+            f"build failed: {'; '.join(result.failed_steps) or '?'} (run {result.run_id}; full log: make dev)"
         )
     _echo(f"built: {result.materialized} assets materialised in {result.seconds:.1f}s (run {result.run_id})")
 
@@ -179,9 +178,22 @@ def main() -> None:
     except Exception as exc:  # one clear line, not a traceback
         if os.environ.get("OMNI_DEBUG"):
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _echo(f"omni: error: {message} ({type(exc).__name__}; OMNI_DEBUG=1 for the traceback)")
+        cause = root_cause(exc)
+        message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        _echo(f"omni: error: {message} ({type(cause).__name__}; OMNI_DEBUG=1 for the traceback)")
         sys.exit(1)
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost error behind library wrappers (dlt wraps a source's error in two layers)."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    return exc
 
 
 if __name__ == "__main__":

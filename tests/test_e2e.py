@@ -1,0 +1,77 @@
+"""End to end: generate an xs world, build it through the Dagster job, check raw, staging and marts."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion import SOURCE_NAMES
+from omni.settings import Paths
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def built_world(tmp_path_factory, dbt_manifest) -> Paths:
+    from omni.build import build
+    from omni.generate import generate
+
+    paths = Paths.from_env(tmp_path_factory.mktemp("world"))
+    generate(paths.data_dir, size="xs", seed=7)
+    result = build(paths, echo=lambda _msg: None)
+    assert result.success, f"build failed: {result.failed_steps}"
+    assert not result.checks_failed, result.checks_failed
+    return paths
+
+
+def rows(paths: Paths, sql: str) -> list[tuple]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_raw_table_is_loaded_and_accounted_for(built_world):
+    for name in SOURCE_NAMES:
+        module = __import__(f"ingestion.{name}.settings", fromlist=["TABLES"])
+        for table in module.TABLES:
+            (count,) = rows(built_world, f"select count(*) from raw_{name}.{table.name}")[0]
+            assert count > 0, f"raw_{name}.{table.name} is empty"
+        # every row read from a landing file was loaded or quarantined
+        bad = rows(built_world, f"select source_file from raw_{name}._load_audit "
+                                "where rows_read <> rows_loaded + rows_quarantined")
+        assert bad == [], bad
+
+
+def test_planted_duplicate_files_add_nothing(built_world):
+    dupes = rows(built_world, "select count(*) from raw_pos._load_audit where status = 'duplicate'")[0][0]
+    assert dupes > 0
+    # a receipt line is in raw once, whatever the number of deliveries of its file
+    assert rows(built_world, "select count(*) from (select receipt_id, line_no from raw_pos.receipt_lines "
+                             "group by all having count(*) > 1)") == [(0,)]
+
+
+def test_every_staging_model_is_built(built_world, dbt_manifest):
+    import json
+
+    manifest = json.loads(Path(dbt_manifest).read_text())
+    staging = [n["name"] for n in manifest["nodes"].values()
+               if n["resource_type"] == "model" and n["schema"] == "staging"]
+    assert len(staging) >= 20
+    for model in staging:
+        (count,) = rows(built_world, f"select count(*) from staging.{model}")[0]
+        assert count > 0, f"staging.{model} is empty"
+
+
+def test_fct_orders_holds_the_true_orders(built_world):
+    with (built_world.truth / "orders.csv").open(newline="") as fh:
+        truth = {(r["source_system"], r["order_id"]) for r in csv.DictReader(fh)}
+    built = set(rows(built_world, "select source_system, order_id from marts.fct_orders"))
+    assert built <= truth, f"orders that do not exist: {sorted(built - truth)[:5]}"
+    # only planted corrupt rows may keep a true order out
+    assert len(truth - built) <= max(3, len(truth) // 100), sorted(truth - built)[:10]
+    channels = {r[0] for r in rows(built_world, "select distinct ordering_channel from marts.fct_orders")}
+    assert {"web", "store"} <= channels
+    fulfilment = {r[0] for r in rows(built_world, "select distinct fulfilment_type from marts.fct_orders")}
+    assert {"click_and_collect", "in_store"} <= fulfilment
