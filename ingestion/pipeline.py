@@ -23,11 +23,12 @@ def dataset_name(source_name: str) -> str:
     return f"raw_{source_name}"
 
 
-def make_source(source_name: str, landing_dir: str | Path) -> DltSource:
+def make_source(source_name: str, landing_dir: str | Path, **options) -> DltSource:
+    """A fresh source object; `options` override its configuration (e.g. `api_base_url`)."""
     if source_name not in SOURCE_NAMES:
         raise ValueError(f"unknown source {source_name!r}; known: {', '.join(SOURCE_NAMES)}")
     module = importlib.import_module(f"ingestion.{source_name}")
-    return getattr(module, source_name)(landing_dir=str(landing_dir))
+    return getattr(module, source_name)(landing_dir=str(landing_dir), **options)
 
 
 def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: str | Path) -> dlt.Pipeline:
@@ -41,9 +42,9 @@ def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: s
 
 
 def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | Path,
-               pipelines_dir: str | Path) -> LoadInfo:
+               pipelines_dir: str | Path, **options) -> LoadInfo:
     pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir)
-    source = make_source(source_name, landing_dir)
+    source = make_source(source_name, landing_dir, **options)
     info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     info.raise_on_failed_jobs()
     return info

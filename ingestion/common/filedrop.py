@@ -394,3 +394,44 @@ def _corrupt_file(path: Path, reason: str, landing: Path):
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:500]
+
+
+def read_records(table: Table, records: list[dict], label: str) -> tuple[pa.Table, pa.Table]:
+    """Type and check records that came from an API page, exactly as if they had come in a file.
+
+    The page is written as the JSON document the file contract describes ({"<root>": [...]}) and
+    read by the same DuckDB path; `label` (endpoint and page) stands in for the file name.
+    """
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="omni-page-") as tmp:
+        page = Path(tmp) / "page.json"
+        page.write_text(json.dumps({table.root: records}, ensure_ascii=False), encoding="utf-8")
+        good, bad = read_batch(table, [page])
+    relabel = lambda t: t.set_column(  # noqa: E731
+        t.schema.get_field_index("_source_file"), "_source_file", pa.array([label] * t.num_rows, pa.string())
+    )
+    return relabel(good), relabel(bad)
+
+
+def contract_transformer(table: Table):
+    """A dlt transformer that turns API pages into typed Arrow rows, quarantine rows and audit rows."""
+
+    @dlt.transformer(name=table.name)
+    def typed_pages(page: list[dict]) -> Iterator[pa.Table]:
+        if not page:
+            return
+        run_at = datetime.now(UTC)
+        state = dlt.current.resource_state()
+        state["pages"] = state.get("pages", 0) + 1
+        label = f"api:{table.root}/page-{state['pages']}"
+        good, bad = read_records(table, list(page), label)
+        if good.num_rows:
+            yield good
+        if bad.num_rows:
+            yield dlt.mark.with_table_name(_quarantine_rows(run_at, table.name, bad), QUARANTINE_TABLE)
+        audit = _audit(label, "", "loaded", None, good.num_rows + bad.num_rows, good.num_rows, bad.num_rows)
+        yield dlt.mark.with_table_name(_audit_rows(run_at, table.name, [audit]), AUDIT_TABLE)
+
+    return typed_pages
