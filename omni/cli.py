@@ -132,6 +132,20 @@ def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
     _echo("UI:        make dev  (Dagster, lineage graph and checks)")
 
 
+@cli.command("serve-demo-api")
+@click.option("--port", type=int, default=8765, show_default=True)
+@data_dir_option
+def serve_demo_api(paths: Paths, port: int) -> None:
+    """Serve landing/webshop and landing/helpdesk as their REST APIs on 127.0.0.1 (for the API path)."""
+    from omni.demo_api import serve
+
+    _echo(f"web shop API: http://127.0.0.1:{port}/admin/api/2024-01/orders.json")
+    _echo(f"helpdesk API: http://127.0.0.1:{port}/api/v2/incremental/tickets/cursor.json")
+    _echo(f"load through them: SOURCES__WEBSHOP__API_BASE_URL=http://127.0.0.1:{port} "
+          f"SOURCES__HELPDESK__API_BASE_URL=http://127.0.0.1:{port} omni build")
+    serve(paths.landing, port=port)
+
+
 @cli.command()
 @click.option("--port", type=int, default=3000, show_default=True)
 @data_dir_option
