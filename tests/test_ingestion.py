@@ -80,7 +80,9 @@ def test_pos_rows_are_loaded_or_quarantined_with_reason(tmp_path):
     jobs = [Path(j.file_path).name for p in info.load_packages for j in p.jobs["completed_jobs"]]
     data_jobs = [f for f in jobs if not f.startswith("_dlt")]  # dlt's own state row is not data
     assert {f.split(".")[0] for f in data_jobs} == {"receipt_lines", "_quarantine", "_load_audit"}
-    assert all(f.endswith(".parquet") for f in data_jobs), data_jobs
+    # rows travel as Parquet; the .sql jobs are the merge (delete-insert per file) statements
+    assert all(f.endswith((".parquet", ".sql")) for f in data_jobs), data_jobs
+    assert sum(f.endswith(".parquet") for f in data_jobs) == 3
 
     rows = query(tmp_path, "select receipt_id, line_no, quantity, unit_price from raw_pos.receipt_lines order by 1, 2")
     assert rows == [("R1", 1, 2, 12.5), ("R1", 2, 1, 5.0), ("R4", 1, -1, 12.5)]

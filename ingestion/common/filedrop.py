@@ -259,15 +259,47 @@ def _quarantine_rows(run_at: datetime, table: str, bad: pa.Table) -> pa.Table:
     )
 
 
+# Every table is written with `merge` / `delete-insert` on the file (or API page) its rows came from:
+# loading a file again replaces its rows instead of adding them. Together with the file registry in
+# dlt state this makes a load that was killed half-way (after DuckDB committed some tables, before
+# dlt recorded it) safe to run again: every row ends up in raw exactly once.
+def _keys_not_null(rows: pa.Table, keys: list[str]) -> pa.Table:
+    """Merge keys are NOT NULL in dlt's schema; say so in the Arrow schema too."""
+    fields = [f.with_nullable(False) if f.name in keys else f for f in rows.schema]
+    return rows.cast(pa.schema(fields, metadata=rows.schema.metadata))
+
+
+def _merged(table_name: str, rows: pa.Table, keys: list[str], columns: list[dict] | None = None):
+    """`rows` bound for `table_name`, merged (delete-insert) on `keys`."""
+    hints = dlt.mark.make_hints(
+        table_name=table_name,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        merge_key=keys,
+        columns=columns or [],
+    )
+    return dlt.mark.with_hints(_keys_not_null(rows, keys), hints, create_table_variant=True)
+
+
+def raw_rows(table: Table, rows: pa.Table):
+    # store wall-clock times stay naive: dlt would otherwise take them for UTC
+    local = [{"name": c.name, "data_type": "timestamp", "timezone": False}
+             for c in table.columns if c.type == "local_timestamp"]
+    return _merged(table.name, rows, ["_source_file"], local)
+
+
+def quarantine_rows(rows: pa.Table):
+    return _merged(QUARANTINE_TABLE, rows, ["table_name", "source_file"])
+
+
+def audit_rows(rows: pa.Table):
+    return _merged(AUDIT_TABLE, rows, ["table_name", "source_file"])
+
+
 def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
     """A dlt resource loading `table` from `landing/<source_name>/<table.glob>`."""
     root = Path(landing_dir).resolve() / source_name
 
-    @dlt.resource(
-        name=table.name,
-        # raw keeps every delivered version; staging picks the newest per key (Table.primary_key)
-        write_disposition="append",
-    )
+    @dlt.resource(name=table.name)
     def load_files() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
         seen: dict[str, str] = state.setdefault("files", {})
@@ -292,12 +324,6 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
             seen[rel] = sha
 
         hashes = {_relative(p, landing): seen[_relative(p, landing)] for p, _ in todo}
-        # store wall-clock times stay naive: dlt would otherwise take them for UTC
-        local = [c.name for c in table.columns if c.type == "local_timestamp"]
-        hints = dlt.mark.make_hints(
-            table_name=table.name,
-            columns=[{"name": n, "data_type": "timestamp", "timezone": False} for n in local],
-        ) if local else None
         for batch in _batches(todo):
             for good, bad, statuses in _read_with_fallback(table, batch, landing):
                 good = _relativise(good, landing)
@@ -312,11 +338,11 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
                                loaded[rel], quarantined[rel])
                     )
                 if good.num_rows:
-                    yield dlt.mark.with_hints(good, hints, create_table_variant=True) if hints else good
+                    yield raw_rows(table, good)
                 if bad.num_rows:
-                    yield dlt.mark.with_table_name(_quarantine_rows(run_at, table.name, bad), QUARANTINE_TABLE)
+                    yield quarantine_rows(_quarantine_rows(run_at, table.name, bad))
         if audit:
-            yield dlt.mark.with_table_name(_audit_rows(run_at, table.name, audit), AUDIT_TABLE)
+            yield audit_rows(_audit_rows(run_at, table.name, audit))
 
     load_files.__doc__ = table.description or None
     return load_files
@@ -428,10 +454,10 @@ def contract_transformer(table: Table):
         label = f"api:{table.root}/page-{state['pages']}"
         good, bad = read_records(table, list(page), label)
         if good.num_rows:
-            yield good
+            yield raw_rows(table, good)
         if bad.num_rows:
-            yield dlt.mark.with_table_name(_quarantine_rows(run_at, table.name, bad), QUARANTINE_TABLE)
+            yield quarantine_rows(_quarantine_rows(run_at, table.name, bad))
         audit = _audit(label, "", "loaded", None, good.num_rows + bad.num_rows, good.num_rows, bad.num_rows)
-        yield dlt.mark.with_table_name(_audit_rows(run_at, table.name, [audit]), AUDIT_TABLE)
+        yield audit_rows(_audit_rows(run_at, table.name, [audit]))
 
     return typed_pages
