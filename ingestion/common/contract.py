@@ -117,42 +117,53 @@ def _json_key(key: str) -> str:
     return '"' + key.replace('"', '\\"') + '"'
 
 
-def typed_select(table: Table, text_relation: str, extra_columns: tuple[str, ...] = ()) -> str:
+def typed_select(
+    table: Table, text_relation: str, extra_columns: tuple[str, ...] = (), strip_prefix: str = ""
+) -> str:
     """SQL over `text_relation`: every contract column as text, plus `_source_file`, `_record` (the
     row as it arrived, or NULL where the reader has no text for it) and `_parse_error`.
 
     Returns every typed column, the columns not in the contract (`extra_columns`, as text),
-    `_source_file`, `_reason` (NULL for a good row; otherwise every rule it breaks, `; `-separated)
-    and, for quarantined rows only, `_record`. Row rules (`Table.checks`) read typed columns.
+    `_source_file` (without `strip_prefix`), `_reason` (NULL for a good row; otherwise every rule it
+    breaks, `; `-separated) and, for quarantined rows only, `_record`. Row rules (`Table.checks`)
+    read typed columns. A cheap flag finds bad rows first; reasons are spelled out only for those.
     """
     text_cols = [f"{quote(c.name)} AS {quote('t__' + c.name)}" for c in table.columns]
     typed = [f"{cast_expr(c, quote(c.name), table.decimal_comma)} AS {quote(c.name)}" for c in table.columns]
-    problems = []
+    flags, problems = ["_parse_error IS NOT NULL"], []
     for c in table.columns:
         text, value = quote("t__" + c.name), quote(c.name)
         if c.required:
-            problems.append(f"CASE WHEN {text} IS NULL OR trim({text}) = '' THEN 'missing {c.name}' END")
+            missing = f"({text} IS NULL OR trim({text}) = '')"
+            flags.append(missing)
+            problems.append(f"CASE WHEN {missing} THEN 'missing {c.name}' END")
         if c.type != "string":
-            problems.append(
-                f"CASE WHEN {text} IS NOT NULL AND trim({text}) <> '' AND {value} IS NULL "
-                f"THEN 'unparseable {c.name} ({c.type})' END"
-            )
+            unparseable = f"({value} IS NULL AND {text} IS NOT NULL AND trim({text}) <> '')"
+            flags.append(unparseable)
+            problems.append(f"CASE WHEN {unparseable} THEN 'unparseable {c.name} ({c.type})' END")
     for reason, condition in table.checks:
-        problems.append(f"CASE WHEN NOT coalesce(({condition}), true) THEN {sql_string(reason)} END")
-    rules = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "NULL"
+        broken = f"(NOT coalesce(({condition}), true))"
+        flags.append(broken)
+        problems.append(f"CASE WHEN {broken} THEN {sql_string(reason)} END")
+    rules = f"concat_ws('; ', {', '.join(problems)})" if problems else "NULL"
     extras = [quote(x) for x in extra_columns]
     as_json = ", ".join(f"{sql_string(c.name)}, {quote('t__' + c.name)}" for c in table.columns)
     keep = [quote(c.name) for c in table.columns] + extras
+    source_file = (
+        f"CASE WHEN starts_with(_source_file, {sql_string(strip_prefix)}) "
+        f"THEN substr(_source_file, {len(strip_prefix) + 1}) ELSE _source_file END"
+        if strip_prefix else "_source_file"
+    )
     return f"""
         WITH typed AS (
             SELECT {', '.join(typed + text_cols + extras)}, _source_file, _record, _parse_error
             FROM {text_relation}
         ),
-        checked AS (
-            SELECT *, coalesce(_parse_error, {rules}) AS _reason FROM typed
+        flagged AS (
+            SELECT *, ({' OR '.join(flags)}) AS _bad FROM typed
         )
-        SELECT {', '.join(keep)}, _source_file, _reason,
-               CASE WHEN _reason IS NOT NULL THEN coalesce(_record, json_object({as_json})::VARCHAR)
-               END AS _record
-        FROM checked
+        SELECT {', '.join(keep)}, {source_file} AS _source_file,
+               CASE WHEN _bad THEN coalesce(_parse_error, {rules}) END AS _reason,
+               CASE WHEN _bad THEN coalesce(_record, json_object({as_json})::VARCHAR) END AS _record
+        FROM flagged
     """

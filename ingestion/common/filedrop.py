@@ -160,30 +160,41 @@ def _flatten(columns, struct_name: str) -> str:
 
 
 def read_batch(
-    table: Table, paths: list[Path], extra_columns: tuple[str, ...] = (), header: frozenset[str] = frozenset()
+    table: Table,
+    paths: list[Path],
+    extra_columns: tuple[str, ...] = (),
+    header: frozenset[str] = frozenset(),
+    landing_dir: Path | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """Read files into (good rows, quarantined rows). Raises where DuckDB cannot read a file."""
+    """Read files into (good rows, quarantined rows). Raises where DuckDB cannot read a file.
+
+    `_source_file` is given relative to `landing_dir` when it is passed.
+    """
     con = _connect()
+    prefix = f"{landing_dir}/" if landing_dir else ""
     try:
-        sql = typed_select(table, text_relation(table, paths, extra_columns, header), extra_columns)
-        result = con.sql(sql).to_arrow_table()
-        rejects = _csv_rejects(con) if table.format == "csv" else None
+        relation = text_relation(table, paths, extra_columns, header)
+        result = con.sql(typed_select(table, relation, extra_columns, prefix)).to_arrow_table()
+        rejects = _csv_rejects(con, prefix) if table.format == "csv" else None
     finally:
         con.close()
-    good_mask = pc.is_null(result["_reason"])
-    good = result.filter(good_mask).drop_columns(["_record", "_reason"])
-    bad = result.filter(pc.invert(good_mask)).select(list(QUARANTINE_COLUMNS))
+    if result["_reason"].null_count == result.num_rows:  # the usual case: nothing to set aside
+        good, bad = result.drop_columns(["_record", "_reason"]), result.slice(0, 0).select(list(QUARANTINE_COLUMNS))
+    else:
+        good_mask = pc.is_null(result["_reason"])
+        good = result.filter(good_mask).drop_columns(["_record", "_reason"])
+        bad = result.filter(pc.invert(good_mask)).select(list(QUARANTINE_COLUMNS))
     if rejects is not None and rejects.num_rows:
         bad = pa.concat_tables([bad, rejects.select(list(QUARANTINE_COLUMNS)).cast(bad.schema)])
     return good, bad
 
 
-def _csv_rejects(con: duckdb.DuckDBPyConnection) -> pa.Table | None:
+def _csv_rejects(con: duckdb.DuckDBPyConnection, prefix: str = "") -> pa.Table | None:
     """Lines DuckDB's CSV reader could not split into the header's columns."""
     try:
         return con.sql(
-            """
-            SELECT s.file_path AS _source_file, e.csv_line AS _record,
+            f"""
+            SELECT substr(s.file_path, {len(prefix) + 1}) AS _source_file, e.csv_line AS _record,
                    'malformed CSV line ' || e.line || ': ' || e.error_type AS _reason
             FROM _rejects e JOIN _reject_scans s USING (scan_id, file_id)
             ORDER BY s.file_path, e.line
@@ -216,15 +227,6 @@ def _count_by_file(table: pa.Table, files: list[str]) -> dict[str, int]:
     counts = table.group_by("_source_file").aggregate([("_source_file", "count")])
     found = dict(zip(counts["_source_file"].to_pylist(), counts["_source_file_count"].to_pylist(), strict=True))
     return {f: found.get(f, 0) for f in files}
-
-
-def _relativise(table: pa.Table, landing_dir: Path) -> pa.Table:
-    """`_source_file` as the path below landing/, so the raw layer does not depend on where it ran."""
-    prefix = str(landing_dir) + "/"
-    col = table["_source_file"]
-    if table.num_rows and pc.all(pc.starts_with(col, prefix)).as_py():
-        col = pc.utf8_slice_codeunits(col, start=len(prefix))
-    return table.set_column(table.schema.get_field_index("_source_file"), "_source_file", col)
 
 
 def _audit_rows(run_at: datetime, table: str, rows: list[dict]) -> pa.Table:
@@ -326,8 +328,6 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
         hashes = {_relative(p, landing): seen[_relative(p, landing)] for p, _ in todo}
         for batch in _batches(todo):
             for good, bad, statuses in _read_with_fallback(table, batch, landing):
-                good = _relativise(good, landing)
-                bad = _relativise(bad, landing)
                 files = [_relative(p, landing) for p in batch if _relative(p, landing) in statuses]
                 loaded = _count_by_file(good, files)
                 quarantined = _count_by_file(bad, files)
@@ -401,7 +401,7 @@ def _read_with_fallback(
 def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]], landing: Path):
     header = frozenset(h for p in paths for h in headers.get(p, []))
     extra = tuple(sorted(header - {c.name for c in table.columns})) if table.format == "csv" else ()
-    good, bad = read_batch(table, paths, extra, header)
+    good, bad = read_batch(table, paths, extra, header, landing)
     statuses = {_relative(p, landing): ("loaded", None) for p in paths}
     return good, bad, statuses
 
@@ -409,7 +409,7 @@ def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]],
 def _corrupt_file(path: Path, reason: str, landing: Path):
     bad = pa.table(
         {
-            "_source_file": pa.array([str(path)], pa.string()),
+            "_source_file": pa.array([_relative(path, landing)], pa.string()),
             "_record": pa.array([None], pa.string()),
             "_reason": pa.array([f"unreadable file: {reason}"], pa.string()),
         }
