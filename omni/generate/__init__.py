@@ -1,0 +1,85 @@
+"""The demo world: a synthetic Polish omnichannel retailer, written as its channels export it.
+
+`generate(data_dir, size, seed)` writes `landing/` (the landing contract, docs/landing.md) and
+`truth/` (the answer key, docs/truth.md). The same size and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from omni.generate.activity import World
+from omni.generate.marketing import ADS_CAMPAIGNS, build_campaigns, build_consents, build_messages
+from omni.generate.people import build_people
+from omni.generate.reference import build_reference
+from omni.generate.render import Renderer
+from omni.generate.truth import write_truth
+
+# people, days, stores, products
+SIZES = {
+    "xs": (300, 90, 4, 60),
+    "s": (20_000, 180, 16, 600),
+    "m": (200_000, 365, 40, 1500),
+    "l": (1_000_000, 365, 80, 3000),
+}
+PERIOD_END = np.datetime64("2026-10-31")
+
+
+@dataclass(frozen=True)
+class GenerateStats:
+    size: str
+    seed: int
+    persons: int
+    rows_by_source: dict[str, int]
+    files: int
+    seconds: float
+
+
+def generate(data_dir: Path, size: str = "xs", seed: int = 42,
+             progress: Callable[[str], None] | None = None) -> GenerateStats:
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    for sub in ("landing", "truth"):
+        shutil.rmtree(data_dir / sub, ignore_errors=True)
+        (data_dir / sub).mkdir(parents=True)
+    n_people, days, n_stores, n_products = SIZES[size]
+    period_start = (PERIOD_END - np.timedelta64(days - 1, "D")).astype("datetime64[s]")
+    # one random stream per component, so that changing one part of the model leaves the others alone
+    rng = {k: np.random.default_rng([seed, i]) for i, k in enumerate(
+        ["reference", "people", "activity", "consent", "marketing", "render"])}
+    say("reference data")
+    ref = build_reference(rng["reference"], n_stores, n_products)
+    say(f"{n_people:,} people")
+    people = build_people(rng["people"], n_people, ref)
+    say(f"journeys over {days} days")
+    world = World(rng["activity"], people, ref, days, period_start)
+    world.run(ADS_CAMPAIGNS)
+    say("consent and campaigns")
+    world.rng = rng["consent"]
+    consents = build_consents(world)
+    world.rng = rng["marketing"]
+    campaigns = build_campaigns(world)
+    messages, planted = build_messages(world, consents, campaigns)
+    world.rng = rng["render"]
+    r = Renderer(world, data_dir, say)
+    for step in ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys"):
+        say(f"writing {step}")
+        if step == "loyalty":
+            r.loyalty(consents)
+        elif step == "marketing":
+            r.marketing(campaigns, messages)
+        else:
+            getattr(r, step)()
+    say("truth")
+    write_truth(r, world, consents, planted)
+    return GenerateStats(size=size, seed=seed, persons=n_people, rows_by_source=dict(sorted(r.rows.items())),
+                         files=r.files, seconds=round(time.perf_counter() - started, 2))

@@ -1,0 +1,436 @@
+"""What people do: journeys over days and channels, built per journey template over arrays of journeys.
+
+Times are int64 seconds since the period start (UTC). Every record keeps the index of its person
+(`person`), which becomes the truth; what a source *shows* of the person (identifiers) is decided
+here too, and rendered as messy text by `render.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from omni.generate.reference import Reference
+
+DAY = 86_400
+HOUR = 3_600
+# local hour-of-day profile of shopping (Warsaw), 0..23
+HOUR_WEIGHTS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 5, 6, 6.5, 6.5, 6, 6, 6.5, 7, 7.5, 7.5, 7, 5, 3.5, 2])
+TEMPLATES = ["web_direct", "ad_cart_email_web", "browse_then_store", "web_click_collect", "store_walkin",
+             "email_coupon_web", "golden_path", "app_order"]
+# per segment (store_only, online_only, omni, browser): template probabilities
+TEMPLATE_MIX = {
+    "store_only": [0.00, 0.00, 0.05, 0.04, 0.85, 0.00, 0.06, 0.00],
+    "online_only": [0.35, 0.18, 0.00, 0.10, 0.00, 0.15, 0.00, 0.22],
+    "omni": [0.14, 0.10, 0.16, 0.20, 0.20, 0.08, 0.07, 0.05],
+    "browser": [0.45, 0.35, 0.00, 0.00, 0.20, 0.00, 0.00, 0.00],
+}
+FULFILMENT = np.array(["home_delivery", "parcel_locker", "click_and_collect"])
+
+
+@dataclass
+class Tables:
+    """Growing lists of record chunks, concatenated at the end."""
+
+    chunks: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def ids(self, kind: str, n: int) -> np.ndarray:
+        start = self.counters.get(kind, 0)
+        self.counters[kind] = start + n
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def add(self, kind: str, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.chunks.setdefault(kind, []).append(frame)
+
+    def get(self, kind: str) -> pd.DataFrame:
+        parts = self.chunks.get(kind, [])
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+class World:
+    """Simulates the period for all people; `tables` holds the records afterwards."""
+
+    def __init__(self, rng: np.random.Generator, people: pd.DataFrame, ref: Reference, days: int,
+                 period_start: np.datetime64) -> None:
+        self.rng = rng
+        self.people = people
+        self.ref = ref
+        self.days = days
+        self.period_start = period_start
+        self.horizon = days * DAY
+        self.t = Tables()
+        n = len(people)
+        self.n = n
+        # per person: cookies (1-3 browsers) and app devices (1-2)
+        self.n_cookies = rng.integers(1, 4, n)
+        self.cookie_base = np.r_[0, np.cumsum(self.n_cookies)[:-1]]
+        self.n_devices = np.where(people["is_app_user"].to_numpy(), rng.integers(1, 3, n), 0)
+        self.device_base = np.r_[0, np.cumsum(self.n_devices)[:-1]]
+        self.store_ids = ref.stores["store_id"].to_numpy()
+        self.home_store = people["home_store"].to_numpy()
+        self.has_account = people["has_account"].to_numpy()
+        self.is_app = people["is_app_user"].to_numpy()
+        self.is_member = people["is_member"].to_numpy()
+        pop = ref.products["popularity"].to_numpy()
+        self.sku_p = pop / pop.sum()
+        self.price = ref.products["base_price_pln"].to_numpy()
+        self.day_weights = self._day_weights()
+        lockers = ref.lockers
+        self.locker_of_city = {ci: g["locker_id"].to_numpy() for ci, g in lockers.groupby("city_index")}
+
+    # --- calendar ---------------------------------------------------------------------------------
+    def _day_weights(self) -> np.ndarray:
+        dates = self.period_start.astype("datetime64[D]") + np.arange(self.days)
+        dow = (dates.astype(int) + 3) % 7  # Monday = 0
+        w = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.3, 0.75])[dow]
+        month = dates.astype("datetime64[M]").astype(int) % 12 + 1
+        dom = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+        w = w * np.where((month == 12) & (dom >= 5) & (dom <= 23), 1.8, 1.0)  # pre-Christmas
+        w = w * np.where((month == 11) & (dom >= 24) & (dom <= 30), 2.2, 1.0)  # Black Week
+        w = w * np.where((month == 7) & (dom <= 14), 1.3, 1.0)  # summer sale
+        w = w * np.where((month == 1) | (month == 2), 0.85, 1.0)
+        return w / w.sum()
+
+    def random_times(self, n: int) -> np.ndarray:
+        day = self.rng.choice(self.days, size=n, p=self.day_weights)
+        hour = self.rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+        local = day * DAY + hour * HOUR + self.rng.integers(0, HOUR, n)
+        return local - HOUR  # local -> UTC, close enough for scheduling; rendering uses exact offsets
+
+    # --- building blocks ----------------------------------------------------------------------------
+    def cookie_of(self, person: np.ndarray) -> np.ndarray:
+        return self.cookie_base[person] + self.rng.integers(0, self.n_cookies[person])
+
+    def device_of(self, person: np.ndarray) -> np.ndarray:
+        has = self.n_devices[person] > 0
+        pick = self.device_base[person] + self.rng.integers(0, np.maximum(self.n_devices[person], 1))
+        return np.where(has, pick, -1)
+
+    def sessions(self, person, t, platform, purpose, source="direct", campaign=None, click_id=None,
+                 sku=None) -> np.ndarray:
+        n = len(person)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        rng = self.rng
+        ids = self.t.ids("session", n)
+        platform = np.broadcast_to(np.asarray(platform, dtype=object), n)
+        app = platform == "app"
+        base = {"browse": 4, "cart": 6, "abandon": 7, "purchase": 8}
+        purpose = np.broadcast_to(np.asarray(purpose, dtype=object), n)
+        n_events = np.array([base[p] for p in purpose]) + rng.poisson(3, n)
+        acct = self.has_account[person]
+        p_login = np.where(purpose == "purchase", 0.85, 0.35)
+        logged_in = acct & ((app & (rng.random(n) < 0.9)) | (~app & (rng.random(n) < p_login)))
+        # on the web, the login happens part-way: the events before it carry only the cookie
+        login_at = np.where(app, 0, rng.integers(0, np.maximum(n_events - 3, 1)))
+        self.t.add("session", pd.DataFrame({
+            "session": ids, "person": person, "t": t, "platform": platform, "purpose": purpose,
+            "n_events": n_events, "logged_in": logged_in, "login_at": np.where(logged_in, login_at, -1),
+            "cookie": np.where(app, -1, self.cookie_of(person)), "device": np.where(app, self.device_of(person), -1),
+            "source": np.broadcast_to(np.asarray(source, dtype=object), n),
+            "campaign": np.broadcast_to(np.asarray(campaign, dtype=object), n),
+            "click_id": np.broadcast_to(np.asarray(click_id, dtype=object), n) if click_id is not None else None,
+            "sku": sku if sku is not None else rng.choice(len(self.sku_p), size=n, p=self.sku_p),
+            "order": -1,
+        }))
+        return ids
+
+    def lines(self, owner_kind: str, owner: np.ndarray, mean_lines: float = 1.6, first_sku=None) -> pd.DataFrame:
+        rng = self.rng
+        k = 1 + rng.poisson(mean_lines - 1, len(owner))
+        owner_rep = np.repeat(owner, k)
+        sku = rng.choice(len(self.sku_p), size=len(owner_rep), p=self.sku_p)
+        if first_sku is not None:
+            firsts = np.r_[0, np.cumsum(k)[:-1]]
+            sku[firsts] = first_sku
+        qty = 1 + (rng.random(len(owner_rep)) < 0.2) + (rng.random(len(owner_rep)) < 0.05)
+        line_no = np.arange(len(owner_rep)) - np.repeat(np.r_[0, np.cumsum(k)[:-1]], k) + 1
+        return pd.DataFrame({owner_kind: owner_rep, "line_no": line_no, "sku": sku, "quantity": qty,
+                             "unit_price": self.price[sku]})
+
+    def web_orders(self, person, t, channel, fulfilment=None, session=None, coupon=None, first_sku=None):
+        n = len(person)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        rng = self.rng
+        ids = self.t.ids("order", n)
+        if fulfilment is None:
+            fulfilment = FULFILMENT[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
+        fulfilment = np.broadcast_to(np.asarray(fulfilment, dtype=object), n)
+        cc = fulfilment == "click_and_collect"
+        city = self.people["city_index"].to_numpy()[person]
+        lockers = np.array([self.locker_of_city[c][rng.integers(0, len(self.locker_of_city[c]))] for c in city],
+                           dtype=object) if n < 50_000 else self._lockers_vectorised(city)
+        lines = self.lines("order", ids, 1.8, first_sku)
+        lines["discount"] = np.where(pd.Series(coupon).reindex(lines["order"] - ids[0]).notna().to_numpy()
+                                     if coupon is not None else False,
+                                     (lines["unit_price"] * lines["quantity"] * 0.1).round(2), 0.0)
+        logged = np.zeros(n, dtype=bool)
+        if session is not None:
+            s = self.t.chunks["session"][-1]
+            logged = s.set_index("session").loc[session, "logged_in"].to_numpy()
+        self.t.add("order_line", lines)
+        self.t.add("order", pd.DataFrame({
+            "order": ids, "person": person, "t": t, "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
+            "fulfilment": fulfilment, "pickup_store": np.where(cc, self.home_store[person], None),
+            "locker": np.where(fulfilment == "parcel_locker", lockers, None),
+            "coupon": coupon if coupon is not None else None,
+            "logged_in": logged, "session": session if session is not None else -1,
+        }))
+        return ids
+
+    def _lockers_vectorised(self, city: np.ndarray) -> np.ndarray:
+        out = np.empty(len(city), dtype=object)
+        for c in np.unique(city):
+            m = city == c
+            opts = self.locker_of_city[c]
+            out[m] = opts[self.rng.integers(0, len(opts), int(m.sum()))]
+        return out
+
+    def receipts(self, person, t, store, kind, order=None, receipt=None, lines=None, first_sku=None):
+        n = len(person)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        ids = self.t.ids("receipt", n)
+        if lines is None:
+            lines = self.lines("receipt", ids, 1.5, first_sku)
+        else:
+            lines = lines.copy()
+        lines["discount"] = 0.0
+        self.t.add("receipt_line", lines)
+        self.t.add("receipt", pd.DataFrame({
+            "receipt": ids, "person": person, "t": t, "store": store,
+            "kind": np.broadcast_to(np.asarray(kind, dtype=object), n),
+            "order": order if order is not None else -1, "orig_receipt": receipt if receipt is not None else -1,
+        }))
+        return ids
+
+    def copy_lines(self, kind: str, src_ids: np.ndarray, new_owner: np.ndarray, owner_col: str, sign: int,
+                   share: float = 1.0) -> pd.DataFrame:
+        """Lines of orders/receipts `src_ids` re-owned by `new_owner` (pickups, returns)."""
+        src = self.t.get(kind)
+        src = src[src[kind.replace("_line", "")].isin(src_ids)]
+        mapping = pd.Series(new_owner, index=src_ids)
+        out = pd.DataFrame({
+            owner_col: mapping.loc[src[kind.replace("_line", "")]].to_numpy(), "line_no": src["line_no"].to_numpy(),
+            "sku": src["sku"].to_numpy(), "quantity": sign * src["quantity"].to_numpy(),
+            "unit_price": src["unit_price"].to_numpy(),
+        })
+        if share < 1.0:
+            keep = (out["line_no"] == 1) | (self.rng.random(len(out)) < share)
+            out = out[keep]
+        return out.reset_index(drop=True)
+
+    def ad_clicks(self, person, t, campaign_ids) -> np.ndarray:
+        n = len(person)
+        ids = self.t.ids("ad_click", n)
+        platform = np.where(self.rng.random(n) < 0.6, "google", "meta")
+        self.t.add("ad_click", pd.DataFrame({"click": ids, "person": person, "t": t, "platform": platform,
+                                              "campaign": campaign_ids}))
+        return ids
+
+    # --- journeys -------------------------------------------------------------------------------------
+    def run(self, ads_campaigns: list[str]) -> None:
+        rng = self.rng
+        people = self.people
+        years = self.days / 365
+        n_journeys = rng.poisson(people["purchase_rate"].to_numpy() * years)
+        person = np.repeat(np.arange(self.n), n_journeys)
+        seg = people["segment"].to_numpy()[person]
+        template = np.empty(len(person), dtype=np.int64)
+        for s, mix in TEMPLATE_MIX.items():
+            m = seg == s
+            template[m] = rng.choice(len(TEMPLATES), size=int(m.sum()), p=mix)
+        # app templates need an app
+        template[(template == TEMPLATES.index("app_order")) & ~self.is_app[person]] = 0
+        t = self.random_times(len(person))
+        self.ads_campaigns = np.array(ads_campaigns, dtype=object)
+        for k, name in enumerate(TEMPLATES):
+            m = template == k
+            getattr(self, f"_{name}")(person[m], t[m])
+        self._browse_only()
+        self._service_and_feedback()
+
+    def _platform(self, person):
+        return np.where(self.is_app[person] & (self.rng.random(len(person)) < 0.5), "app", "web")
+
+    def _web_direct(self, p, t):
+        plat = self._platform(p)
+        s = self.sessions(p, t, plat, "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "organic", "direct"))
+        self._link(s, self.web_orders(p, t + 20 * 60, plat, session=s))
+
+    def _app_order(self, p, t):
+        s = self.sessions(p, t, "app", "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "push", "direct"))
+        self._link(s, self.web_orders(p, t + 15 * 60, "app", FULFILMENT[self.rng.choice(2, len(p))], session=s))
+
+    def _ad_cart_email_web(self, p, t):
+        rng = self.rng
+        camp = self.ads_campaigns[rng.integers(0, len(self.ads_campaigns), len(p))]
+        clicks = self.ad_clicks(p, t, camp)
+        s1 = self.sessions(p, t + 5, "web", "abandon", source="ads", campaign=camp, click_id=clicks)
+        checkout_t = t + 12 * 60
+        self._checkouts(p, checkout_t, s1)
+        # a reminder goes out by e-mail (or push) a day or so later; consent is checked when sending
+        back = checkout_t + rng.integers(20 * HOUR, 50 * HOUR, len(p))
+        self.t.add("trigger", pd.DataFrame({"person": p, "t": back, "kind": "abandoned_cart", "coupon": None}))
+        s2 = self.sessions(p, back + rng.integers(HOUR, 6 * HOUR, len(p)), "web", "purchase", source="email",
+                           campaign="abandoned-cart")
+        buy = rng.random(len(p)) < 0.55  # not every reminder wins the sale back
+        s2_t = self.t.chunks["session"][-1]["t"].to_numpy()
+        self._link(s2[buy], self.web_orders(p[buy], s2_t[buy] + 15 * 60, "web", session=s2[buy]))
+
+    def _checkouts(self, p, t, session):
+        ids = self.t.ids("checkout", len(p))
+        lines = self.lines("checkout", ids, 1.7)
+        self.t.add("checkout_line", lines)
+        self.t.add("checkout", pd.DataFrame({"checkout": ids, "person": p, "t": t, "session": session}))
+
+    def _browse_then_store(self, p, t):
+        plat = self._platform(p)
+        sku = self.rng.choice(len(self.sku_p), size=len(p), p=self.sku_p)
+        self.sessions(p, t, plat, "browse", sku=sku)
+        later = t + self.rng.integers(2 * HOUR, 5 * DAY, len(p))
+        self.receipts(p, later, self._store_for(p), "SALE", first_sku=sku)
+
+    def _web_click_collect(self, p, t):
+        rng = self.rng
+        plat = self._platform(p)
+        s = self.sessions(p, t, plat, "purchase")
+        o = self.web_orders(p, t + 20 * 60, plat, "click_and_collect", session=s)
+        self._link(s, o)
+        self._pickup_and_maybe_return(p, t + 20 * 60, o, rng)
+
+    def _pickup_and_maybe_return(self, p, t_order, o, rng):
+        stores = self.home_store[p]
+        pickup_t = t_order + rng.integers(20 * HOUR, 3 * DAY, len(p))
+        n = len(p)
+        new_ids = self._next_ids("receipt", n)
+        lines = self.copy_lines("order_line", o, new_ids, "receipt", +1)
+        self.receipts(p, pickup_t, stores, "PICKUP", order=o, lines=lines)
+        ret = rng.random(n) < 0.18
+        if ret.any():
+            rt = pickup_t[ret] + rng.integers(DAY, 12 * DAY, int(ret.sum()))
+            rids = self._next_ids("receipt", int(ret.sum()))
+            lines = self.copy_lines("order_line", o[ret], rids, "receipt", -1, share=0.0)
+            self.receipts(p[ret], rt, stores[ret], "RETURN", order=o[ret], lines=lines)
+
+    def _next_ids(self, kind: str, n: int) -> np.ndarray:
+        """The ids the next `n` records of `kind` will get (to build their lines first)."""
+        start = self.t.counters.get(kind, 0)
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def _store_for(self, p):
+        other = self.rng.random(len(p)) < 0.1
+        return np.where(other, self.store_ids[self.rng.integers(0, len(self.store_ids), len(p))], self.home_store[p])
+
+    def _store_walkin(self, p, t):
+        rng = self.rng
+        r = self.receipts(p, t, self._store_for(p), "SALE")
+        ret = rng.random(len(p)) < 0.04
+        if ret.any():
+            rec = self.t.chunks["receipt"][-1].set_index("receipt").loc[r[ret]]
+            rids = self._next_ids("receipt", int(ret.sum()))
+            lines = self.copy_lines("receipt_line", r[ret], rids, "receipt", -1, share=0.0)
+            self.receipts(p[ret], t[ret] + rng.integers(DAY, 14 * DAY, int(ret.sum())), rec["store"].to_numpy(),
+                          "RETURN", receipt=r[ret], lines=lines)
+
+    def _email_coupon_web(self, p, t):
+        month = (t // (30 * DAY)).astype(int)
+        coupon = pd.Series(month).map(lambda m: f"RABAT10-{m + 1:02d}").to_numpy()
+        self.t.add("trigger", pd.DataFrame({"person": p, "t": t - 2 * HOUR, "kind": "coupon", "coupon": coupon}))
+        s = self.sessions(p, t, "web", "purchase", source="email", campaign="coupon")
+        self._link(s, self.web_orders(p, t + 25 * 60, "web", session=s, coupon=coupon))
+
+    def _golden_path(self, p, t):
+        rng = self.rng
+        sku = rng.choice(len(self.sku_p), size=len(p), p=self.sku_p)
+        self.sessions(p, t, "web", "browse", sku=sku)
+        visit = t + rng.integers(DAY, 3 * DAY, len(p))
+        self.receipts(p, visit, self.home_store[p], "SALE")
+        order_t = visit + rng.integers(DAY, 4 * DAY, len(p))
+        s = self.sessions(p, order_t, "web", "purchase", sku=sku)
+        o = self.web_orders(p, order_t + 15 * 60, "web", "click_and_collect", session=s, first_sku=sku)
+        self._link(s, o)
+        self._pickup_and_maybe_return(p, order_t, o, rng)
+
+    def _link(self, sessions: np.ndarray, orders: np.ndarray) -> None:
+        """The purchase session of each order ends with its `purchase` event."""
+        if len(sessions) == 0:
+            return
+        self.t.add("session_order", pd.DataFrame({"session": sessions, "order": orders}))
+
+    def _browse_only(self) -> None:
+        """Visits that buy nothing: most of the traffic of a web shop."""
+        rng = self.rng
+        online = self.people["segment"].to_numpy() != "store_only"
+        rate = np.where(online, 6.0, 1.0) * self.days / 365
+        k = rng.poisson(rate)
+        p = np.repeat(np.arange(self.n), k)
+        t = self.random_times(len(p))
+        src = np.array(["direct", "organic", "ads", "social"], dtype=object)[rng.choice(4, len(p), p=[0.4, 0.35, 0.15, 0.1])]
+        ads = src == "ads"
+        clicks = np.full(len(p), None, dtype=object)
+        camp = np.full(len(p), None, dtype=object)
+        if ads.any():
+            c = self.ads_campaigns[rng.integers(0, len(self.ads_campaigns), int(ads.sum()))]
+            clicks[ads] = self.ad_clicks(p[ads], t[ads], c)
+            camp[ads] = c
+        cart = rng.random(len(p)) < 0.15
+        self.sessions(p, t, self._platform(p), np.where(cart, "cart", "browse"), source=src, campaign=camp,
+                      click_id=clicks)
+
+    def _service_and_feedback(self) -> None:
+        rng = self.rng
+        orders = self.t.get("order")
+        receipts = self.t.get("receipt")
+        sales = receipts[receipts["kind"] == "SALE"]
+        # service tickets about web orders (and some store purchases): chat first, sometimes phone after
+        o = orders.sample(frac=0.08, random_state=int(rng.integers(2**31))) if len(orders) else orders
+        chan = np.array(["chat", "email", "messenger", "phone"], dtype=object)[rng.choice(4, len(o), p=[0.4, 0.25, 0.15, 0.2])]
+        created = o["t"].to_numpy() + rng.integers(HOUR, 6 * DAY, len(o))
+        self._tickets(o["person"].to_numpy(), created, chan, ("webshop", o["order"].to_numpy()))
+        follow = (chan == "chat") & (rng.random(len(o)) < 0.35)
+        self._tickets(o["person"].to_numpy()[follow], created[follow] + rng.integers(3 * HOUR, 2 * DAY, int(follow.sum())),
+                      "phone", ("webshop", o["order"].to_numpy()[follow]))
+        s = sales.sample(frac=0.02, random_state=int(rng.integers(2**31))) if len(sales) else sales
+        self._tickets(s["person"].to_numpy(), s["t"].to_numpy() + rng.integers(HOUR, 3 * DAY, len(s)),
+                      np.array(["phone", "email"], dtype=object)[rng.integers(0, 2, len(s))], ("pos", s["receipt"].to_numpy()))
+        # NPS after some purchases, by e-mail
+        all_orders = pd.concat([
+            pd.DataFrame({"person": orders["person"], "t": orders["t"], "channel": orders["channel"],
+                          "ref_kind": "webshop", "ref": orders["order"]}),
+            pd.DataFrame({"person": sales["person"], "t": sales["t"], "channel": "store", "ref_kind": "pos",
+                          "ref": sales["receipt"]}),
+        ], ignore_index=True)
+        asked = all_orders[rng.random(len(all_orders)) < 0.12]
+        mood = self.people["purchase_rate"].to_numpy()[asked["person"].to_numpy()]
+        base = np.clip(rng.normal(7.2 + 0.25 * np.log1p(mood), 2.0), 0, 10).round().astype(int)
+        self.t.add("survey", pd.DataFrame({
+            "person": asked["person"].to_numpy(), "t": asked["t"].to_numpy() + rng.integers(DAY, 5 * DAY, len(asked)),
+            "type": "NPS", "score": base, "channel": asked["channel"].to_numpy(),
+            "ref_kind": asked["ref_kind"].to_numpy(), "ref": asked["ref"].to_numpy(), "ticket": -1,
+        }))
+
+    def _tickets(self, person, created, channel, about) -> None:
+        rng = self.rng
+        n = len(person)
+        if n == 0:
+            return
+        ids = self.t.ids("ticket", n)
+        channel = np.broadcast_to(np.asarray(channel, dtype=object), n)
+        first_resp = created + np.select(
+            [channel == "chat", channel == "phone", channel == "messenger"],
+            [rng.integers(20, 600, n), rng.integers(0, 120, n), rng.integers(300, 4 * HOUR, n)],
+            default=rng.integers(HOUR, 30 * HOUR, n))
+        contacts = 1 + rng.poisson(np.where(channel == "email", 0.9, 0.5))
+        solved = first_resp + rng.integers(5 * 60, 2 * DAY, n) * contacts
+        csat = np.where(rng.random(n) < 0.45, np.clip(np.round(rng.normal(4.6 - 0.5 * (contacts - 1), 0.8)), 1, 5), -1)
+        self.t.add("ticket", pd.DataFrame({
+            "ticket": ids, "person": person, "t": created, "channel": channel, "first_response": first_resp,
+            "solved": solved, "contacts": contacts, "csat": csat.astype(int),
+            "ref_kind": about[0], "ref": about[1],
+        }))

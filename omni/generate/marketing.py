@@ -1,0 +1,174 @@
+"""Consent and campaigns: who may be contacted on which channel when, and what the marketing platform sent.
+
+Consent is a set of intervals per person, channel and purpose (granted at sign-up or enrolment, some
+withdrawn later, a share of e-mail withdrawals through the unsubscribe link). Campaign audiences are
+drawn only from people whose consent is current at send time, except a handful of planted violations
+that the governance checks must find. Some coupon newsletters get an SMS twin carrying the same
+coupon: the "same coupon through two channels" case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from omni.generate.activity import DAY, HOUR, World
+
+NEVER = np.iinfo(np.int64).max
+ADS_CAMPAIGNS = ["ADS-G-BRAND", "ADS-G-SHOPPING", "ADS-M-PROSPECTING", "ADS-M-RETARGETING"]
+
+
+def first_activity(world: World) -> np.ndarray:
+    """Per person, the time of their first recorded activity in the period (or a random time)."""
+    first = np.full(world.n, NEVER, dtype=np.int64)
+    for kind in ("session", "order", "receipt"):
+        frame = world.t.get(kind)
+        if len(frame):
+            g = frame.groupby("person")["t"].min()
+            first[g.index.to_numpy()] = np.minimum(first[g.index.to_numpy()], g.to_numpy())
+    missing = first == NEVER
+    first[missing] = world.rng.integers(0, world.horizon, int(missing.sum()))
+    return first
+
+
+def build_consents(world: World) -> pd.DataFrame:
+    rng, people = world.rng, world.people
+    n = world.n
+    joined = people["joined_at"].to_numpy().copy()
+    during = people["joined_during"].to_numpy()
+    joined[during] = first_activity(world)[during]
+    world.consent_joined = joined  # when accounts and memberships began (used by the renderer too)
+    acct, member, app = world.has_account, world.is_member, world.is_app
+    rules = [
+        ("email", "marketing", (acct & people["accepts_marketing"].to_numpy()) | (member & (rng.random(n) < 0.7))),
+        ("email", "profiling", member & (rng.random(n) < 0.5)),
+        ("sms", "marketing", member & (rng.random(n) < 0.45)),
+        ("push", "marketing", app & (rng.random(n) < 0.55)),
+    ]
+    frames = []
+    for channel, purpose, eligible in rules:
+        p = np.flatnonzero(eligible)
+        granted = joined[p]
+        withdraw = rng.random(len(p)) < 0.07
+        w_t = np.where(withdraw, np.maximum(granted, 0) + rng.integers(DAY, max(world.horizon, 2 * DAY), len(p)), NEVER)
+        w_t = np.where(w_t >= world.horizon, NEVER, w_t)
+        via_link = (channel == "email") & (purpose == "marketing") & (rng.random(len(p)) < 0.4)
+        frames.append(pd.DataFrame({
+            "person": p, "channel": channel, "purpose": purpose, "granted": granted, "withdrawn": w_t,
+            "grant_source": np.where(member[p] & ~acct[p], "store", np.where(app[p] & (channel == "push"), "app", "web")),
+            "withdraw_source": np.where(via_link, "unsubscribe_link",
+                                        np.array(["web", "call_center", "store"], dtype=object)[rng.integers(0, 3, len(p))]),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_campaigns(world: World) -> pd.DataFrame:
+    start = world.period_start.astype("datetime64[D]")
+    rows = []
+    for d in range(world.days):
+        day = start + np.timedelta64(d, "D")
+        dow = (day.astype(int) + 3) % 7
+        t = d * DAY + 8 * HOUR  # 09:00/10:00 Warsaw
+        week = int(d // 7) + 1
+        if dow == 1 and week % 2 == 1:  # newsletter every other Tuesday
+            coupon = f"NEWS{week:02d}" if week % 4 == 1 else None
+            rows.append(("email", f"NL-{week:02d}", f"Newsletter {week}", t, coupon, 0.35))
+            if coupon:  # the same coupon again by SMS, two days later
+                rows.append(("sms", f"SMS-{week:02d}", f"SMS promo {week}", t + 2 * DAY, coupon, 0.30))
+        if dow == 3 and week % 4 == 2:
+            rows.append(("sms", f"SMS-{week:02d}", f"SMS flash sale {week}", t, None, 0.25))
+        if dow == 5:
+            rows.append(("push", f"PUSH-{week:02d}", f"Weekend offers {week}", t + 2 * HOUR, None, 0.40))
+    frame = pd.DataFrame(rows, columns=["channel", "campaign_id", "name", "t", "coupon", "reach"])
+    return frame
+
+
+def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Message events (send, delivery, open, click, bounce, unsubscribe) and what was planted."""
+    rng = world.rng
+    people = world.people
+    has_email = np.ones(world.n, dtype=bool)
+    planted: dict = {"duplicate_coupons": [], "consent_violations": []}
+    mk = consents[consents["purpose"] == "marketing"]
+    sends = []
+    for camp in campaigns.itertuples():
+        c = mk[mk["channel"] == camp.channel]
+        active = (c["granted"].to_numpy() <= camp.t) & (c["withdrawn"].to_numpy() > camp.t)
+        persons = c["person"].to_numpy()[active]
+        if camp.channel == "sms" and camp.coupon:
+            # the SMS twin of a coupon newsletter: mostly people who got the e-mail too
+            got_email = sends[-1]["person"].to_numpy() if sends else np.array([], dtype=np.int64)
+            overlap = np.isin(persons, got_email)
+            pick = (overlap & (rng.random(len(persons)) < 0.5)) | (~overlap & (rng.random(len(persons)) < 0.2))
+        else:
+            pick = rng.random(len(persons)) < camp.reach
+        chosen = persons[pick]
+        if camp.channel == "email":
+            chosen = chosen[has_email[chosen]]
+        sends.append(pd.DataFrame({"person": chosen, "campaign": camp.campaign_id, "channel": camp.channel,
+                                   "t": camp.t + rng.integers(0, 40 * 60, len(chosen)), "coupon": camp.coupon}))
+    # triggered messages (abandoned cart, monthly coupon): by e-mail if allowed, else push
+    trig = world.t.get("trigger")
+    if len(trig):
+        tp, tt = trig["person"].to_numpy(), trig["t"].to_numpy()
+        ok = {}
+        for ch in ("email", "push"):
+            c = mk[mk["channel"] == ch]
+            frame = pd.DataFrame({"person": tp, "t": tt, "i": np.arange(len(tp))}).merge(c, on="person")
+            good = frame[(frame["granted"] <= frame["t"]) & (frame["withdrawn"] > frame["t"])]
+            ok[ch] = np.isin(np.arange(len(tp)), good["i"].to_numpy())
+        channel = np.where(ok["email"], "email", np.where(ok["push"], "push", None))
+        m = channel != None  # noqa: E711 - element-wise
+        kind = trig["kind"].to_numpy()
+        sends.append(pd.DataFrame({
+            "person": tp[m], "campaign": np.where(kind[m] == "coupon", "TRG-COUPON", "TRG-ABANDONED-CART"),
+            "channel": channel[m], "t": tt[m], "coupon": trig["coupon"].to_numpy()[m],
+        }))
+        world.triggered_ok = m
+    sent = pd.concat(sends, ignore_index=True) if sends else pd.DataFrame(
+        columns=["person", "campaign", "channel", "t", "coupon"])
+    # planted: a few sends to people who had withdrawn their e-mail consent
+    withdrawn = mk[(mk["channel"] == "email") & (mk["withdrawn"] < world.horizon - 5 * DAY)]
+    if len(withdrawn):
+        v = withdrawn.sample(n=min(3, len(withdrawn)), random_state=int(rng.integers(2**31)))
+        extra = pd.DataFrame({"person": v["person"].to_numpy(), "campaign": "NL-RESEND", "channel": "email",
+                              "t": v["withdrawn"].to_numpy() + 3 * DAY, "coupon": None})
+        sent = pd.concat([sent, extra], ignore_index=True)
+        planted["consent_violations"] = [
+            {"person": int(r.person), "campaign_id": "NL-RESEND", "channel": "email"} for r in extra.itertuples()]
+    sent = sent.sort_values(["t", "person", "campaign"], kind="stable").reset_index(drop=True)
+    sent["message"] = np.arange(len(sent))
+    dup = sent[sent["coupon"].notna()].groupby(["person", "coupon"])["channel"].nunique()
+    planted["duplicate_coupons"] = int((dup > 1).sum())
+
+    n = len(sent)
+    delivered = rng.random(n) < 0.97
+    opened = delivered & np.select([sent["channel"] == "email", sent["channel"] == "push"], [rng.random(n) < 0.28,
+                                   rng.random(n) < 0.12], default=False)
+    clicked = np.where(sent["channel"] == "sms", delivered & (rng.random(n) < 0.04), opened & (rng.random(n) < 0.2))
+    t = sent["t"].to_numpy()
+    t_open = t + rng.integers(5 * 60, 2 * DAY, n)
+    t_click = t_open + rng.integers(10, 30 * 60, n)
+    events = [
+        sent.assign(event_type="send", t=t),
+        sent[delivered].assign(event_type="delivery", t=t[delivered] + rng.integers(1, 120, int(delivered.sum()))),
+        sent[~delivered].assign(event_type="bounce", t=t[~delivered] + 30),
+        sent[opened].assign(event_type="open", t=t_open[opened]),
+        sent[clicked].assign(event_type="click", t=np.where(sent["channel"].to_numpy() == "sms", t + 600, t_click)[clicked]),
+    ]
+    # unsubscribes through the link: at the withdrawal time, on the last e-mail received before it
+    link = mk[(mk["channel"] == "email") & (mk["withdraw_source"] == "unsubscribe_link") & (mk["withdrawn"] < NEVER)]
+    em = sent[sent["channel"] == "email"][["person", "t", "message", "campaign", "coupon", "channel"]]
+    if len(link) and len(em):
+        left = link[["person", "withdrawn"]].rename(columns={"withdrawn": "t"}).sort_values("t")
+        last = pd.merge_asof(left, em.sort_values("t").rename(columns={"t": "sent_t"}), left_on="t",
+                             right_on="sent_t", by="person", direction="backward").dropna(subset=["message"])
+        last["message"] = last["message"].astype(np.int64)
+        events.append(last.drop(columns=["sent_t"]).assign(event_type="unsubscribe"))
+        # those without an e-mail to click in withdrew on the web instead
+        no_mail = ~link["person"].isin(last["person"])
+        consents.loc[link.index[no_mail.to_numpy()], "withdraw_source"] = "web"
+    out = pd.concat(events, ignore_index=True)
+    out = out.sort_values(["t", "message", "event_type"], kind="stable").reset_index(drop=True)
+    planted["n_messages"] = int(n)
+    return out, planted

@@ -1,0 +1,807 @@
+"""Write the simulated world as the channels export it (docs/landing.md), and remember the truth.
+
+Numeric arrays become text with pyarrow compute (timestamps, decimals) and are written per file with
+pyarrow's CSV writer or DuckDB's JSON writer; small API-shaped documents are built with `json`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from omni.generate.activity import DAY, HOUR, World
+from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
+from omni.generate.people import e164, messy_emails, messy_phones
+from omni.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
+
+SHOP = "https://sklep.example.pl"
+WEBSHOP_ORDER_BASE = 5_000_000
+TICKET_BASE = 900_000
+
+
+class Renderer:
+    def __init__(self, world: World, data_dir: Path, progress: Callable[[str], None]) -> None:
+        self.w = world
+        self.rng = world.rng
+        self.landing = data_dir / "landing"
+        self.truth_dir = data_dir / "truth"
+        self.start = world.period_start
+        self.progress = progress
+        self.rows: dict[str, int] = {}
+        self.files = 0
+        self.truth: dict[str, pd.DataFrame] = {}
+        self.planted: dict[str, list] = {"corrupt_rows": [], "duplicate_files": [], "price_inconsistencies": [],
+                                         "stock_mismatches": []}
+        people = world.people
+        self.person_id = people["person_id"].to_numpy()
+        self.email = people["email"]
+        self.family_phone = people["family_phone"].to_numpy()
+        self.customer_id = people["customer_id"].to_numpy()
+        # the day the schema changed (POS customer_email, events app_version)
+        self.v2_day = world.days // 2
+        self.con = duckdb.connect()
+        self.con.execute("SET preserve_insertion_order = true; SET threads = 2")
+
+    # --- formatting helpers --------------------------------------------------------------------------
+    def ts(self, seconds, fmt: str = "%Y-%m-%dT%H:%M:%SZ", tz: str = "UTC") -> pa.Array:
+        arr = pa.array(np.asarray(seconds, dtype=np.int64) + int(self.start.astype("datetime64[s]").astype(np.int64)),
+                       pa.timestamp("s", tz="UTC"))
+        if tz != "UTC":
+            arr = arr.cast(pa.timestamp("s", tz=tz))
+        return pc.strftime(arr, format=fmt)
+
+    def day_str(self, seconds) -> np.ndarray:
+        days = (np.asarray(seconds, dtype=np.int64) // DAY).clip(0, self.w.days - 1)
+        dates = self.start.astype("datetime64[D]") + days
+        return np.datetime_as_string(dates, unit="D")
+
+    def hex(self, n: int, width: int) -> np.ndarray:
+        """n random hex strings of `width` characters (ids of cookies, sessions...), deterministic."""
+        a = pa.table({"a": self.rng.integers(0, 2**62, n, dtype=np.int64), "b": self.rng.integers(0, 2**62, n, dtype=np.int64)})
+        out = self.con.sql(f"SELECT right(printf('%016x%016x', a, b), {width}) AS h FROM a").to_arrow_table()
+        return out["h"].to_numpy(zero_copy_only=False)
+
+    def uuids(self, n: int) -> np.ndarray:
+        h = self.hex(n, 32)
+        t = pa.table({"h": h})
+        out = self.con.sql("SELECT substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'"
+                           "||substr(h,21,12) AS u FROM t").to_arrow_table()
+        return out["u"].to_numpy(zero_copy_only=False)
+
+    def iso_list(self, seconds) -> list:
+        return self.ts(seconds).to_pylist()
+
+    @staticmethod
+    def money(values) -> np.ndarray:
+        return np.round(np.asarray(values, dtype=float), 2)
+
+    def write_csv(self, frame: pd.DataFrame, file_col: str, delimiter: str = ",") -> None:
+        frame = frame.sort_values(file_col, kind="stable")
+        files = frame[file_col].to_numpy()
+        body = pa.Table.from_pandas(frame.drop(columns=[file_col]), preserve_index=False)
+        body = body.cast(pa.schema([pa.field(f.name, pa.string()) for f in body.schema]))
+        _, starts = np.unique(files, return_index=True)
+        bounds = list(starts) + [len(files)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            path = self.landing / files[a]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pacsv.write_csv(body.slice(a, b - a), path, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
+            self.files += 1
+
+    def write_jsonl(self, table: pa.Table, file_col: str, drop_before_v2: tuple[str, ...] = ()) -> None:
+        files = table[file_col].to_numpy(zero_copy_only=False)
+        order = np.argsort(files, kind="stable")
+        table = table.take(order)
+        files = files[order]
+        _, starts = np.unique(files, return_index=True)
+        bounds = list(starts) + [len(files)]
+        v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            part = table.slice(a, b - a).drop_columns([file_col])
+            name = files[a]
+            if drop_before_v2 and name.split("_")[-1][:10] < v2_from:
+                part = part.drop_columns(list(drop_before_v2))
+            path = self.landing / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.con.register("part", part)
+            self.con.execute(f"COPY (SELECT * FROM part) TO '{path}' (FORMAT json)")
+            self.con.unregister("part")
+            self.files += 1
+
+    def write_docs(self, records_by_file: dict[str, list[dict]], root: str) -> None:
+        for name in sorted(records_by_file):
+            path = self.landing / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value)
+            path.write_text(text, encoding="utf-8")
+            self.files += 1
+
+    def pick_email(self, person: np.ndarray, p_messy: float) -> pd.Series:
+        return messy_emails(self.rng, self.email.iloc[person].reset_index(drop=True), p_messy)
+
+    def pick_phone(self, person: np.ndarray) -> pd.Series:
+        return messy_phones(self.rng, self.family_phone[person])
+
+    def remember(self, name: str, frame: pd.DataFrame) -> None:
+        self.truth[name] = frame
+
+    # --- reference ------------------------------------------------------------------------------------
+    def reference(self) -> None:
+        ref = self.w.ref
+        products = ref.products.drop(columns=["popularity"])
+        self.write_docs({"reference/products.json": json.loads(products.to_json(orient="records"))}, "products")
+        self.rows["reference.products"] = len(products)
+        stores = ref.stores.drop(columns=["city_index"]).assign(_file="reference/stores.csv")
+        self.write_csv(stores, "_file")
+        lockers = ref.lockers.drop(columns=["city_index"]).assign(_file="reference/parcel_lockers.csv")
+        self.write_csv(lockers, "_file")
+        self.rows["reference.stores"] = len(stores)
+        self.rows["reference.parcel_lockers"] = len(lockers)
+        self._prices()
+        self._stock()
+
+    def _prices(self) -> None:
+        rng, days = self.rng, self.w.days
+        prods = self.w.ref.products
+        n = len(prods)
+        base = prods["base_price_pln"].to_numpy()
+        week = np.arange(days) // 7
+        on_promo = rng.random((int(week.max()) + 1, n)) < 0.08  # weekly promotions, the same everywhere
+        d_idx, s_idx, c_idx = np.meshgrid(np.arange(days), np.arange(n), np.arange(3), indexing="ij")
+        d_idx, s_idx, c_idx = d_idx.ravel(), s_idx.ravel(), c_idx.ravel()
+        promo = on_promo[week[d_idx], s_idx]
+        promo_price = np.where(promo, np.floor(base[s_idx] * 0.8) + 0.99, np.nan)
+        price = base[s_idx].copy()
+        # planted: a handful of (day, sku) where the web shop and the stores disagree
+        k = max(3, days // 20)
+        pd_ = rng.integers(0, days, k)
+        ps = rng.integers(0, n, k)
+        for d, sku in zip(pd_, ps, strict=True):
+            m = (d_idx == d) & (s_idx == sku) & (c_idx == 0)  # web
+            price[m] = base[sku] + 10.0
+            self.planted["price_inconsistencies"].append(
+                {"price_date": self.day_str(np.array([d * DAY]))[0], "sku": prods["sku"].iloc[sku],
+                 "channels": "web vs store", "kind": "price"})
+        channel = np.array(["web", "app", "store"], dtype=object)[c_idx]
+        dates = self.day_str(d_idx * DAY)
+        frame = pd.DataFrame({
+            "price_date": dates, "sku": prods["sku"].to_numpy()[s_idx], "channel": channel,
+            "price_pln": self.money(price), "promo_id": np.where(promo, pd.Series(week[d_idx]).map(
+                lambda x: f"PROMO-W{x + 1:02d}").to_numpy(), None),
+            "promo_price_pln": self.money(promo_price),
+            "_file": pd.Series(dates).map(lambda d: f"reference/prices/prices_{d}.csv").to_numpy(),
+        })
+        frame["promo_price_pln"] = frame["promo_price_pln"].where(promo, None)
+        self.write_csv(frame, "_file")
+        self.rows["reference.prices"] = len(frame)
+
+    def _stock(self) -> None:
+        rng = self.rng
+        prods = self.w.ref.products
+        n = min(len(prods), 300)
+        locations = np.r_[self.w.store_ids, ["WEB-DC"]]
+        mondays = [d for d in range(self.w.days) if ((self.start.astype("datetime64[D]") + d).astype(int) + 3) % 7 == 0]
+        rows = []
+        for d in mondays:
+            sku_i, loc_i = np.meshgrid(np.arange(n), np.arange(len(locations)), indexing="ij")
+            sku_i, loc_i = sku_i.ravel(), loc_i.ravel()
+            qty = rng.poisson(np.where(locations[loc_i] == "WEB-DC", 120, 12))
+            web_view = qty.copy()
+            store_rows = np.flatnonzero(locations[loc_i] != "WEB-DC")
+            bad = store_rows[rng.random(len(store_rows)) < 0.002]
+            web_view[bad] = qty[bad] + rng.integers(3, 15, len(bad))
+            date = self.day_str(np.array([d * DAY]))[0]
+            for i in bad:
+                self.planted["stock_mismatches"].append(
+                    {"snapshot_date": date, "sku": prods["sku"].iloc[sku_i[i]], "location_id": locations[loc_i[i]]})
+            for system, q in (("erp", qty), ("webshop", web_view)):
+                rows.append(pd.DataFrame({"snapshot_date": date, "sku": prods["sku"].to_numpy()[sku_i],
+                                          "location_id": locations[loc_i], "system": system, "quantity_on_hand": q,
+                                          "_file": f"reference/stock/stock_{date}.csv"}))
+        frame = pd.concat(rows, ignore_index=True)
+        self.write_csv(frame, "_file")
+        self.rows["reference.stock_levels"] = len(frame)
+
+    # --- web shop ---------------------------------------------------------------------------------------
+    def webshop(self) -> None:
+        w, rng = self.w, self.rng
+        people = w.people
+        # accounts: created before the period (in the first export) or at the first activity
+        acct = np.flatnonzero(w.has_account)
+        joined = w.consent_joined[acct]
+        versions = [pd.DataFrame({"person": acct, "updated": np.maximum(joined, 0), "phone": w.people["phone"].to_numpy()[acct]})]
+        change = acct[people["changes_phone"].to_numpy()[acct]]
+        if len(change):
+            versions.append(pd.DataFrame({"person": change, "updated": rng.integers(DAY, w.horizon, len(change)),
+                                          "phone": people["new_phone"].to_numpy()[change]}))
+        v = pd.concat(versions, ignore_index=True)
+        p = v["person"].to_numpy()
+        has_phone = rng.random(len(v)) < 0.6
+        email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.08)
+        phone = messy_phones(rng, np.where(has_phone, np.where(people["is_shared_phone"].to_numpy()[p],
+                                                               self.family_phone[p], v["phone"].to_numpy()), 0))
+        created = self.iso_list(w.consent_joined[p])
+        updated = self.iso_list(np.maximum(v["updated"].to_numpy(), w.consent_joined[p]))
+        files = self.day_str(v["updated"].to_numpy())
+        docs: dict[str, list] = {}
+        pc_ = people["postal_code"].to_numpy()
+        for i in range(len(v)):
+            pi = p[i]
+            docs.setdefault(f"webshop/customers/customers_{files[i]}.json", []).append({
+                "id": int(self.customer_id[pi]), "email": email.iloc[i], "phone": phone.iloc[i],
+                "first_name": people["first_name"].iat[pi], "last_name": people["last_name"].iat[pi],
+                "accepts_marketing": bool(people["accepts_marketing"].iat[pi]), "created_at": created[i],
+                "updated_at": updated[i],
+                "default_address": {"city": people["city"].iat[pi], "zip": pc_[pi], "country_code": "PL"},
+            })
+        self.write_docs(docs, "customers")
+        self.rows["webshop.customers"] = len(v)
+        self.remember("webshop_customers", pd.DataFrame({"customer_id": self.customer_id[acct],
+                                                          "person_id": self.person_id[acct]}))
+        self._orders()
+        self._checkouts()
+        self._courier_returns()
+
+    def _order_frame(self) -> pd.DataFrame:
+        w = self.w
+        orders = w.t.get("order")
+        lines = w.t.get("order_line")
+        lines["amount"] = lines["unit_price"] * lines["quantity"]
+        agg = lines.groupby("order").agg(subtotal=("amount", "sum"), discount=("discount", "sum"))
+        orders = orders.join(agg, on="order")
+        ship = np.select([orders["fulfilment"] == "click_and_collect", orders["fulfilment"] == "parcel_locker"],
+                         [0.0, 9.99], default=14.99)
+        ship = np.where((orders["subtotal"] >= 199) & (orders["fulfilment"] != "parcel_locker"), 0.0, ship)
+        orders["shipping"] = ship
+        orders["total"] = self.money(orders["subtotal"] - orders["discount"] + ship)
+        orders["order_id"] = WEBSHOP_ORDER_BASE + orders["order"]
+        return orders
+
+    def _orders(self) -> None:
+        w, rng = self.w, self.rng
+        orders = self._order_frame()
+        self.order_frame = orders
+        lines = w.t.get("order_line")
+        sessions = w.t.get("session").set_index("session")
+        p = orders["person"].to_numpy()
+        is_customer = orders["logged_in"].to_numpy() & w.has_account[p]
+        email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), np.where(is_customer, 0.12, 0.3).mean())
+        phone = messy_phones(rng, np.where(rng.random(len(p)) < 0.7, self.family_phone[p], 0))
+        # landing URL: utm and click id of the purchase session
+        sess = orders["session"].to_numpy()
+        src = sessions["source"].reindex(sess).to_numpy()
+        camp = sessions["campaign"].reindex(sess).to_numpy()
+        click = sessions["click_id"].reindex(sess).to_numpy()
+        landing_site = [
+            SHOP + "/" + ("" if s in ("direct", None) or s != s else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
+                          f"&utm_campaign={c or 'always-on'}" + (f"&gclid={_click_token(k)}" if k == k and k is not None else ""))
+            for s, c, k in zip(src, camp, click, strict=True)
+        ]
+        # fulfilment: when the order was delivered or picked up (pickups come from the till export)
+        receipts = w.t.get("receipt")
+        pickups = receipts[receipts["kind"] == "PICKUP"].set_index("order")["t"]
+        done = pickups.reindex(orders["order"]).to_numpy()
+        done = np.where(np.isnan(done), orders["t"].to_numpy() + rng.integers(DAY, 4 * DAY, len(orders)), done).astype(np.int64)
+        by_order = {k: g for k, g in lines.groupby("order")}
+        created = self.iso_list(orders["t"].to_numpy())
+        updated2 = self.iso_list(np.minimum(done, w.horizon - 1))
+        f1 = self.day_str(orders["t"].to_numpy())
+        f2 = self.day_str(np.minimum(done, w.horizon - 1))
+        docs: dict[str, list] = {}
+        for i, o in enumerate(orders.itertuples(index=False)):
+            ls = by_order[o.order]
+            base = {
+                "id": int(o.order_id), "name": f"WS-{o.order_id}",
+                "customer_id": int(self.customer_id[o.person]) if is_customer[i] else None,
+                "email": email.iloc[i], "phone": phone.iloc[i], "source_name": o.channel,
+                "created_at": created[i], "updated_at": created[i], "currency": "PLN",
+                "subtotal_price": round(float(o.subtotal), 2), "total_discounts": round(float(o.discount), 2),
+                "shipping_price": float(o.shipping), "total_price": float(o.total),
+                "discount_code": o.coupon if isinstance(o.coupon, str) else None,
+                "fulfilment_type": o.fulfilment, "pickup_store_id": o.pickup_store, "parcel_locker_id": o.locker,
+                "shipping_address": {"city": w.people["city"].iat[o.person], "zip": w.people["postal_code"].iat[o.person]},
+                "financial_status": "paid", "fulfillment_status": "unfulfilled", "landing_site": landing_site[i],
+                "line_items": [{"id": int(o.order_id) * 10 + int(li.line_no), "sku": w.ref.products["sku"].iat[li.sku],
+                                "quantity": int(li.quantity), "price": float(li.unit_price),
+                                "total_discount": round(float(li.discount), 2)} for li in ls.itertuples(index=False)],
+            }
+            docs.setdefault(f"webshop/orders/orders_{f1[i]}.json", []).append(base)
+            later = dict(base, updated_at=updated2[i],
+                         fulfillment_status="picked_up" if o.fulfilment == "click_and_collect" else "fulfilled")
+            docs.setdefault(f"webshop/orders/orders_{f2[i]}.json", []).append(later)
+        self.write_docs(docs, "orders")
+        self.rows["webshop.orders"] = 2 * len(orders)
+        self.rows["webshop.order_lines"] = 2 * len(lines)
+        self.remember("orders_webshop", pd.DataFrame({
+            "source_system": "webshop", "order_id": orders["order_id"].astype(str), "person_id": self.person_id[p],
+            "channel": orders["channel"], "fulfilment_type": orders["fulfilment"],
+            "store_id": orders["pickup_store"], "placed_at": created, "total_pln": orders["total"],
+            "coupon_code": orders["coupon"], "is_identifiable": True,
+        }))
+
+    def _checkouts(self) -> None:
+        w, rng = self.w, self.rng
+        co = w.t.get("checkout")
+        if not len(co):
+            return
+        lines = w.t.get("checkout_line")
+        sessions = w.t.get("session").set_index("session")
+        p = co["person"].to_numpy()
+        logged = sessions["logged_in"].reindex(co["session"]).to_numpy().astype(bool)
+        typed = rng.random(len(co)) < 0.6
+        email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.2)
+        lines["amount"] = lines["unit_price"] * lines["quantity"]
+        total = lines.groupby("checkout")["amount"].sum().reindex(co["checkout"]).to_numpy()
+        created = self.iso_list(co["t"].to_numpy())
+        files = self.day_str(co["t"].to_numpy())
+        by = {k: g for k, g in lines.groupby("checkout")}
+        docs: dict[str, list] = {}
+        for i, c in enumerate(co.itertuples(index=False)):
+            docs.setdefault(f"webshop/checkouts/abandoned_checkouts_{files[i]}.json", []).append({
+                "id": 7_000_000 + int(c.checkout),
+                "customer_id": int(self.customer_id[c.person]) if logged[i] else None,
+                "email": email.iloc[i] if (typed[i] or logged[i]) else None, "source_name": "web",
+                "created_at": created[i], "updated_at": created[i], "total_price": round(float(total[i]), 2),
+                "line_items": [{"sku": w.ref.products["sku"].iat[li.sku], "quantity": int(li.quantity),
+                                "price": float(li.unit_price)} for li in by[c.checkout].itertuples(index=False)],
+            })
+        self.write_docs(docs, "checkouts")
+        self.rows["webshop.abandoned_checkouts"] = len(co)
+        self.remember("checkouts", pd.DataFrame({"checkout_id": (7_000_000 + co["checkout"]).astype(str),
+                                                  "person_id": self.person_id[p]}))
+
+    def _courier_returns(self) -> None:
+        w, rng = self.w, self.rng
+        o = self.order_frame
+        cand = o[o["fulfilment"] != "click_and_collect"]
+        ret = cand[rng.random(len(cand)) < 0.09]
+        t = ret["t"].to_numpy() + rng.integers(3 * DAY, 20 * DAY, len(ret))
+        keep = t < w.horizon
+        ret, t = ret[keep], t[keep]
+        lines = w.t.get("order_line")
+        first = lines[lines["line_no"] == 1].set_index("order")
+        created = self.iso_list(t)
+        files = self.day_str(t)
+        docs: dict[str, list] = {}
+        reasons = ["za mały rozmiar", "za duży rozmiar", "niezgodny z opisem", "uszkodzony", "zmiana zdania"]
+        for i, r in enumerate(ret.itertuples(index=False)):
+            li = first.loc[r.order]
+            docs.setdefault(f"webshop/returns/returns_{files[i]}.json", []).append({
+                "id": 800_000 + i, "order_id": int(r.order_id), "created_at": created[i],
+                "return_method": "parcel_locker" if r.fulfilment == "parcel_locker" else "courier",
+                "refund_amount": round(float(li.unit_price * li.quantity), 2),
+                "reason": reasons[i % len(reasons)],
+                "lines": [{"sku": w.ref.products["sku"].iat[int(li.sku)], "quantity": int(li.quantity)}],
+            })
+        self.write_docs(docs, "returns")
+        self.rows["webshop.returns"] = len(ret)
+        self.remember("returns_webshop", pd.DataFrame({
+            "source_system": "webshop", "return_id": (800_000 + np.arange(len(ret))).astype(str),
+            "person_id": self.person_id[ret["person"].to_numpy()], "order_id": ret["order_id"].astype(str),
+            "return_channel": np.where(ret["fulfilment"] == "parcel_locker", "parcel_locker", "courier"),
+        }))
+
+    # --- clickstream -----------------------------------------------------------------------------------
+    def events(self) -> None:
+        w, rng = self.w, self.rng
+        s = w.t.get("session").reset_index(drop=True)
+        link = w.t.get("session_order").set_index("session")["order"]
+        n_ev = s["n_events"].to_numpy()
+        si = np.repeat(np.arange(len(s)), n_ev)
+        k = np.arange(len(si)) - np.repeat(np.r_[0, np.cumsum(n_ev)[:-1]], n_ev)
+        gap = rng.integers(15, 120, len(s))
+        t = s["t"].to_numpy()[si] + k * gap[si]
+        last = n_ev[si] - 1 - k  # 0 = last event of the session
+        purpose = s["purpose"].to_numpy()[si]
+        platform = s["platform"].to_numpy()[si]
+        name = np.array(["product_view", "page_view", "search"], dtype=object)[rng.choice(3, len(si), p=[0.5, 0.35, 0.15])]
+        name = np.where(k == 0, np.where(platform == "app", np.where(s["source"].to_numpy()[si] == "push", "push_open",
+                                                                       "app_open"), "page_view"), name)
+        name = np.where((purpose == "cart") & (last == 0), "add_to_cart", name)
+        name = np.where((purpose == "abandon") & (last == 1), "add_to_cart", name)
+        name = np.where((purpose == "abandon") & (last == 0), "begin_checkout", name)
+        name = np.where((purpose == "purchase") & (last == 2), "add_to_cart", name)
+        name = np.where((purpose == "purchase") & (last == 1), "begin_checkout", name)
+        name = np.where((purpose == "purchase") & (last == 0), "purchase", name)
+        login_at = s["login_at"].to_numpy()[si]
+        name = np.where((k == login_at) & (platform == "web") & (k > 0) & (last > 2), "login", name)
+        person = s["person"].to_numpy()[si]
+        logged = s["logged_in"].to_numpy()[si] & (k >= login_at)
+        user_id = np.where(logged, pd.Series(self.customer_id[person]).astype(str).to_numpy(), None)
+        cookies = self.hex(int(w.n_cookies.sum()), 20)
+        devices = np.char.add("dev-", self.hex(max(int(w.n_devices.sum()), 1), 16).astype(str)).astype(object)
+        cookie = s["cookie"].to_numpy()[si]
+        device = s["device"].to_numpy()[si]
+        order = link.reindex(s["session"]).to_numpy()[si]
+        src = s["source"].to_numpy()[si]
+        camp = s["campaign"].to_numpy()[si]
+        click = s["click_id"].to_numpy()[si] if "click_id" in s else np.full(len(si), None)
+        first = k == 0
+        has_utm = first & np.isin(src, ["ads", "email", "push", "social"])
+        sku_all = w.ref.products["sku"].to_numpy()
+        sku = np.where(np.isin(name, ["product_view", "add_to_cart"]), sku_all[s["sku"].to_numpy()[si]], None)
+        received = t + rng.integers(0, 20, len(t))
+        late = rng.random(len(t)) < 0.03
+        received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
+        received = np.minimum(received, w.horizon - 1)
+        sess_ids = self.hex(len(s), 24)
+        event_ids = self.uuids(len(si))
+        dev_cat = np.where(platform == "app", "mobile", np.array(["desktop", "mobile", "desktop", "tablet", "mobile"],
+                                                                   dtype=object)[np.where(cookie >= 0, cookie, 0) % 5])
+        table = pa.table({
+            "event_id": event_ids,
+            "event_name": name.astype(str),
+            "event_at": self.ts(t, "%Y-%m-%dT%H:%M:%S.000Z"),
+            "received_at": self.ts(received, "%Y-%m-%dT%H:%M:%S.000Z"),
+            "platform": platform.astype(str),
+            "session_id": sess_ids[si],
+            "cookie_id": pa.array(np.where(cookie >= 0, cookies[np.maximum(cookie, 0)], None), pa.string()),
+            "device_id": pa.array(np.where(device >= 0, devices[np.maximum(device, 0)], None), pa.string()),
+            "user_id": pa.array(user_id, pa.string()),
+            "page_url": pa.array(np.where(has_utm, [SHOP + "/?utm_source=" + _utm_source(a, b) for a, b in
+                                                    zip(src, camp, strict=True)], SHOP + "/"), pa.string()),
+            "page_referrer": pa.array(np.where(first & (src == "organic"), "https://www.google.com/", None), pa.string()),
+            "product_sku": pa.array(sku, pa.string()),
+            "order_id": pa.array(np.where((name == "purchase") & (order == order),
+                                          pd.Series(order).fillna(-1).astype(np.int64).add(WEBSHOP_ORDER_BASE).astype(str), None),
+                                 pa.string()),
+            "utm_source": pa.array(np.where(has_utm, [_utm_source(a, b) for a, b in zip(src, camp, strict=True)], None), pa.string()),
+            "utm_medium": pa.array(np.where(has_utm, [_utm_medium(a) for a in src], None), pa.string()),
+            "utm_campaign": pa.array(np.where(has_utm, pd.Series(camp).fillna("always-on").to_numpy(), None), pa.string()),
+            "click_id": pa.array(np.where(first & pd.notna(click), [_click_token(c) for c in click], None), pa.string()),
+            "device_category": dev_cat.astype(str),
+            "geo_city": w.people["city"].to_numpy()[person].astype(str),
+            "app_version": pa.array(np.where(platform == "app", "5." + pd.Series(t // (30 * DAY)).astype(str), None), pa.string()),
+            "_file": pa.array(np.char.add(np.char.add("events/events_", self.day_str(received).astype(str)), ".jsonl")),
+        })
+        self.write_jsonl(table, "_file", drop_before_v2=("app_version",))
+        self.rows["events.events"] = len(si)
+        self.event_ids = event_ids
+        self.remember("events", pd.DataFrame({"event_id": event_ids, "person_id": self.person_id[person]}))
+        self.cookie_values, self.device_values = cookies, devices
+
+    # --- stores ------------------------------------------------------------------------------------------
+    def pos(self) -> None:
+        w, rng = self.w, self.rng
+        r = w.t.get("receipt").sort_values(["t", "receipt"], kind="stable").reset_index(drop=True)
+        lines = w.t.get("receipt_line")
+        p = r["person"].to_numpy()
+        n = len(r)
+        kind = r["kind"].to_numpy()
+        card = w.people["card_number"].to_numpy()[p]
+        member = w.is_member[p]
+        shows_card = member & (rng.random(n) < np.where(kind == "PICKUP", 0.3, 0.75))
+        typed_phone = ~shows_card & (rng.random(n) < np.where(kind == "PICKUP", 0.5, 0.18))
+        placeholder = ~shows_card & ~typed_phone & (rng.random(n) < 0.03)
+        store_phone = w.ref.stores.set_index("store_id")["store_phone"].reindex(r["store"]).to_numpy()
+        ph_values = np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, len(PLACEHOLDER_PHONES), n)]
+        ph = np.where(rng.random(n) < 0.3, store_phone, ph_values)
+        phone = self.pick_phone(p).to_numpy()
+        local_day = self.ts(r["t"].to_numpy(), "%Y-%m-%d", tz="Europe/Warsaw").to_numpy(zero_copy_only=False)
+        seq = r.groupby([r["store"].to_numpy(), local_day]).cumcount().to_numpy() + 1
+        receipt_id = (r["store"] + "-" + pd.Series(local_day).str.replace("-", "") + "-" + pd.Series(seq).astype(str).str.zfill(5)).to_numpy()
+        email_v2 = (r["t"].to_numpy() >= self.v2_day * DAY) & (rng.random(n) < 0.12)
+        email = np.where(email_v2, self.pick_email(p, 0.25).to_numpy(), None)
+        email = np.where(email_v2 & (rng.random(n) < 0.08), np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 2, n)], email)
+        id_of = pd.Series(receipt_id, index=r["receipt"].to_numpy())
+        orders = r["order"].to_numpy()
+        head = pd.DataFrame({
+            "receipt": r["receipt"].to_numpy(), "receipt_id": receipt_id, "store_id": r["store"].to_numpy(),
+            "register_no": (rng.integers(1, 5, n)).astype(str), "cashier_id": pd.Series(rng.integers(1, 40, n)).map(lambda x: f"K{x:03d}").to_numpy(),
+            "receipt_datetime": self.ts(r["t"].to_numpy(), "%Y-%m-%d %H:%M:%S", tz="Europe/Warsaw").to_numpy(zero_copy_only=False),
+            "transaction_type": kind, "loyalty_card": np.where(shows_card, card, None),
+            "customer_phone": np.where(typed_phone, phone, np.where(placeholder, ph, None)),
+            "payment_method": np.where(kind == "PICKUP", "online", np.array(["card", "card", "blik", "cash", "voucher"], dtype=object)[rng.integers(0, 5, n)]),
+            "coupon_code": None,
+            "original_order_id": np.where(orders >= 0, (orders + WEBSHOP_ORDER_BASE).astype(str), None),
+            "original_receipt_id": np.where(r["orig_receipt"].to_numpy() >= 0, id_of.reindex(r["orig_receipt"].to_numpy()).to_numpy(), None),
+            "customer_email": email,
+            "_file": np.char.add(np.char.add(np.char.add(np.char.add("pos/", r["store"].to_numpy().astype(str)), "/pos_"),
+                                             np.char.add(np.char.add(r["store"].to_numpy().astype(str), "_"), local_day.astype(str))), ".csv"),
+            "_day": local_day,
+        })
+        body = lines.merge(head, on="receipt", how="inner").sort_values(["receipt_datetime", "receipt_id", "line_no"], kind="stable")
+        kind_l = body["transaction_type"].to_numpy()
+        unit = body["unit_price"].to_numpy()
+        qty = body["quantity"].to_numpy()
+        total = np.where(kind_l == "PICKUP", 0.0, unit * qty)
+        body = body.assign(sku=w.ref.products["sku"].to_numpy()[body["sku"].to_numpy()], quantity=qty.astype(str),
+                           unit_price=_comma(unit), discount=_comma(body["discount"].to_numpy()), line_total=_comma(total),
+                           line_no=body["line_no"].astype(str))
+        cols = ["receipt_id", "store_id", "register_no", "cashier_id", "receipt_datetime", "transaction_type", "loyalty_card",
+                "customer_phone", "line_no", "sku", "quantity", "unit_price", "discount", "line_total", "payment_method",
+                "coupon_code", "original_order_id", "original_receipt_id", "customer_email"]
+        out = body[cols + ["_file", "_day"]].copy()
+        v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
+        # planted corrupt rows, each in its own file of the first week (kept apart from real receipts)
+        files = sorted(out["_file"].unique())
+        bad_rows = [
+            ("31.02.2026 25:61", "SALE", "1", "unparseable receipt_datetime"),
+            (None, "SALE", "-2", "negative quantity on a SALE"),
+            (None, "SALE", "1", "missing receipt_id"),
+        ]
+        for i, (stamp, ttype, q, why) in enumerate(bad_rows):
+            f = files[min(i * 7, len(files) - 1)]
+            sample = out[out["_file"] == f].iloc[0].copy()
+            sample["receipt_id"] = "" if why == "missing receipt_id" else f"{sample['receipt_id']}-X{i}"
+            if stamp:
+                sample["receipt_datetime"] = stamp
+            sample["quantity"] = q
+            out = pd.concat([out, sample.to_frame().T], ignore_index=True)
+            self.planted["corrupt_rows"].append({"file": f, "receipt_id": sample["receipt_id"], "reason": why})
+        v1 = out["_day"] < v2_from
+        for part in (out[v1].drop(columns=["customer_email"]), out[~v1]):
+            self.write_csv(part.drop(columns=["_day"]), "_file", delimiter=";")
+        self.rows["pos.receipt_lines"] = len(out)
+        # re-delivered files: the same bytes under a `_resend` name
+        resend = [f for i, f in enumerate(files) if i % 97 == 5]
+        for f in resend:
+            src = self.landing / f
+            shutil.copyfile(src, src.with_name(src.stem + "_resend.csv"))
+            self.files += 1
+            self.planted["duplicate_files"].append({"file": f, "copy": str(Path(f).with_name(Path(f).stem + "_resend.csv"))})
+        sale = r[kind == "SALE"]
+        amount = lines.assign(a=lines["unit_price"] * lines["quantity"]).groupby("receipt")["a"].sum()
+        identifiable = (shows_card | typed_phone | (email_v2 & ~np.isin(email, PLACEHOLDER_EMAILS)))
+        self.remember("orders_pos", pd.DataFrame({
+            "source_system": "pos", "order_id": receipt_id[kind == "SALE"], "person_id": self.person_id[p[kind == "SALE"]],
+            "channel": "store", "fulfilment_type": "in_store", "store_id": sale["store"].to_numpy(),
+            "placed_at": self.iso_list(sale["t"].to_numpy()), "total_pln": self.money(amount.reindex(sale["receipt"]).to_numpy()),
+            "coupon_code": None, "is_identifiable": identifiable[kind == "SALE"],
+        }))
+        ret = kind == "RETURN"
+        self.remember("returns_pos", pd.DataFrame({
+            "source_system": "pos", "return_id": receipt_id[ret], "person_id": self.person_id[p[ret]],
+            "order_id": np.where(orders[ret] >= 0, (orders[ret] + WEBSHOP_ORDER_BASE).astype(str),
+                                 id_of.reindex(r["orig_receipt"].to_numpy()[ret]).to_numpy()),
+            "return_channel": "store",
+        }))
+        self.remember("pickups", pd.DataFrame({"receipt_id": receipt_id[kind == "PICKUP"],
+                                                "order_id": (orders[kind == "PICKUP"] + WEBSHOP_ORDER_BASE).astype(str),
+                                                "person_id": self.person_id[p[kind == "PICKUP"]]}))
+        self.receipt_id_of = id_of
+
+    # --- loyalty and consents ------------------------------------------------------------------------------
+    def loyalty(self, consents: pd.DataFrame) -> None:
+        w, rng = self.w, self.rng
+        people = w.people
+        members = np.flatnonzero(w.is_member)
+        joined = w.consent_joined[members]
+        versions = [pd.DataFrame({"person": members, "updated": np.maximum(joined, 0), "phone": people["phone"].to_numpy()[members]})]
+        ch = members[people["changes_phone"].to_numpy()[members]]
+        if len(ch):
+            versions.append(pd.DataFrame({"person": ch, "updated": rng.integers(DAY, w.horizon, len(ch)),
+                                          "phone": people["new_phone"].to_numpy()[ch]}))
+        v = pd.concat(versions, ignore_index=True)
+        p = v["person"].to_numpy()
+        n = len(v)
+        shared = people["is_shared_phone"].to_numpy()[p]
+        phone = messy_phones(rng, np.where(shared, self.family_phone[p], v["phone"].to_numpy())).to_numpy()
+        phone = np.where(rng.random(n) < 0.015, np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, 2, n)], phone)
+        email = self.pick_email(p, 0.2).to_numpy()
+        email = np.where(rng.random(n) < 0.1, None, email)
+        email = np.where(rng.random(n) < 0.02, np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 3, n)], email)
+        frame = pd.DataFrame({
+            "member_id": people["member_id"].to_numpy()[p], "card_number": people["card_number"].to_numpy()[p],
+            "email": email, "phone": phone, "first_name": people["first_name"].to_numpy()[p],
+            "last_name": people["last_name"].to_numpy()[p],
+            "birth_date": pd.Series(people["birth_year"].to_numpy()[p]).astype(str).to_numpy() + "-"
+            + pd.Series(1 + (p % 12)).astype(str).str.zfill(2).to_numpy() + "-" + pd.Series(1 + (p % 28)).astype(str).str.zfill(2).to_numpy(),
+            "postal_code": people["postal_code"].to_numpy()[p], "city": people["city"].to_numpy()[p],
+            "home_store_id": w.home_store[p], "enrolled_at": self.ts(w.consent_joined[p]).to_numpy(zero_copy_only=False),
+            "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])).to_numpy(zero_copy_only=False),
+            "status": "active",
+        })
+        frame["_file"] = np.char.add(np.char.add("loyalty/members/members_", self.day_str(v["updated"].to_numpy()).astype(str)), ".csv")
+        self.write_csv(frame, "_file")
+        self.rows["loyalty.members"] = n
+        self.remember("loyalty_members", pd.DataFrame({"member_id": people["member_id"].to_numpy()[members],
+                                                        "person_id": self.person_id[members]}))
+        # the consent ledger: every grant, and every withdrawal
+        c = consents
+        grants = c.assign(event_t=c["granted"], status="granted", source=c["grant_source"])
+        wd = c[c["withdrawn"] < NEVER]
+        withdrawals = wd.assign(event_t=wd["withdrawn"], status="withdrawn", source=wd["withdraw_source"])
+        ev = pd.concat([grants, withdrawals], ignore_index=True).sort_values(["event_t", "person", "channel", "purpose"], kind="stable")
+        ev = ev.reset_index(drop=True)
+        pp = ev["person"].to_numpy()
+        m = len(ev)
+        ev_email = np.where(ev["channel"].to_numpy() == "email", self.email.iloc[pp].to_numpy(), None)
+        ev_phone = np.where(ev["channel"].to_numpy() == "sms", e164(self.family_phone[pp]).to_numpy(), None)
+        out = pd.DataFrame({
+            "consent_event_id": pd.Series(np.arange(m) + 1).map(lambda i: f"CE{i:08d}").to_numpy(),
+            "member_id": np.where(w.is_member[pp], people["member_id"].to_numpy()[pp], None),
+            "email": ev_email, "phone": ev_phone, "channel": ev["channel"].to_numpy(), "purpose": ev["purpose"].to_numpy(),
+            "status": ev["status"].to_numpy(), "source": ev["source"].to_numpy(),
+            "event_at": self.ts(ev["event_t"].to_numpy()).to_numpy(zero_copy_only=False),
+            "_file": np.char.add(np.char.add("loyalty/consents/consent_events_", self.day_str(ev["event_t"].to_numpy()).astype(str)), ".csv"),
+        })
+        self.write_csv(out, "_file")
+        self.rows["loyalty.consent_events"] = m
+        self.remember("consent_events", pd.DataFrame({"consent_event_id": out["consent_event_id"], "person_id": self.person_id[pp],
+                                                       "channel": out["channel"], "purpose": out["purpose"], "status": out["status"],
+                                                       "event_at": out["event_at"]}))
+
+    # --- marketing and ads -------------------------------------------------------------------------------
+    def marketing(self, campaigns: pd.DataFrame, messages: pd.DataFrame) -> None:
+        w = self.w
+        start = self.start.astype("datetime64[D]")
+        rows = [{"campaign_id": c.campaign_id, "name": c.name, "channel": c.channel, "purpose": "promotion",
+                 "start_date": str(start + np.timedelta64(int(c.t // DAY), "D")),
+                 "end_date": str(start + np.timedelta64(int(c.t // DAY) + 7, "D")), "coupon_code": c.coupon,
+                 "utm_campaign": c.campaign_id, "ad_platform": None} for c in campaigns.itertuples()]
+        rows += [{"campaign_id": cid, "name": name, "channel": "email", "purpose": "triggered", "start_date": str(start),
+                  "end_date": None, "coupon_code": None, "utm_campaign": utm, "ad_platform": None}
+                 for cid, name, utm in (("TRG-ABANDONED-CART", "Porzucony koszyk", "abandoned-cart"),
+                                        ("TRG-COUPON", "Kupon miesiąca", "coupon"), ("NL-RESEND", "Newsletter (ponowna wysyłka)", "NL-RESEND"))]
+        rows += [{"campaign_id": c, "name": c.replace("-", " ").title(), "channel": "ads", "purpose": "acquisition",
+                  "start_date": str(start), "end_date": None, "coupon_code": None, "utm_campaign": c,
+                  "ad_platform": "google" if "-G-" in c else "meta"} for c in ADS_CAMPAIGNS]
+        self.write_docs({"marketing/campaigns.json": rows}, "campaigns")
+        self.rows["marketing.campaigns"] = len(rows)
+        m = messages
+        pp = m["person"].to_numpy()
+        ch = m["channel"].to_numpy()
+        msg_id = pd.Series(m["message"].to_numpy()).map(lambda i: f"MSG{i:09d}").to_numpy()
+        et = m["event_type"].to_numpy()
+        table = pa.table({
+            "event_id": self.uuids(len(m)), "event_type": et.astype(str),
+            "event_at": self.ts(m["t"].to_numpy()),
+            "campaign_id": m["campaign"].to_numpy().astype(str), "message_id": msg_id.astype(str), "channel": ch.astype(str),
+            "email": pa.array(np.where(ch == "email", self.email.iloc[pp].to_numpy(), None), pa.string()),
+            "phone": pa.array(np.where(ch == "sms", e164(self.family_phone[pp]).to_numpy(), None), pa.string()),
+            "device_id": pa.array(np.where((ch == "push") & (w.n_devices[pp] > 0), self.device_values[np.minimum(w.device_base[pp], len(self.device_values) - 1)], None), pa.string()),
+            "coupon_code": pa.array(m["coupon"].where(m["coupon"].notna(), None).to_numpy(dtype=object), pa.string()),
+            "url": pa.array(np.where(et == "click", [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c, k in
+                                                     zip(ch, m["campaign"].to_numpy(), strict=True)], None), pa.string()),
+            "_file": np.char.add(np.char.add("marketing/events/message_events_", self.day_str(m["t"].to_numpy()).astype(str)), ".jsonl"),
+        })
+        self.write_jsonl(table, "_file")
+        self.rows["marketing.message_events"] = len(m)
+        sends = m[m["event_type"] == "send"]
+        self.remember("marketing_messages", pd.DataFrame({
+            "message_id": pd.Series(sends["message"].to_numpy()).map(lambda i: f"MSG{i:09d}").to_numpy(),
+            "person_id": self.person_id[sends["person"].to_numpy()], "campaign_id": sends["campaign"].to_numpy(),
+            "channel": sends["channel"].to_numpy(), "coupon_code": sends["coupon"].where(sends["coupon"].notna(), None).to_numpy(dtype=object),
+            "sent_at": self.ts(sends["t"].to_numpy()).to_numpy(zero_copy_only=False)}))
+
+    def ads(self) -> None:
+        w, rng = self.w, self.rng
+        c = w.t.get("ad_click")
+        plat = np.where(pd.Series(c["campaign"]).str.contains("-G-").to_numpy(), "google", "meta")
+        frame = pd.DataFrame({
+            "click_id": [_click_token(x) for x in c["click"].to_numpy()], "platform": plat,
+            "campaign_id": c["campaign"].to_numpy(), "clicked_at": self.ts(c["t"].to_numpy()).to_numpy(zero_copy_only=False),
+            "landing_page": [f"{SHOP}/?utm_source={'google' if p == 'google' else 'facebook'}&utm_medium=cpc&utm_campaign={k}"
+                             for p, k in zip(plat, c["campaign"].to_numpy(), strict=True)],
+            "_file": np.char.add(np.char.add("ads/clicks/ad_clicks_", self.day_str(c["t"].to_numpy()).astype(str)), ".csv"),
+        })
+        self.write_csv(frame, "_file")
+        self.rows["ads.ad_clicks"] = len(frame)
+        day = self.day_str(c["t"].to_numpy())
+        counts = pd.DataFrame({"date": day, "campaign_id": c["campaign"].to_numpy(), "platform": plat}).value_counts().rename("clicks").reset_index()
+        # campaigns run every day: days without a recorded click still cost impressions
+        grid = pd.MultiIndex.from_product([self.day_str(np.arange(w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]).to_frame(index=False)
+        grid["platform"] = np.where(grid["campaign_id"].str.contains("-G-"), "google", "meta")
+        spend = grid.merge(counts, on=["date", "campaign_id", "platform"], how="left").fillna({"clicks": 0})
+        clicks = spend["clicks"].to_numpy().astype(int) * 3  # the shop sees a third of the clicks as sessions
+        cpc = np.where(spend["platform"] == "google", 1.9, 1.3) * rng.uniform(0.8, 1.2, len(spend))
+        spend = spend.assign(account_id=np.where(spend["platform"] == "google", "123-456-7890", "act_9876543"),
+                             campaign_name=spend["campaign_id"].str.replace("-", " ").str.title(), utm_campaign=spend["campaign_id"],
+                             impressions=clicks * rng.integers(25, 60, len(spend)) + rng.integers(100, 400, len(spend)),
+                             clicks=clicks, cost_pln=self.money(clicks * cpc + 5))
+        spend["_file"] = "ads/spend/ad_spend_" + spend["date"] + ".csv"
+        cols = ["date", "platform", "account_id", "campaign_id", "campaign_name", "utm_campaign", "impressions", "clicks", "cost_pln", "_file"]
+        self.write_csv(spend[cols], "_file")
+        self.rows["ads.ad_spend"] = len(spend)
+
+    # --- service and surveys -------------------------------------------------------------------------------
+    def helpdesk(self) -> None:
+        w, rng = self.w, self.rng
+        tk = w.t.get("ticket")
+        if not len(tk):
+            return
+        p = tk["person"].to_numpy()
+        n = len(tk)
+        email = self.pick_email(p, 0.25).to_numpy()
+        phone = self.pick_phone(p).to_numpy()
+        chan = tk["channel"].to_numpy()
+        show_email = (chan != "phone") | (rng.random(n) < 0.2)
+        show_phone = (chan == "phone") & (rng.random(n) < 0.9) | (rng.random(n) < 0.15)
+        ref = np.where(tk["ref_kind"].to_numpy() == "webshop", (tk["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
+                       self.receipt_id_of.reindex(tk["ref"].to_numpy()).to_numpy())
+        created = self.iso_list(tk["t"].to_numpy())
+        first = self.iso_list(np.minimum(tk["first_response"].to_numpy(), w.horizon - 1))
+        solved_t = tk["solved"].to_numpy()
+        solved = self.iso_list(np.minimum(solved_t, w.horizon - 1))
+        is_solved = solved_t < w.horizon
+        names = (w.people["first_name"].to_numpy()[p] + " " + w.people["last_name"].to_numpy()[p])
+        f1 = self.day_str(tk["t"].to_numpy())
+        f2 = self.day_str(np.minimum(solved_t, w.horizon - 1))
+        subjects = {"chat": "Pytanie o zamówienie", "phone": "Rozmowa telefoniczna", "email": "Reklamacja",
+                    "messenger": "Wiadomość z Messengera"}
+        docs: dict[str, list] = {}
+        for i in range(n):
+            base = {
+                "id": TICKET_BASE + i, "via_channel": chan[i],
+                "requester": {"email": email[i] if show_email[i] else None, "phone": phone[i] if show_phone[i] else None,
+                              "name": names[i]},
+                "subject": subjects[chan[i]], "order_id": ref[i], "status": "open", "created_at": created[i],
+                "first_response_at": first[i], "solved_at": None, "updated_at": first[i],
+                "contacts": int(tk["contacts"].iat[i]), "satisfaction": None,
+                "tags": ",".join(["zamowienie" if tk["ref_kind"].iat[i] == "webshop" else "sklep", chan[i]]),
+            }
+            docs.setdefault(f"helpdesk/tickets/tickets_{f1[i]}.json", []).append(base)
+            if is_solved[i]:
+                csat = int(tk["csat"].iat[i])
+                docs.setdefault(f"helpdesk/tickets/tickets_{f2[i]}.json", []).append(dict(
+                    base, status="solved", solved_at=solved[i], updated_at=solved[i],
+                    satisfaction={"score": csat} if csat > 0 else None))
+        self.write_docs(docs, "tickets")
+        self.rows["helpdesk.tickets"] = sum(len(v) for v in docs.values())
+        self.remember("tickets", pd.DataFrame({"ticket_id": (TICKET_BASE + np.arange(n)).astype(str), "person_id": self.person_id[p],
+                                                "channel": chan, "order_id": ref, "contacts": tk["contacts"].to_numpy(),
+                                                "csat": np.where(is_solved, tk["csat"].to_numpy(), -1)}))
+
+    def surveys(self) -> None:
+        w, rng = self.w, self.rng
+        sv = w.t.get("survey")
+        sv = sv[sv["t"] < w.horizon].reset_index(drop=True)
+        p = sv["person"].to_numpy()
+        n = len(sv)
+        comments = np.array([None, None, "Szybka dostawa", "Miła obsługa w sklepie", "Za długo czekałem", "Polecam!", None],
+                            dtype=object)
+        ref = np.where(sv["ref_kind"].to_numpy() == "webshop", (sv["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
+                       self.receipt_id_of.reindex(sv["ref"].to_numpy()).to_numpy())
+        frame = pd.DataFrame({
+            "response_id": pd.Series(np.arange(n) + 1).map(lambda i: f"SR{i:08d}").to_numpy(), "survey_type": sv["type"].to_numpy(),
+            "email": self.pick_email(p, 0.1).to_numpy(), "phone": None, "score": sv["score"].to_numpy(),
+            "comment": comments[rng.integers(0, len(comments), n)], "responded_at": self.ts(sv["t"].to_numpy()).to_numpy(zero_copy_only=False),
+            "touchpoint_channel": sv["channel"].to_numpy(), "order_id": ref, "ticket_id": None,
+            "_file": np.char.add(np.char.add("surveys/responses_", self.day_str(sv["t"].to_numpy()).astype(str)), ".csv"),
+        })
+        self.write_csv(frame, "_file")
+        self.rows["surveys.responses"] = n
+        self.remember("survey_responses", pd.DataFrame({"response_id": frame["response_id"], "person_id": self.person_id[p],
+                                                         "survey_type": frame["survey_type"], "score": frame["score"],
+                                                         "touchpoint_channel": frame["touchpoint_channel"]}))
+
+
+def _json_value(value):
+    """numpy scalars and pandas' missing value, as JSON sees them."""
+    if value is pd.NA or value is None:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _utm_source(source, campaign) -> str:
+    if source == "ads":
+        return "google" if isinstance(campaign, str) and "-G-" in campaign else "facebook"
+    return {"email": "newsletter", "push": "app_push", "social": "instagram"}.get(source, "direct")
+
+
+def _utm_medium(source) -> str:
+    return {"ads": "cpc", "email": "email", "push": "push", "social": "social"}.get(source, "none")
+
+
+def _click_token(click) -> str | None:
+    if click is None or click != click:
+        return None
+    return f"Cj0KCQjw{int(click):010d}"
+
+
+def _comma(values) -> np.ndarray:
+    """Money with a decimal comma, as Polish tills export it."""
+    s = pd.Series(np.round(np.asarray(values, dtype=float), 2)).map("{:.2f}".format)
+    return s.str.replace(".", ",", regex=False).to_numpy()
