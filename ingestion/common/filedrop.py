@@ -124,7 +124,7 @@ def text_relation(
     docs = f"""
         SELECT filename AS _source_file, unnest(from_json({quote(table.root)}, '["JSON"]')) AS rec
         FROM read_json({files}, columns = {{{sql_string(table.root)}: 'JSON'}}, filename = true,
-                       format = 'auto', maximum_object_size = 1073741824)
+                       format = 'auto', maximum_object_size = 134217728)
     """
     if table.child_list is None:
         return f"""(

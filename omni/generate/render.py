@@ -465,6 +465,17 @@ class Renderer:
         })
         self.write_jsonl(table, "_file", drop_before_v2=("app_version",))
         self.rows["events.events"] = len(si)
+        # planted: two truncated lines (a collector that died mid-write), one file delivered twice
+        names = sorted(set(table["_file"].to_pylist()))
+        for i, name in enumerate(names[1:3]):
+            with (self.landing / name).open("a", encoding="utf-8") as fh:
+                fh.write('{"event_id": "truncated-%d", "event_name": "page_vi\n' % i)
+            self.planted["corrupt_rows"].append({"file": name, "event_id": f"truncated-{i}", "reason": "malformed JSON line"})
+        resend = self.landing / names[len(names) // 3]
+        shutil.copyfile(resend, resend.with_name(resend.stem + "_resend.jsonl"))
+        self.files += 1
+        self.planted["duplicate_files"].append({"file": names[len(names) // 3],
+                                                "copy": names[len(names) // 3].replace(".jsonl", "_resend.jsonl")})
         self.event_ids = event_ids
         self.remember("events", pd.DataFrame({"event_id": event_ids, "person_id": self.person_id[person]}))
         self.cookie_values, self.device_values = cookies, devices
