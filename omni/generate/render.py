@@ -121,7 +121,8 @@ class Renderer:
         for name in sorted(records_by_file):
             path = self.landing / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value)
+            text = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value,
+                              allow_nan=False)
             path.write_text(text, encoding="utf-8")
             self.files += 1
 
@@ -307,7 +308,7 @@ class Renderer:
                 "subtotal_price": round(float(o.subtotal), 2), "total_discounts": round(float(o.discount), 2),
                 "shipping_price": float(o.shipping), "total_price": float(o.total),
                 "discount_code": o.coupon if isinstance(o.coupon, str) else None,
-                "fulfilment_type": o.fulfilment, "pickup_store_id": o.pickup_store, "parcel_locker_id": o.locker,
+                "fulfilment_type": o.fulfilment, "pickup_store_id": _text(o.pickup_store), "parcel_locker_id": _text(o.locker),
                 "shipping_address": {"city": w.people["city"].iat[o.person], "zip": w.people["postal_code"].iat[o.person]},
                 "financial_status": "paid", "fulfillment_status": "unfulfilled", "landing_site": landing_site[i],
                 "line_items": [{"id": int(o.order_id) * 10 + int(li.line_no), "sku": w.ref.products["sku"].iat[li.sku],
@@ -648,7 +649,7 @@ class Renderer:
         start = self.start.astype("datetime64[D]")
         rows = [{"campaign_id": c.campaign_id, "name": c.name, "channel": c.channel, "purpose": "promotion",
                  "start_date": str(start + np.timedelta64(int(c.t // DAY), "D")),
-                 "end_date": str(start + np.timedelta64(int(c.t // DAY) + 7, "D")), "coupon_code": c.coupon,
+                 "end_date": str(start + np.timedelta64(int(c.t // DAY) + 7, "D")), "coupon_code": _text(c.coupon),
                  "utm_campaign": c.campaign_id, "ad_platform": None} for c in campaigns.itertuples()]
         rows += [{"campaign_id": cid, "name": name, "channel": "email", "purpose": "triggered", "start_date": str(start),
                   "end_date": None, "coupon_code": None, "utm_campaign": utm, "ad_platform": None}
@@ -785,6 +786,11 @@ class Renderer:
         self.remember("survey_responses", pd.DataFrame({"response_id": frame["response_id"], "person_id": self.person_id[p],
                                                          "survey_type": frame["survey_type"], "score": frame["score"],
                                                          "touchpoint_channel": frame["touchpoint_channel"]}))
+
+
+def _text(value) -> str | None:
+    """A string, or None for pandas' missing values (NaN is not JSON)."""
+    return value if isinstance(value, str) else None
 
 
 def _json_value(value):

@@ -1,0 +1,39 @@
+-- One row per calendar day over the data (orders, events, spend), Polish week (Monday first).
+with
+
+orders as (
+    select placed_date from {{ ref('fct_orders') }}
+),
+
+events as (
+    select cast(timezone('Europe/Warsaw', event_at) as date) as day from {{ ref('stg_events__events') }}
+),
+
+bounds as (
+    select
+        least(min(o.placed_date), (select min(day) from events)) as first_day,
+        greatest(max(o.placed_date), (select max(day) from events)) as last_day
+    from orders as o
+),
+
+spine as (
+    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as date_day
+    from bounds
+),
+
+final as (
+    select
+        date_day,
+        cast(year(date_day) as integer) as year,
+        cast(quarter(date_day) as integer) as quarter,
+        cast(month(date_day) as integer) as month,
+        strftime(date_day, '%Y-%m') as year_month,
+        cast(isodow(date_day) as integer) as iso_day_of_week,
+        cast(weekofyear(date_day) as integer) as iso_week,
+        isodow(date_day) in (6, 7) as is_weekend,
+        cast(date_trunc('week', date_day) as date) as week_start_date,
+        cast(date_trunc('month', date_day) as date) as month_start_date
+    from spine
+)
+
+select * from final

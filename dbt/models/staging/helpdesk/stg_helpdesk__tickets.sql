@@ -1,0 +1,40 @@
+with
+
+source as (
+    select * from {{ source('helpdesk', 'tickets') }}
+),
+
+renamed as (
+    select
+        id as ticket_id,
+        via_channel as ticket_channel,
+        requester__email as requester_email,
+        {{ normalize_email('requester__email') }} as email_normalized,
+        requester__phone as requester_phone,
+        {{ normalize_phone('requester__phone') }} as phone_normalized,
+        requester__name as requester_name,
+        subject,
+        order_id as order_reference,
+        status as ticket_status,
+        status in ('solved', 'closed') as is_solved,
+        created_at,
+        first_response_at,
+        solved_at,
+        updated_at,
+        contacts as contact_count,
+        satisfaction__score as csat_score,
+        tags,
+        _source_file
+    from source
+    qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
+),
+
+final as (
+    select
+        *,
+        {{ is_placeholder_email('email_normalized') }} as is_placeholder_email,
+        {{ is_placeholder_phone('phone_normalized') }} as is_placeholder_phone
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('loyalty', 'members') }}
+),
+
+renamed as (
+    select
+        member_id,
+        card_number,
+        {{ normalize_loyalty_card('card_number') }} as loyalty_card_normalized,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone,
+        {{ normalize_phone('phone') }} as phone_normalized,
+        first_name,
+        last_name,
+        birth_date,
+        postal_code,
+        city,
+        home_store_id,
+        enrolled_at,
+        updated_at,
+        status as member_status,
+        _source_file
+    from source
+    qualify row_number() over (partition by member_id order by {{ newest_first('updated_at') }}) = 1
+),
+
+final as (
+    select
+        *,
+        {{ is_placeholder_email('email_normalized') }} as is_placeholder_email,
+        {{ is_placeholder_phone('phone_normalized') }} as is_placeholder_phone
+    from renamed
+)
+
+select * from final

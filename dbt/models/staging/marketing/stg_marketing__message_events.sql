@@ -1,0 +1,27 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'message_events') }}
+),
+
+renamed as (
+    select
+        event_id as message_event_id,
+        event_type,
+        event_at,
+        campaign_id,
+        message_id,
+        channel as message_channel,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone,
+        {{ normalize_phone('phone') }} as phone_normalized,
+        device_id,
+        nullif(coupon_code, '') as coupon_code,
+        url,
+        _source_file
+    from source
+    qualify row_number() over (partition by event_id order by {{ newest_first() }}) = 1
+)
+
+select * from renamed

@@ -1,0 +1,36 @@
+with
+
+source as (
+    select * from {{ source('webshop', 'customers') }}
+),
+
+renamed as (
+    select
+        id as customer_id,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone,
+        {{ normalize_phone('phone') }} as phone_normalized,
+        first_name,
+        last_name,
+        accepts_marketing as has_accepted_marketing,
+        created_at,
+        updated_at,
+        default_address__city as city,
+        default_address__zip as postal_code,
+        default_address__country_code as country_code,
+        _source_file,
+        _dlt_load_id
+    from source
+    qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
+),
+
+final as (
+    select
+        *,
+        {{ is_placeholder_email('email_normalized') }} as is_placeholder_email,
+        {{ is_placeholder_phone('phone_normalized') }} as is_placeholder_phone
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- Lines of the newest exported version of each order (an order re-exported later carries its lines again).
+with
+
+lines as (
+    select * from {{ source('webshop', 'order_lines') }}
+),
+
+orders as (
+    select * from {{ source('webshop', 'orders') }}
+),
+
+newest_order_file as (
+    select id as order_id, _source_file, _dlt_load_id
+    from orders
+    qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
+),
+
+final as (
+    select
+        lines.id as order_line_id,
+        lines.order_id,
+        lines.sku,
+        lines.quantity,
+        {{ pln('lines.price') }} as unit_price_pln,
+        {{ pln('coalesce(lines.total_discount, 0)') }} as discount_pln,
+        {{ pln('lines.price * lines.quantity - coalesce(lines.total_discount, 0)') }} as line_total_pln,
+        lines._source_file
+    from lines
+    inner join newest_order_file
+        on lines.order_id = newest_order_file.order_id
+        and lines._source_file = newest_order_file._source_file
+        and lines._dlt_load_id = newest_order_file._dlt_load_id
+    qualify row_number() over (partition by lines.id order by lines._dlt_load_id desc) = 1
+)
+
+select * from final
