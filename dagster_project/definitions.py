@@ -3,6 +3,9 @@
 Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
 """
 
+import sys
+from pathlib import Path
+
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
@@ -24,7 +27,8 @@ defs = Definitions(
     sensors=[landing_files_sensor],
     resources={
         "dlt": DagsterDltResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        # the dbt of this environment, whether or not the virtualenv is activated
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
         "warehouse": WarehouseResource(data_dir=str(paths.data_dir)),
     },
 )

@@ -4,7 +4,6 @@ Each run builds fresh dlt source and pipeline objects (dagster-dlt mutates a sou
 source object cannot be materialised twice in one process).
 """
 
-from __future__ import annotations
 
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec
 from dagster_dlt import DagsterDltResource, dlt_assets

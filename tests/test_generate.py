@@ -1,0 +1,132 @@
+"""The demo world generator: deterministic, every source in its contract's shape, truth consistent."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion import SOURCE_NAMES
+from omni.generate import generate
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("gen")
+    stats = generate(data, size="xs", seed=11)
+    assert stats.persons == 300
+    assert stats.seconds < 30
+    return data
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_same_seed_gives_identical_files(world, tmp_path):
+    again = tmp_path / "again"
+    generate(again, size="xs", seed=11)
+    assert tree_hash(world / "landing") == tree_hash(again / "landing")
+    assert tree_hash(world / "truth") == tree_hash(again / "truth")
+
+
+def test_another_seed_gives_another_world(world, tmp_path):
+    other = tmp_path / "other"
+    generate(other, size="xs", seed=12)
+    assert tree_hash(world / "landing") != tree_hash(other / "landing")
+
+
+def test_every_contract_table_gets_files_with_its_fields(world):
+    con = duckdb.connect()
+    for name in SOURCE_NAMES:
+        module = __import__(f"ingestion.{name}.settings", fromlist=["TABLES"])
+        for table in module.TABLES:
+            files = sorted((world / "landing" / name).glob(table.glob))
+            assert files, f"no files for {name}.{table.name} ({table.glob})"
+            if table.format == "csv":
+                line = files[-1].read_text(encoding="utf-8").splitlines()[0]
+                header = [h.strip('"') for h in line.split(table.delimiter)]
+                assert set(table.required) <= set(header), (name, table.name, header)
+            elif table.format == "jsonl":
+                record = json.loads(files[-1].read_text(encoding="utf-8").splitlines()[0])
+                assert set(table.required) <= set(record), (name, table.name)
+            else:
+                doc = json.loads(files[-1].read_text(encoding="utf-8"))
+                records = doc[table.root]
+                if table.child_list:
+                    records = [item for r in records for item in r.get(table.child_list, [])]
+                    required = set(table.required) - {table.parent_key[0]}
+                else:
+                    required = set(table.required)
+                if records:
+                    assert required <= set(records[0]), (name, table.name)
+    con.close()
+
+
+def test_truth_files_have_their_columns(world):
+    truth = world / "truth"
+    assert read_csv(truth / "orders.csv")[0].keys() >= {"source_system", "order_id", "person_id"}
+    for name, cols in {
+        "persons.csv": {"person_id", "household_id", "is_multichannel"},
+        "events.csv": {"event_id", "person_id"},
+        "tickets.csv": {"ticket_id", "person_id"},
+        "returns.csv": {"source_system", "return_id", "person_id"},
+        "marketing_messages.csv": {"message_id", "person_id"},
+        "survey_responses.csv": {"response_id", "person_id"},
+        "identifiers.csv": {"person_id", "identifier_type", "value", "is_shared"},
+    }.items():
+        assert read_csv(truth / name)[0].keys() >= cols, name
+    kpis = json.loads((truth / "kpis.json").read_text())
+    assert 0 < kpis["click_and_collect_share"]["value"] < 1
+    assert kpis["aov_pln"]["value"] > 0
+    assert all("definition" in v for v in kpis.values() if isinstance(v, dict) and "value" in v)
+
+
+def test_every_landing_order_is_in_the_truth_and_back(world):
+    truth = {(r["source_system"], r["order_id"]) for r in read_csv(world / "truth" / "orders.csv")}
+    web = set()
+    for f in (world / "landing" / "webshop" / "orders").glob("*.json"):
+        web |= {("webshop", str(o["id"])) for o in json.loads(f.read_text())["orders"]}
+    con = duckdb.connect()
+    pos = {("pos", r[0]) for r in con.execute(
+        f"select distinct receipt_id from read_csv('{world}/landing/pos/*/pos_*.csv', delim=';', all_varchar=true, "
+        "union_by_name=true) where transaction_type = 'SALE' and receipt_id is not null and receipt_id not like '%-X%'"
+    ).fetchall()}
+    assert web | pos == truth
+
+
+def test_the_mess_is_there(world):
+    landing = world / "landing"
+    planted = json.loads((world / "truth" / "planted.json").read_text())
+    assert len(planted["corrupt_rows"]) >= 5
+    assert any(Path(d["copy"]).name.endswith("_resend.csv") for d in planted["duplicate_files"])
+    assert any(d["copy"].endswith("_resend.jsonl") for d in planted["duplicate_files"])
+    assert planted["price_inconsistencies"] and planted["stock_mismatches"]
+    persons = read_csv(world / "truth" / "persons.csv")
+    assert any(p["is_shared_phone"] == "true" for p in persons), "family phones shared in households"
+    con = duckdb.connect()
+    tills = con.execute(f"select * from read_csv('{landing}/pos/*/pos_*.csv', delim=';', all_varchar=true, "
+                        "union_by_name=true)").df()
+    phones = set(tills["customer_phone"].dropna())
+    assert phones & {"000000000", "123456789", "111111111", "999999999"}, "placeholder phones typed at the till"
+    assert tills["customer_email"].notna().any(), "schema v2 (e-receipt e-mail) appears"
+    first_pos = sorted((landing / "pos").glob("*/pos_*.csv"))[0].read_text().splitlines()[0]
+    assert "customer_email" not in first_pos, "schema v1 files have no e-mail column"
+    events = con.execute(f"select event_at::varchar as event_at, received_at::varchar as received_at, app_version "
+                         f"from read_json('{landing}/events/events_*.jsonl', format='newline_delimited', "
+                         "union_by_name=true, ignore_errors=true)").df()
+    late = (events["received_at"].str[:10] > events["event_at"].str[:10]).sum()
+    assert late > 0, "late-arriving events"
+    assert events["app_version"].notna().any()
+    emails = set(tills["customer_email"].dropna())
+    assert any(e != e.strip() or e != e.lower() for e in emails), "e-mails typed with capitals or spaces"
