@@ -6,7 +6,7 @@ Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
 import sys
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import Definitions, EnvVar
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
@@ -18,7 +18,9 @@ from dagster_project.defs.resources import WarehouseResource
 from omni.settings import Paths
 
 paths = Paths.from_env()
-paths.export_env()  # dbt's profile reads OMNI_WAREHOUSE_PATH
+# Absolute OMNI_DATA_DIR / OMNI_WAREHOUSE_PATH in the environment: dbt's profile and the warehouse
+# resource below both read them when a run starts, so dlt and dbt always write the same file.
+paths.export_env()
 
 defs = Definitions(
     assets=[*landing_specs(), *build_dlt_assets(paths), omnichannel_dbt],
@@ -29,6 +31,6 @@ defs = Definitions(
         "dlt": DagsterDltResource(),
         # the dbt of this environment, whether or not the virtualenv is activated
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
-        "warehouse": WarehouseResource(data_dir=str(paths.data_dir)),
+        "warehouse": WarehouseResource(data_dir=EnvVar("OMNI_DATA_DIR")),
     },
 )

@@ -254,6 +254,29 @@ class World:
             getattr(self, f"_{name}")(person[m], t[m])
         self._browse_only()
         self._service_and_feedback()
+        self._clip_to_period()
+
+    def _clip_to_period(self) -> None:
+        """Drop what would happen after the period ends, and whatever points at something dropped."""
+        get = self.t.get
+        keep = {k: get(k) for k in self.t.chunks}
+        for kind in ("session", "order", "receipt", "checkout", "ad_click", "ticket", "survey", "trigger"):
+            if kind in keep:
+                keep[kind] = keep[kind][keep[kind]["t"] < self.horizon]
+        orders = set(keep["order"]["order"])
+        keep["order_line"] = keep["order_line"][keep["order_line"]["order"].isin(orders)]
+        if "receipt" in keep:
+            r = keep["receipt"]
+            keep["receipt"] = r[(r["order"] < 0) | r["order"].isin(orders)]
+            keep["receipt_line"] = keep["receipt_line"][keep["receipt_line"]["receipt"].isin(set(keep["receipt"]["receipt"]))]
+        links = keep.get("session_order")
+        if links is not None:
+            dead = links[~links["order"].isin(orders)]["session"]
+            keep["session"] = keep["session"][~keep["session"]["session"].isin(set(dead))]
+            keep["session_order"] = links[links["order"].isin(orders) & links["session"].isin(set(keep["session"]["session"]))]
+        if "checkout" in keep:
+            keep["checkout_line"] = keep["checkout_line"][keep["checkout_line"]["checkout"].isin(set(keep["checkout"]["checkout"]))]
+        self.t.chunks = {k: [v.reset_index(drop=True)] for k, v in keep.items()}
 
     def _platform(self, person):
         return np.where(self.is_app[person] & (self.rng.random(len(person)) < 0.5), "app", "web")

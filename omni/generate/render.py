@@ -49,10 +49,15 @@ class Renderer:
         # the day the schema changed (POS customer_email, events app_version)
         self.v2_day = world.days // 2
         self.con = duckdb.connect()
-        self.con.execute("SET preserve_insertion_order = true; SET threads = 2")
+        self.con.execute("SET preserve_insertion_order = true; SET threads = 2; SET enable_progress_bar = false")
 
     # --- formatting helpers --------------------------------------------------------------------------
     def ts(self, seconds, fmt: str = "%Y-%m-%dT%H:%M:%SZ", tz: str = "UTC") -> pa.Array:
+        if tz == "UTC" and fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.000Z"):
+            unit = "ms" if ".000" in fmt else "s"
+            stamps = self.start.astype("datetime64[s]") + np.asarray(seconds, dtype=np.int64).astype("timedelta64[s]")
+            text = pa.array(np.datetime_as_string(stamps.astype(f"datetime64[{unit}]"), unit=unit))
+            return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
         arr = pa.array(np.asarray(seconds, dtype=np.int64) + int(self.start.astype("datetime64[s]").astype(np.int64)),
                        pa.timestamp("s", tz="UTC"))
         if tz != "UTC":
@@ -97,25 +102,72 @@ class Renderer:
             pacsv.write_csv(body.slice(a, b - a), path, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
             self.files += 1
 
-    def write_jsonl(self, table: pa.Table, file_col: str, drop_before_v2: tuple[str, ...] = ()) -> None:
-        files = table[file_col].to_numpy(zero_copy_only=False)
+    # DuckDB serialises JSON fast, but every COPY costs ~10 ms: write many files' rows with one COPY and
+    # cut the output at newline offsets.
+    BATCH_ROWS = 500_000
+
+    def _json_lines(self, table: pa.Table) -> tuple[bytes, np.ndarray]:
+        """`table` as JSON lines: the bytes and the offset where each line starts (plus the end)."""
+        tmp = self.landing / ".batch.jsonl"
+        self.con.register("batch", table)
+        self.con.execute(f"COPY (SELECT * FROM batch) TO '{tmp}' (FORMAT json)")
+        self.con.unregister("batch")
+        data = tmp.read_bytes()
+        tmp.unlink()
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+        return data, np.r_[0, ends]
+
+    def _write_groups(self, table: pa.Table, names: list[str], bounds: list[int], root: str | None) -> None:
+        """Rows bounds[i]:bounds[i+1] of `table` go to file names[i] (as JSON lines, or one document)."""
+        i = 0
+        while i < len(names):
+            j = i
+            while j + 1 < len(names) and bounds[j + 2] - bounds[i] <= self.BATCH_ROWS:
+                j += 1
+            part = table.slice(bounds[i], bounds[j + 1] - bounds[i])
+            data, starts = self._json_lines(part)
+            for k in range(i, j + 1):
+                a, b = starts[bounds[k] - bounds[i]], starts[bounds[k + 1] - bounds[i]]
+                path = self.landing / names[k]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                chunk = data[a:b]
+                if root is not None:  # {"root": [line, line, ...]}
+                    chunk = b'{"' + root.encode() + b'":[' + chunk.rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
+                path.write_bytes(chunk)
+                self.files += 1
+            i = j + 1
+
+    def write_jsonl(self, table: pa.Table, prefix: str, day_seconds: np.ndarray,
+                    drop_before_v2: tuple[str, ...] = ()) -> None:
+        """One JSON-lines file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order.
+        Files before the schema change lack the `drop_before_v2` columns."""
+        days = (np.asarray(day_seconds) // DAY).clip(0, self.w.days - 1)
+        order = np.argsort(days, kind="stable")
+        table = table.take(pa.array(order))
+        days = days[order]
+        for part_days, part in self._schema_versions(days, table, drop_before_v2):
+            if len(part_days) == 0:
+                continue
+            uniq, starts = np.unique(part_days, return_index=True)
+            names = [f"{prefix}{d}.jsonl" for d in self.day_str(uniq * DAY)]
+            self._write_groups(part, names, list(starts) + [len(part_days)], None)
+
+    def _schema_versions(self, days: np.ndarray, table: pa.Table, drop_before_v2: tuple[str, ...]):
+        if not drop_before_v2:
+            yield days, table
+            return
+        cut = int(np.searchsorted(days, self.v2_day))
+        yield days[:cut], table.slice(0, cut).drop_columns(list(drop_before_v2))
+        yield days[cut:], table.slice(cut)
+
+    def write_doc_table(self, table: pa.Table, root: str) -> None:
+        """One JSON document `{"<root>": [...]}` per value of `_file`; rows keep their order."""
+        files = table["_file"].to_numpy(zero_copy_only=False)
         order = np.argsort(files, kind="stable")
-        table = table.take(order)
+        table = table.take(pa.array(order)).drop_columns(["_file"])
         files = files[order]
         _, starts = np.unique(files, return_index=True)
-        bounds = list(starts) + [len(files)]
-        v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            part = table.slice(a, b - a).drop_columns([file_col])
-            name = files[a]
-            if drop_before_v2 and name.split("_")[-1][:10] < v2_from:
-                part = part.drop_columns(list(drop_before_v2))
-            path = self.landing / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.con.register("part", part)
-            self.con.execute(f"COPY (SELECT * FROM part) TO '{path}' (FORMAT json)")
-            self.con.unregister("part")
-            self.files += 1
+        self._write_groups(table, [files[i] for i in starts], list(starts) + [len(files)], root)
 
     def write_docs(self, records_by_file: dict[str, list[dict]], root: str) -> None:
         for name in sorted(records_by_file):
@@ -230,21 +282,18 @@ class Renderer:
         email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.08)
         phone = messy_phones(rng, np.where(has_phone, np.where(people["is_shared_phone"].to_numpy()[p],
                                                                self.family_phone[p], v["phone"].to_numpy()), 0))
-        created = self.iso_list(w.consent_joined[p])
-        updated = self.iso_list(np.maximum(v["updated"].to_numpy(), w.consent_joined[p]))
-        files = self.day_str(v["updated"].to_numpy())
-        docs: dict[str, list] = {}
-        pc_ = people["postal_code"].to_numpy()
-        for i in range(len(v)):
-            pi = p[i]
-            docs.setdefault(f"webshop/customers/customers_{files[i]}.json", []).append({
-                "id": int(self.customer_id[pi]), "email": email.iloc[i], "phone": phone.iloc[i],
-                "first_name": people["first_name"].iat[pi], "last_name": people["last_name"].iat[pi],
-                "accepts_marketing": bool(people["accepts_marketing"].iat[pi]), "created_at": created[i],
-                "updated_at": updated[i],
-                "default_address": {"city": people["city"].iat[pi], "zip": pc_[pi], "country_code": "PL"},
-            })
-        self.write_docs(docs, "customers")
+        table = pa.table({
+            "id": pa.array(self.customer_id[p], pa.int64()), "email": _strings(email), "phone": _strings(phone),
+            "first_name": people["first_name"].to_numpy()[p].astype(str), "last_name": people["last_name"].to_numpy()[p].astype(str),
+            "accepts_marketing": people["accepts_marketing"].to_numpy()[p],
+            "created_at": self.ts(w.consent_joined[p]),
+            "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])),
+            "default_address": pa.StructArray.from_arrays(
+                [pa.array(people["city"].to_numpy()[p].astype(str)), pa.array(people["postal_code"].to_numpy()[p].astype(str)),
+                 pa.array(np.full(len(p), "PL"))], names=["city", "zip", "country_code"]),
+            "_file": _paths("webshop/customers/customers_", self.day_str(v["updated"].to_numpy()), ".json"),
+        })
+        self.write_doc_table(table, "customers")
         self.rows["webshop.customers"] = len(v)
         self.remember("webshop_customers", pd.DataFrame({"customer_id": self.customer_id[acct],
                                                           "person_id": self.person_id[acct]}))
@@ -292,34 +341,54 @@ class Renderer:
         pickups = receipts[receipts["kind"] == "PICKUP"].set_index("order")["t"]
         done = pickups.reindex(orders["order"]).to_numpy()
         done = np.where(np.isnan(done), orders["t"].to_numpy() + rng.integers(DAY, 4 * DAY, len(orders)), done).astype(np.int64)
-        by_order = {k: g for k, g in lines.groupby("order")}
-        created = self.iso_list(orders["t"].to_numpy())
-        updated2 = self.iso_list(np.minimum(done, w.horizon - 1))
-        f1 = self.day_str(orders["t"].to_numpy())
-        f2 = self.day_str(np.minimum(done, w.horizon - 1))
-        docs: dict[str, list] = {}
-        for i, o in enumerate(orders.itertuples(index=False)):
-            ls = by_order[o.order]
-            base = {
-                "id": int(o.order_id), "name": f"WS-{o.order_id}",
-                "customer_id": int(self.customer_id[o.person]) if is_customer[i] else None,
-                "email": email.iloc[i], "phone": phone.iloc[i], "source_name": o.channel,
-                "created_at": created[i], "updated_at": created[i], "currency": "PLN",
-                "subtotal_price": round(float(o.subtotal), 2), "total_discounts": round(float(o.discount), 2),
-                "shipping_price": float(o.shipping), "total_price": float(o.total),
-                "discount_code": o.coupon if isinstance(o.coupon, str) else None,
-                "fulfilment_type": o.fulfilment, "pickup_store_id": _text(o.pickup_store), "parcel_locker_id": _text(o.locker),
-                "shipping_address": {"city": w.people["city"].iat[o.person], "zip": w.people["postal_code"].iat[o.person]},
-                "financial_status": "paid", "fulfillment_status": "unfulfilled", "landing_site": landing_site[i],
-                "line_items": [{"id": int(o.order_id) * 10 + int(li.line_no), "sku": w.ref.products["sku"].iat[li.sku],
-                                "quantity": int(li.quantity), "price": float(li.unit_price),
-                                "total_discount": round(float(li.discount), 2)} for li in ls.itertuples(index=False)],
-            }
-            docs.setdefault(f"webshop/orders/orders_{f1[i]}.json", []).append(base)
-            later = dict(base, updated_at=updated2[i],
-                         fulfillment_status="picked_up" if o.fulfilment == "click_and_collect" else "fulfilled")
-            docs.setdefault(f"webshop/orders/orders_{f2[i]}.json", []).append(later)
-        self.write_docs(docs, "orders")
+        done = np.minimum(done, w.horizon - 1)
+        n = len(orders)
+        # each order is exported twice: when placed, and again when fulfilled (newest version wins)
+        v = np.r_[np.arange(n), np.arange(n)]
+        second = np.r_[np.zeros(n, bool), np.ones(n, bool)]
+        lines = lines.sort_values(["order", "line_no"], kind="stable")
+        counts = lines.groupby("order").size().reindex(orders["order"]).fillna(0).to_numpy().astype(np.int64)
+        offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+        order_id_l = (lines["order"].to_numpy() + WEBSHOP_ORDER_BASE)
+        items = pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays([
+            pa.array(order_id_l * 10 + lines["line_no"].to_numpy(), pa.int64()),
+            pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
+            pa.array(lines["quantity"].to_numpy(), pa.int64()),
+            pa.array(lines["unit_price"].to_numpy(), pa.float64()),
+            pa.array(self.money(lines["discount"].to_numpy()), pa.float64()),
+        ], names=["id", "sku", "quantity", "price", "total_discount"]))
+        fulfilment = orders["fulfilment"].to_numpy().astype(str)
+        placed = self.ts(orders["t"].to_numpy())
+        done_s = self.ts(done)
+        status2 = np.where(fulfilment == "click_and_collect", "picked_up", "fulfilled")
+        cid = np.where(is_customer, self.customer_id[p], -1)
+        table = pa.table({
+            "id": pa.array(orders["order_id"].to_numpy()[v], pa.int64()),
+            "name": pa.array(np.char.add("WS-", orders["order_id"].to_numpy().astype(str))[v]),
+            "customer_id": pa.array(cid[v], pa.int64(), mask=(cid[v] < 0)),
+            "email": _strings(email).take(v), "phone": _strings(phone).take(v),
+            "source_name": pa.array(orders["channel"].to_numpy().astype(str)[v]),
+            "created_at": placed.take(v), "updated_at": pa.array(np.where(second, done_s.take(v), placed.take(v))),
+            "currency": pa.array(np.full(2 * n, "PLN")),
+            "subtotal_price": pa.array(self.money(orders["subtotal"].to_numpy())[v]),
+            "total_discounts": pa.array(self.money(orders["discount"].to_numpy())[v]),
+            "shipping_price": pa.array(orders["shipping"].to_numpy()[v]),
+            "total_price": pa.array(orders["total"].to_numpy()[v]),
+            "discount_code": _strings(orders["coupon"]).take(v),
+            "fulfilment_type": pa.array(fulfilment[v]),
+            "pickup_store_id": _strings(orders["pickup_store"]).take(v),
+            "parcel_locker_id": _strings(orders["locker"]).take(v),
+            "shipping_address": pa.StructArray.from_arrays(
+                [pa.array(w.people["city"].to_numpy()[p].astype(str)[v]),
+                 pa.array(w.people["postal_code"].to_numpy()[p].astype(str)[v])], names=["city", "zip"]),
+            "financial_status": pa.array(np.full(2 * n, "paid")),
+            "fulfillment_status": pa.array(np.where(second, status2[v], "unfulfilled")),
+            "landing_site": pa.array(np.array(landing_site, dtype=object)[v].astype(str)),
+            "line_items": items.take(pa.array(v)),
+            "_file": _paths("webshop/orders/orders_", np.where(second, self.day_str(done)[v], self.day_str(orders["t"].to_numpy())[v]), ".json"),
+        })
+        self.write_doc_table(table, "orders")
+        created = placed.to_pylist()
         self.rows["webshop.orders"] = 2 * len(orders)
         self.rows["webshop.order_lines"] = 2 * len(lines)
         self.remember("orders_webshop", pd.DataFrame({
@@ -342,20 +411,22 @@ class Renderer:
         email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.2)
         lines["amount"] = lines["unit_price"] * lines["quantity"]
         total = lines.groupby("checkout")["amount"].sum().reindex(co["checkout"]).to_numpy()
-        created = self.iso_list(co["t"].to_numpy())
-        files = self.day_str(co["t"].to_numpy())
-        by = {k: g for k, g in lines.groupby("checkout")}
-        docs: dict[str, list] = {}
-        for i, c in enumerate(co.itertuples(index=False)):
-            docs.setdefault(f"webshop/checkouts/abandoned_checkouts_{files[i]}.json", []).append({
-                "id": 7_000_000 + int(c.checkout),
-                "customer_id": int(self.customer_id[c.person]) if logged[i] else None,
-                "email": email.iloc[i] if (typed[i] or logged[i]) else None, "source_name": "web",
-                "created_at": created[i], "updated_at": created[i], "total_price": round(float(total[i]), 2),
-                "line_items": [{"sku": w.ref.products["sku"].iat[li.sku], "quantity": int(li.quantity),
-                                "price": float(li.unit_price)} for li in by[c.checkout].itertuples(index=False)],
-            })
-        self.write_docs(docs, "checkouts")
+        lines = lines.sort_values(["checkout", "line_no"], kind="stable")
+        counts = lines.groupby("checkout").size().reindex(co["checkout"]).fillna(0).to_numpy().astype(np.int64)
+        items = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32)), pa.StructArray.from_arrays([
+            pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
+            pa.array(lines["quantity"].to_numpy(), pa.int64()), pa.array(lines["unit_price"].to_numpy(), pa.float64()),
+        ], names=["sku", "quantity", "price"]))
+        cid = np.where(logged, self.customer_id[p], -1)
+        shown = _strings(email.where(pd.Series(typed | logged), None))
+        table = pa.table({
+            "id": pa.array(7_000_000 + co["checkout"].to_numpy(), pa.int64()),
+            "customer_id": pa.array(cid, pa.int64(), mask=cid < 0), "email": shown,
+            "source_name": pa.array(np.full(len(co), "web")), "created_at": self.ts(co["t"].to_numpy()),
+            "updated_at": self.ts(co["t"].to_numpy()), "total_price": pa.array(self.money(total)),
+            "line_items": items, "_file": _paths("webshop/checkouts/abandoned_checkouts_", self.day_str(co["t"].to_numpy()), ".json"),
+        })
+        self.write_doc_table(table, "checkouts")
         self.rows["webshop.abandoned_checkouts"] = len(co)
         self.remember("checkouts", pd.DataFrame({"checkout_id": (7_000_000 + co["checkout"]).astype(str),
                                                   "person_id": self.person_id[p]}))
@@ -370,20 +441,21 @@ class Renderer:
         ret, t = ret[keep], t[keep]
         lines = w.t.get("order_line")
         first = lines[lines["line_no"] == 1].set_index("order")
-        created = self.iso_list(t)
-        files = self.day_str(t)
-        docs: dict[str, list] = {}
-        reasons = ["za mały rozmiar", "za duży rozmiar", "niezgodny z opisem", "uszkodzony", "zmiana zdania"]
-        for i, r in enumerate(ret.itertuples(index=False)):
-            li = first.loc[r.order]
-            docs.setdefault(f"webshop/returns/returns_{files[i]}.json", []).append({
-                "id": 800_000 + i, "order_id": int(r.order_id), "created_at": created[i],
-                "return_method": "parcel_locker" if r.fulfilment == "parcel_locker" else "courier",
-                "refund_amount": round(float(li.unit_price * li.quantity), 2),
-                "reason": reasons[i % len(reasons)],
-                "lines": [{"sku": w.ref.products["sku"].iat[int(li.sku)], "quantity": int(li.quantity)}],
-            })
-        self.write_docs(docs, "returns")
+        reasons = np.array(["za mały rozmiar", "za duży rozmiar", "niezgodny z opisem", "uszkodzony", "zmiana zdania"])
+        li = first.reindex(ret["order"].to_numpy())
+        k = len(ret)
+        table = pa.table({
+            "id": pa.array(800_000 + np.arange(k), pa.int64()), "order_id": pa.array(ret["order_id"].to_numpy(), pa.int64()),
+            "created_at": self.ts(t),
+            "return_method": pa.array(np.where(ret["fulfilment"].to_numpy() == "parcel_locker", "parcel_locker", "courier")),
+            "refund_amount": pa.array(self.money(li["unit_price"].to_numpy() * li["quantity"].to_numpy())),
+            "reason": pa.array(reasons[np.arange(k) % len(reasons)]),
+            "lines": pa.ListArray.from_arrays(pa.array(np.arange(k + 1, dtype=np.int32)), pa.StructArray.from_arrays([
+                pa.array(w.ref.products["sku"].to_numpy()[li["sku"].to_numpy().astype(np.int64)].astype(str)),
+                pa.array(li["quantity"].to_numpy().astype(np.int64))], names=["sku", "quantity"])),
+            "_file": _paths("webshop/returns/returns_", self.day_str(t), ".json"),
+        })
+        self.write_doc_table(table, "returns")
         self.rows["webshop.returns"] = len(ret)
         self.remember("returns_webshop", pd.DataFrame({
             "source_system": "webshop", "return_id": (800_000 + np.arange(len(ret))).astype(str),
@@ -427,7 +499,14 @@ class Renderer:
         camp = s["campaign"].to_numpy()[si]
         click = s["click_id"].to_numpy()[si] if "click_id" in s else np.full(len(si), None)
         first = k == 0
-        has_utm = first & np.isin(src, ["ads", "email", "push", "social"])
+        # strings of the landing (first) event are built per session, then spread to its events
+        s_src, s_camp = s["source"].to_numpy(), s["campaign"].to_numpy()
+        s_clk = s["click_id"].to_numpy() if "click_id" in s else np.full(len(s), None)
+        s_utm = np.isin(s_src, ["ads", "email", "push", "social"])
+        s_source = np.array([_utm_source(a, b) for a, b in zip(s_src, s_camp, strict=True)], dtype=object)
+        s_medium = np.array([_utm_medium(a) for a in s_src], dtype=object)
+        s_click = np.array([_click_token(c) for c in s_clk], dtype=object)
+        has_utm = first & s_utm[si]
         sku_all = w.ref.products["sku"].to_numpy()
         sku = np.where(np.isin(name, ["product_view", "add_to_cart"]), sku_all[s["sku"].to_numpy()[si]], None)
         received = t + rng.integers(0, 20, len(t))
@@ -448,26 +527,24 @@ class Renderer:
             "cookie_id": pa.array(np.where(cookie >= 0, cookies[np.maximum(cookie, 0)], None), pa.string()),
             "device_id": pa.array(np.where(device >= 0, devices[np.maximum(device, 0)], None), pa.string()),
             "user_id": pa.array(user_id, pa.string()),
-            "page_url": pa.array(np.where(has_utm, [SHOP + "/?utm_source=" + _utm_source(a, b) for a, b in
-                                                    zip(src, camp, strict=True)], SHOP + "/"), pa.string()),
+            "page_url": pa.array(np.where(has_utm, (SHOP + "/?utm_source=" + s_source.astype(str))[si], SHOP + "/"), pa.string()),
             "page_referrer": pa.array(np.where(first & (src == "organic"), "https://www.google.com/", None), pa.string()),
             "product_sku": pa.array(sku, pa.string()),
             "order_id": pa.array(np.where((name == "purchase") & (order == order),
                                           pd.Series(order).fillna(-1).astype(np.int64).add(WEBSHOP_ORDER_BASE).astype(str), None),
                                  pa.string()),
-            "utm_source": pa.array(np.where(has_utm, [_utm_source(a, b) for a, b in zip(src, camp, strict=True)], None), pa.string()),
-            "utm_medium": pa.array(np.where(has_utm, [_utm_medium(a) for a in src], None), pa.string()),
+            "utm_source": pa.array(np.where(has_utm, s_source[si], None), pa.string()),
+            "utm_medium": pa.array(np.where(has_utm, s_medium[si], None), pa.string()),
             "utm_campaign": pa.array(np.where(has_utm, pd.Series(camp).fillna("always-on").to_numpy(), None), pa.string()),
-            "click_id": pa.array(np.where(first & pd.notna(click), [_click_token(c) for c in click], None), pa.string()),
+            "click_id": pa.array(np.where(first, s_click[si], None), pa.string()),
             "device_category": dev_cat.astype(str),
             "geo_city": w.people["city"].to_numpy()[person].astype(str),
             "app_version": pa.array(np.where(platform == "app", "5." + pd.Series(t // (30 * DAY)).astype(str), None), pa.string()),
-            "_file": pa.array(np.char.add(np.char.add("events/events_", self.day_str(received).astype(str)), ".jsonl")),
         })
-        self.write_jsonl(table, "_file", drop_before_v2=("app_version",))
+        self.write_jsonl(table, "events/events_", received, drop_before_v2=("app_version",))
         self.rows["events.events"] = len(si)
         # planted: two truncated lines (a collector that died mid-write), one file delivered twice
-        names = sorted(set(table["_file"].to_pylist()))
+        names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
         for i, name in enumerate(names[1:3]):
             with (self.landing / name).open("a", encoding="utf-8") as fh:
                 fh.write('{"event_id": "truncated-%d", "event_name": "page_vi\n' % i)
@@ -675,9 +752,8 @@ class Renderer:
             "coupon_code": pa.array(m["coupon"].where(m["coupon"].notna(), None).to_numpy(dtype=object), pa.string()),
             "url": pa.array(np.where(et == "click", [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c, k in
                                                      zip(ch, m["campaign"].to_numpy(), strict=True)], None), pa.string()),
-            "_file": np.char.add(np.char.add("marketing/events/message_events_", self.day_str(m["t"].to_numpy()).astype(str)), ".jsonl"),
         })
-        self.write_jsonl(table, "_file")
+        self.write_jsonl(table, "marketing/events/message_events_", m["t"].to_numpy())
         self.rows["marketing.message_events"] = len(m)
         sends = m[m["event_type"] == "send"]
         self.remember("marketing_messages", pd.DataFrame({
@@ -731,35 +807,39 @@ class Renderer:
         show_phone = (chan == "phone") & (rng.random(n) < 0.9) | (rng.random(n) < 0.15)
         ref = np.where(tk["ref_kind"].to_numpy() == "webshop", (tk["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
                        self.receipt_id_of.reindex(tk["ref"].to_numpy()).to_numpy())
-        created = self.iso_list(tk["t"].to_numpy())
-        first = self.iso_list(np.minimum(tk["first_response"].to_numpy(), w.horizon - 1))
         solved_t = tk["solved"].to_numpy()
-        solved = self.iso_list(np.minimum(solved_t, w.horizon - 1))
         is_solved = solved_t < w.horizon
-        names = (w.people["first_name"].to_numpy()[p] + " " + w.people["last_name"].to_numpy()[p])
-        f1 = self.day_str(tk["t"].to_numpy())
-        f2 = self.day_str(np.minimum(solved_t, w.horizon - 1))
+        names = (w.people["first_name"].to_numpy()[p] + " " + w.people["last_name"].to_numpy()[p]).astype(str)
         subjects = {"chat": "Pytanie o zamówienie", "phone": "Rozmowa telefoniczna", "email": "Reklamacja",
                     "messenger": "Wiadomość z Messengera"}
-        docs: dict[str, list] = {}
-        for i in range(n):
-            base = {
-                "id": TICKET_BASE + i, "via_channel": chan[i],
-                "requester": {"email": email[i] if show_email[i] else None, "phone": phone[i] if show_phone[i] else None,
-                              "name": names[i]},
-                "subject": subjects[chan[i]], "order_id": ref[i], "status": "open", "created_at": created[i],
-                "first_response_at": first[i], "solved_at": None, "updated_at": first[i],
-                "contacts": int(tk["contacts"].iat[i]), "satisfaction": None,
-                "tags": ",".join(["zamowienie" if tk["ref_kind"].iat[i] == "webshop" else "sklep", chan[i]]),
-            }
-            docs.setdefault(f"helpdesk/tickets/tickets_{f1[i]}.json", []).append(base)
-            if is_solved[i]:
-                csat = int(tk["csat"].iat[i])
-                docs.setdefault(f"helpdesk/tickets/tickets_{f2[i]}.json", []).append(dict(
-                    base, status="solved", solved_at=solved[i], updated_at=solved[i],
-                    satisfaction={"score": csat} if csat > 0 else None))
-        self.write_docs(docs, "tickets")
-        self.rows["helpdesk.tickets"] = sum(len(v) for v in docs.values())
+        # every ticket is exported when opened, and the solved ones again when solved
+        v = np.r_[np.arange(n), np.flatnonzero(is_solved)]
+        second = np.r_[np.zeros(n, bool), np.ones(int(is_solved.sum()), bool)]
+        first_resp = self.ts(np.minimum(tk["first_response"].to_numpy(), w.horizon - 1))
+        solved = self.ts(np.minimum(solved_t, w.horizon - 1))
+        csat = tk["csat"].to_numpy()
+        tags = np.char.add(np.char.add(np.where(tk["ref_kind"].to_numpy() == "webshop", "zamowienie", "sklep"), ","),
+                           chan.astype(str))
+        table = pa.table({
+            "id": pa.array(TICKET_BASE + v, pa.int64()), "via_channel": pa.array(chan.astype(str)[v]),
+            "requester": pa.StructArray.from_arrays([
+                pa.array(np.where(show_email, email, None)[v], pa.string()),
+                pa.array(np.where(show_phone, phone, None)[v], pa.string()), pa.array(names[v])], names=["email", "phone", "name"]),
+            "subject": pa.array(np.array([subjects[c] for c in chan])[v]), "order_id": pa.array(ref[v], pa.string()),
+            "status": pa.array(np.where(second, "solved", "open")), "created_at": self.ts(tk["t"].to_numpy()).take(v),
+            "first_response_at": first_resp.take(v),
+            "solved_at": pa.array(np.where(second, solved.take(v).to_numpy(zero_copy_only=False), None), pa.string()),
+            "updated_at": pa.array(np.where(second, solved.take(v).to_numpy(zero_copy_only=False),
+                                            first_resp.take(v).to_numpy(zero_copy_only=False))),
+            "contacts": pa.array(tk["contacts"].to_numpy()[v], pa.int64()),
+            "satisfaction": pa.StructArray.from_arrays([pa.array(csat[v], pa.int64())], names=["score"],
+                                                       mask=pa.array(~(second & (csat[v] > 0)))),
+            "tags": pa.array(tags[v]),
+            "_file": _paths("helpdesk/tickets/tickets_", np.where(second, self.day_str(np.minimum(solved_t, w.horizon - 1))[v],
+                                                                   self.day_str(tk["t"].to_numpy())[v]), ".json"),
+        })
+        self.write_doc_table(table, "tickets")
+        self.rows["helpdesk.tickets"] = len(v)
         self.remember("tickets", pd.DataFrame({"ticket_id": (TICKET_BASE + np.arange(n)).astype(str), "person_id": self.person_id[p],
                                                 "channel": chan, "order_id": ref, "contacts": tk["contacts"].to_numpy(),
                                                 "csat": np.where(is_solved, tk["csat"].to_numpy(), -1)}))
@@ -786,6 +866,16 @@ class Renderer:
         self.remember("survey_responses", pd.DataFrame({"response_id": frame["response_id"], "person_id": self.person_id[p],
                                                          "survey_type": frame["survey_type"], "score": frame["score"],
                                                          "touchpoint_channel": frame["touchpoint_channel"]}))
+
+
+def _strings(values) -> pa.Array:
+    """Text with missing values as nulls, from a pandas Series or numpy array of any missing marker."""
+    series = pd.Series(values, dtype=object)
+    return pa.array(series.where(series.map(lambda x: isinstance(x, str)), None).to_numpy(dtype=object), pa.string())
+
+
+def _paths(prefix: str, days, suffix: str) -> pa.Array:
+    return pa.array(np.char.add(np.char.add(prefix, np.asarray(days).astype(str)), suffix))
 
 
 def _text(value) -> str | None:
