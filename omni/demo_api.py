@@ -87,7 +87,7 @@ def _untoken(token: str) -> dict:
 
 def make_handler(api: DemoApi):
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):  # noqa: A002 - quiet server
+        def log_message(self, format, *args):
             pass
 
         def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
@@ -100,7 +100,7 @@ def make_handler(api: DemoApi):
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self):  # noqa: N802 - http.server API
+        def do_GET(self):
             url = urlparse(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             try:

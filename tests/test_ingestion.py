@@ -100,7 +100,7 @@ def test_pos_rows_are_loaded_or_quarantined_with_reason(tmp_path):
     assert audit["pos/S01/pos_S01_2026-05-02.csv"][0] == "corrupt"
     assert audit["pos/S01/pos_S01_2026-05-03.csv"][0] == "corrupt"
     # every row that arrived is accounted for: read = loaded + quarantined, per file
-    for status, read, loaded, quarantined in audit.values():
+    for _status, read, loaded, quarantined in audit.values():
         assert read == loaded + quarantined
     corrupt = dict(query(tmp_path, "select source_file, reason from raw_pos._quarantine where record is null"))
     assert "delimiter" in corrupt["pos/S01/pos_S01_2026-05-02.csv"]

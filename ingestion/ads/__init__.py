@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import dlt
 from dlt.extract.resource import DltResource
 
-from ingestion.common import file_drop_resource
 from ingestion.ads.settings import TABLES
+from ingestion.common import file_drop_resource
 
 
 @dlt.source(name="ads", max_table_nesting=0)

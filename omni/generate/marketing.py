@@ -86,7 +86,6 @@ def build_campaigns(world: World) -> pd.DataFrame:
 def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Message events (send, delivery, open, click, bounce, unsubscribe) and what was planted."""
     rng = world.rng
-    people = world.people
     has_email = np.ones(world.n, dtype=bool)
     planted: dict = {"duplicate_coupons": [], "consent_violations": []}
     mk = consents[consents["purpose"] == "marketing"]
@@ -118,7 +117,7 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
             good = frame[(frame["granted"] <= frame["t"]) & (frame["withdrawn"] > frame["t"])]
             ok[ch] = np.isin(np.arange(len(tp)), good["i"].to_numpy())
         channel = np.where(ok["email"], "email", np.where(ok["push"], "push", None))
-        m = channel != None  # noqa: E711 - element-wise
+        m = pd.notna(channel)
         kind = trig["kind"].to_numpy()
         sends.append(pd.DataFrame({
             "person": tp[m], "campaign": np.where(kind[m] == "coupon", "TRG-COUPON", "TRG-ABANDONED-CART"),

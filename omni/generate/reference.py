@@ -84,11 +84,10 @@ class Reference:
 
 
 def build_reference(rng: np.random.Generator, n_stores: int, n_products: int) -> Reference:
-    city_names = [c[0] for c in CITIES]
     weights = np.array([c[1] for c in CITIES], dtype=float)
     # stores: every big city gets one first, then more where more people live
     per_city = np.zeros(len(CITIES), dtype=int)
-    for i in range(n_stores):
+    for _ in range(n_stores):
         per_city[int(np.argmax(weights / (per_city + 1)))] += 1
     rows = []
     n = 0

@@ -6,6 +6,7 @@ pyarrow's CSV writer or DuckDB's JSON writer; small API-shaped documents are bui
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from omni.generate.activity import DAY, HOUR, World
+from omni.generate.activity import DAY, World
 from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
 from omni.generate.people import e164, messy_emails, messy_phones
 from omni.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
@@ -71,15 +72,17 @@ class Renderer:
 
     def hex(self, n: int, width: int) -> np.ndarray:
         """n random hex strings of `width` characters (ids of cookies, sessions...), deterministic."""
-        a = pa.table({"a": self.rng.integers(0, 2**62, n, dtype=np.int64), "b": self.rng.integers(0, 2**62, n, dtype=np.int64)})
-        out = self.con.sql(f"SELECT right(printf('%016x%016x', a, b), {width}) AS h FROM a").to_arrow_table()
+        ints = pa.table({"a": self.rng.integers(0, 2**62, n, dtype=np.int64), "b": self.rng.integers(0, 2**62, n, dtype=np.int64)})
+        self.con.register("ints", ints)
+        out = self.con.sql(f"SELECT right(printf('%016x%016x', a, b), {width}) AS h FROM ints").to_arrow_table()
+        self.con.unregister("ints")
         return out["h"].to_numpy(zero_copy_only=False)
 
     def uuids(self, n: int) -> np.ndarray:
-        h = self.hex(n, 32)
-        t = pa.table({"h": h})
+        self.con.register("hexes", pa.table({"h": self.hex(n, 32)}))
         out = self.con.sql("SELECT substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'"
-                           "||substr(h,21,12) AS u FROM t").to_arrow_table()
+                           "||substr(h,21,12) AS u FROM hexes").to_arrow_table()
+        self.con.unregister("hexes")
         return out["u"].to_numpy(zero_copy_only=False)
 
     def iso_list(self, seconds) -> list:
@@ -96,7 +99,7 @@ class Renderer:
         body = body.cast(pa.schema([pa.field(f.name, pa.string()) for f in body.schema]))
         _, starts = np.unique(files, return_index=True)
         bounds = list(starts) + [len(files)]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             path = self.landing / files[a]
             path.parent.mkdir(parents=True, exist_ok=True)
             pacsv.write_csv(body.slice(a, b - a), path, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
@@ -332,8 +335,8 @@ class Renderer:
         camp = sessions["campaign"].reindex(sess).to_numpy()
         click = sessions["click_id"].reindex(sess).to_numpy()
         landing_site = [
-            SHOP + "/" + ("" if s in ("direct", None) or s != s else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
-                          f"&utm_campaign={c or 'always-on'}" + (f"&gclid={_click_token(k)}" if k == k and k is not None else ""))
+            SHOP + "/" + ("" if s in ("direct", None) or pd.isna(s) else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
+                          f"&utm_campaign={c or 'always-on'}" + (f"&gclid={_click_token(k)}" if k is not None and not pd.isna(k) else ""))
             for s, c, k in zip(src, camp, click, strict=True)
         ]
         # fulfilment: when the order was delivered or picked up (pickups come from the till export)
@@ -497,7 +500,6 @@ class Renderer:
         order = link.reindex(s["session"]).to_numpy()[si]
         src = s["source"].to_numpy()[si]
         camp = s["campaign"].to_numpy()[si]
-        click = s["click_id"].to_numpy()[si] if "click_id" in s else np.full(len(si), None)
         first = k == 0
         # strings of the landing (first) event are built per session, then spread to its events
         s_src, s_camp = s["source"].to_numpy(), s["campaign"].to_numpy()
@@ -530,7 +532,7 @@ class Renderer:
             "page_url": pa.array(np.where(has_utm, (SHOP + "/?utm_source=" + s_source.astype(str))[si], SHOP + "/"), pa.string()),
             "page_referrer": pa.array(np.where(first & (src == "organic"), "https://www.google.com/", None), pa.string()),
             "product_sku": pa.array(sku, pa.string()),
-            "order_id": pa.array(np.where((name == "purchase") & (order == order),
+            "order_id": pa.array(np.where((name == "purchase") & ~pd.isna(order),
                                           pd.Series(order).fillna(-1).astype(np.int64).add(WEBSHOP_ORDER_BASE).astype(str), None),
                                  pa.string()),
             "utm_source": pa.array(np.where(has_utm, s_source[si], None), pa.string()),
@@ -547,7 +549,7 @@ class Renderer:
         names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
         for i, name in enumerate(names[1:3]):
             with (self.landing / name).open("a", encoding="utf-8") as fh:
-                fh.write('{"event_id": "truncated-%d", "event_name": "page_vi\n' % i)
+                fh.write(f'{{"event_id": "truncated-{i}", "event_name": "page_vi\n')
             self.planted["corrupt_rows"].append({"file": name, "event_id": f"truncated-{i}", "reason": "malformed JSON line"})
         resend = self.landing / names[len(names) // 3]
         shutil.copyfile(resend, resend.with_name(resend.stem + "_resend.jsonl"))
@@ -618,7 +620,7 @@ class Renderer:
             (None, "SALE", "-2", "negative quantity on a SALE"),
             (None, "SALE", "1", "missing receipt_id"),
         ]
-        for i, (stamp, ttype, q, why) in enumerate(bad_rows):
+        for i, (stamp, _kind, q, why) in enumerate(bad_rows):
             f = files[min(i * 7, len(files) - 1)]
             sample = out[out["_file"] == f].iloc[0].copy()
             sample["receipt_id"] = "" if why == "missing receipt_id" else f"{sample['receipt_id']}-X{i}"
@@ -903,7 +905,7 @@ def _utm_medium(source) -> str:
 
 
 def _click_token(click) -> str | None:
-    if click is None or click != click:
+    if click is None or pd.isna(click):
         return None
     return f"Cj0KCQjw{int(click):010d}"
 

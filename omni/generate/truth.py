@@ -92,7 +92,7 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
         return {"value": value if not isinstance(value, float) else round(value, 6), "definition": definition}
 
     return {
-        "orders": kpi(int(len(orders)), "web/app orders (distinct webshop order ids) plus store SALE receipts"),
+        "orders": kpi(len(orders), "web/app orders (distinct webshop order ids) plus store SALE receipts"),
         "customers": kpi(int(orders["person_id"].nunique()), "distinct people with at least one order"),
         "anonymous_orders": kpi(int((~orders["is_identifiable"].astype(bool)).sum()),
                                 "store SALE receipts carrying no identifier (no card, no phone, no real e-mail)"),
