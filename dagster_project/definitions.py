@@ -3,9 +3,6 @@
 Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
 """
 
-import sys
-from pathlib import Path
-
 from dagster import Definitions, EnvVar
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
@@ -15,7 +12,7 @@ from dagster_project.defs.dbt.assets import omnichannel_dbt
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
 from dagster_project.defs.resources import WarehouseResource
-from omni.settings import Paths
+from omni.settings import DBT_EXECUTABLE, Paths
 
 paths = Paths.from_env()
 # Absolute OMNI_DATA_DIR / OMNI_WAREHOUSE_PATH in the environment: dbt's profile and the warehouse
@@ -30,7 +27,7 @@ defs = Definitions(
     resources={
         "dlt": DagsterDltResource(),
         # the dbt of this environment, whether or not the virtualenv is activated
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         "warehouse": WarehouseResource(data_dir=EnvVar("OMNI_DATA_DIR")),
     },
 )

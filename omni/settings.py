@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_DIR = "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,8 @@ class Paths:
         os.environ["OMNI_WAREHOUSE_PATH"] = str(self.warehouse)
         # dlt reads .dlt/config.toml from the project, wherever the command was started
         os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT))
+        # tools of this environment (dbt, dagster) are found by the libraries that spawn them by name,
+        # whether or not the virtualenv is activated
+        bin_dir = str(Path(sys.executable).parent)
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
