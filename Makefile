@@ -6,6 +6,8 @@ VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # uv may only use the registries reachable here; it never downloads an interpreter
 export UV_PYTHON_DOWNLOADS := never
+# the system trust store (registries behind a corporate or sandbox CA work as they do for pip)
+export UV_NATIVE_TLS := 1
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
