@@ -3,7 +3,7 @@
 Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
 """
 
-from dagster import Definitions, EnvVar
+from dagster import Definitions, EnvVar, colored_console_logger
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
@@ -12,6 +12,7 @@ from dagster_project.defs.dbt.assets import omnichannel_dbt
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.lib.progress import step_progress_logger
 from omni.settings import DBT_EXECUTABLE, Paths
 
 paths = Paths.from_env()
@@ -24,6 +25,7 @@ defs = Definitions(
     jobs=[build_warehouse],
     schedules=[daily_build],
     sensors=[landing_files_sensor],
+    loggers={"console": colored_console_logger, "step_progress": step_progress_logger},
     resources={
         "dlt": DagsterDltResource(),
         # the dbt of this environment, whether or not the virtualenv is activated

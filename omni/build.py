@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Callable
@@ -22,30 +21,6 @@ class BuildResult:
     checks_failed: list[str] = field(default_factory=list)
 
 
-class _StepProgress(logging.Handler):
-    """Prints one line per step start / success / failure instead of Dagster's full event log."""
-
-    def __init__(self, echo: Callable[[str], None]) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.echo = echo
-        self.started: dict[str, float] = {}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", None) or {}
-        event = meta.get("dagster_event")
-        step = meta.get("step_key")
-        if event is None or step is None:
-            return
-        kind = event.event_type_value
-        if kind == "STEP_START":
-            self.started[step] = time.perf_counter()
-            self.echo(f"  ... {step}")
-        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
-            took = time.perf_counter() - self.started.get(step, time.perf_counter())
-            word = "ok  " if kind == "STEP_SUCCESS" else "FAIL"
-            self.echo(f"  {word} {step} ({took:.1f}s)")
-
-
 def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResult:
     echo = echo or (lambda msg: print(msg, file=sys.stderr))
     paths.export_env()
@@ -61,19 +36,12 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
     from dagster_project.defs.automation import BUILD_JOB_NAME
 
     job = defs.resolve_job_def(BUILD_JOB_NAME)
-    handler = _StepProgress(echo)
-    dagster_logger = logging.getLogger("dagster")
-    dagster_logger.addHandler(handler)
     started = time.perf_counter()
-    try:
-        with DagsterInstance.get() as instance:
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-            )
-    finally:
-        dagster_logger.removeHandler(handler)
+    with DagsterInstance.get() as instance:
+        # one line per step instead of the full event log (the UI keeps every event)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"step_progress": {}}}
+        )
     failures = {
         e.step_key: _innermost_message(e.event_specific_data.error)
         for e in result.all_events
