@@ -120,7 +120,8 @@ class Renderer:
         ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
         return data, np.r_[0, ends]
 
-    def _write_groups(self, table: pa.Table, names: list[str], bounds: list[int], root: str | None) -> None:
+    def _write_groups(self, table: pa.Table, names: list[str], bounds: list[int], root: str | None,
+                      append: bool = False) -> None:
         """Rows bounds[i]:bounds[i+1] of `table` go to file names[i] (as JSON lines, or one document)."""
         i = 0
         while i < len(names):
@@ -136,12 +137,16 @@ class Renderer:
                 chunk = data[a:b]
                 if root is not None:  # {"root": [line, line, ...]}
                     chunk = b'{"' + root.encode() + b'":[' + chunk.rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
-                path.write_bytes(chunk)
-                self.files += 1
+                if append and path.exists():
+                    with path.open("ab") as fh:
+                        fh.write(chunk)
+                else:
+                    path.write_bytes(chunk)
+                    self.files += 1
             i = j + 1
 
     def write_jsonl(self, table: pa.Table, prefix: str, day_seconds: np.ndarray,
-                    drop_before_v2: tuple[str, ...] = ()) -> None:
+                    drop_before_v2: tuple[str, ...] = (), append: bool = False) -> None:
         """One JSON-lines file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order.
         Files before the schema change lack the `drop_before_v2` columns."""
         days = (np.asarray(day_seconds) // DAY).clip(0, self.w.days - 1)
@@ -153,7 +158,7 @@ class Renderer:
                 continue
             uniq, starts = np.unique(part_days, return_index=True)
             names = [f"{prefix}{d}.jsonl" for d in self.day_str(uniq * DAY)]
-            self._write_groups(part, names, list(starts) + [len(part_days)], None)
+            self._write_groups(part, names, list(starts) + [len(part_days)], None, append)
 
     def _schema_versions(self, days: np.ndarray, table: pa.Table, drop_before_v2: tuple[str, ...]):
         if not drop_before_v2:
@@ -467,10 +472,43 @@ class Renderer:
         }))
 
     # --- clickstream -----------------------------------------------------------------------------------
+    EVENT_CHUNK_SESSIONS = 50_000
+
     def events(self) -> None:
-        w, rng = self.w, self.rng
-        s = w.t.get("session").reset_index(drop=True)
+        """The clickstream, built and written in time-ordered chunks of sessions (memory stays bounded)."""
+        w = self.w
+        sessions = w.t.get("session").sort_values(["t", "session"], kind="stable").reset_index(drop=True)
         link = w.t.get("session_order").set_index("session")["order"]
+        self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
+        self.device_values = np.char.add("dev-", self.hex(max(int(w.n_devices.sum()), 1), 16).astype(str)).astype(object)
+        session_ids = self.hex(len(sessions), 24)
+        truth = pacsv.CSVWriter(self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())]))
+        total = 0
+        for a in range(0, len(sessions), self.EVENT_CHUNK_SESSIONS):
+            chunk = sessions.iloc[a: a + self.EVENT_CHUNK_SESSIONS].reset_index(drop=True)
+            table, received, person = self._event_chunk(chunk, session_ids[a: a + self.EVENT_CHUNK_SESSIONS], link)
+            self.write_jsonl(table, "events/events_", received, drop_before_v2=("app_version",), append=True)
+            truth.write_table(pa.table({"event_id": table["event_id"], "person_id": pa.array(self.person_id[person])}))
+            total += table.num_rows
+        truth.close()
+        self.rows["events.events"] = total
+        self._plant_event_faults()
+
+    def _plant_event_faults(self) -> None:
+        """Two truncated lines (a collector that died mid-write) and one file delivered twice."""
+        names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
+        for i, name in enumerate(names[1:3]):
+            with (self.landing / name).open("a", encoding="utf-8") as fh:
+                fh.write(f'{{"event_id": "truncated-{i}", "event_name": "page_vi\n')
+            self.planted["corrupt_rows"].append({"file": name, "event_id": f"truncated-{i}", "reason": "malformed JSON line"})
+        copy = names[len(names) // 3]
+        shutil.copyfile(self.landing / copy, self.landing / copy.replace(".jsonl", "_resend.jsonl"))
+        self.files += 1
+        self.planted["duplicate_files"].append({"file": copy, "copy": copy.replace(".jsonl", "_resend.jsonl")})
+
+    def _event_chunk(self, s: pd.DataFrame, sess_ids: np.ndarray, link: pd.Series):
+        w, rng = self.w, self.rng
+        cookies, devices = self.cookie_values, self.device_values
         n_ev = s["n_events"].to_numpy()
         si = np.repeat(np.arange(len(s)), n_ev)
         k = np.arange(len(si)) - np.repeat(np.r_[0, np.cumsum(n_ev)[:-1]], n_ev)
@@ -493,8 +531,6 @@ class Renderer:
         person = s["person"].to_numpy()[si]
         logged = s["logged_in"].to_numpy()[si] & (k >= login_at)
         user_id = np.where(logged, pd.Series(self.customer_id[person]).astype(str).to_numpy(), None)
-        cookies = self.hex(int(w.n_cookies.sum()), 20)
-        devices = np.char.add("dev-", self.hex(max(int(w.n_devices.sum()), 1), 16).astype(str)).astype(object)
         cookie = s["cookie"].to_numpy()[si]
         device = s["device"].to_numpy()[si]
         order = link.reindex(s["session"]).to_numpy()[si]
@@ -515,7 +551,6 @@ class Renderer:
         late = rng.random(len(t)) < 0.03
         received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
         received = np.minimum(received, w.horizon - 1)
-        sess_ids = self.hex(len(s), 24)
         event_ids = self.uuids(len(si))
         dev_cat = np.where(platform == "app", "mobile", np.array(["desktop", "mobile", "desktop", "tablet", "mobile"],
                                                                    dtype=object)[np.where(cookie >= 0, cookie, 0) % 5])
@@ -543,22 +578,7 @@ class Renderer:
             "geo_city": w.people["city"].to_numpy()[person].astype(str),
             "app_version": pa.array(np.where(platform == "app", "5." + pd.Series(t // (30 * DAY)).astype(str), None), pa.string()),
         })
-        self.write_jsonl(table, "events/events_", received, drop_before_v2=("app_version",))
-        self.rows["events.events"] = len(si)
-        # planted: two truncated lines (a collector that died mid-write), one file delivered twice
-        names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
-        for i, name in enumerate(names[1:3]):
-            with (self.landing / name).open("a", encoding="utf-8") as fh:
-                fh.write(f'{{"event_id": "truncated-{i}", "event_name": "page_vi\n')
-            self.planted["corrupt_rows"].append({"file": name, "event_id": f"truncated-{i}", "reason": "malformed JSON line"})
-        resend = self.landing / names[len(names) // 3]
-        shutil.copyfile(resend, resend.with_name(resend.stem + "_resend.jsonl"))
-        self.files += 1
-        self.planted["duplicate_files"].append({"file": names[len(names) // 3],
-                                                "copy": names[len(names) // 3].replace(".jsonl", "_resend.jsonl")})
-        self.event_ids = event_ids
-        self.remember("events", pd.DataFrame({"event_id": event_ids, "person_id": self.person_id[person]}))
-        self.cookie_values, self.device_values = cookies, devices
+        return table, received, person
 
     # --- stores ------------------------------------------------------------------------------------------
     def pos(self) -> None:

@@ -43,7 +43,7 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     _csv(persons, out / "persons.csv")
     _csv(orders, out / "orders.csv")
     _csv(pd.concat([r.truth["returns_webshop"], r.truth["returns_pos"]], ignore_index=True), out / "returns.csv")
-    for name in ("events", "tickets", "marketing_messages", "survey_responses", "loyalty_members", "webshop_customers",
+    for name in ("tickets", "marketing_messages", "survey_responses", "loyalty_members", "webshop_customers",
                  "checkouts", "consent_events", "pickups"):
         if name in r.truth:
             _csv(r.truth[name], out / f"{name}.csv")
