@@ -35,7 +35,16 @@ def bench_generation(size: str, seed: int, workdir: Path) -> dict:
     return _child(["generate", size, str(seed), str(workdir / f"gen-{size}")])
 
 
-def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, echo=print) -> dict:
+def bench_ingestion(data_dir: Path) -> dict:
+    """Per source: our dlt load (DuckDB readers -> Arrow -> dlt, quarantine and audit included) and
+    DuckDB's native reader loading the same files into a table, in the same run."""
+    ours = _child(["ingest", str(data_dir)])
+    native = _child(["native", str(data_dir)])
+    return {"ours": ours, "native": native}
+
+
+def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, echo=print,
+        ingest_sizes: list[str] | None = None) -> dict:
     results: dict = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "generation": [],
@@ -49,6 +58,24 @@ def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, ech
                 f"  {size}: {r['persons']:>9,} people {r['rows']:>12,} rows {r['files']:>7,} files "
                 f"{r['seconds']:8.1f} s {r['rows'] / r['seconds']:>12,.0f} rows/s  peak {r['peak_rss_mb']:,.0f} MB"
             )
+    if ingest_sizes:
+        results["ingestion"] = []
+        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+            for size in ingest_sizes:
+                echo(f"ingesting size {size} (generating it first) ...")
+                _child(["generate", size, str(seed), str(Path(tmp) / size)])
+                r = bench_ingestion(Path(tmp) / size)
+                r["size"] = size
+                results["ingestion"].append(r)
+                echo(f"  {'source':<10} {'rows':>11} {'dlt s':>7} {'rows/s':>10} {'native s':>9} {'rows/s':>10} {'ratio':>6}")
+                for name in r["ours"]["sources"]:
+                    o, n = r["ours"]["sources"][name], r["native"]["sources"][name]
+                    echo(f"  {name:<10} {o['rows']:>11,} {o['seconds']:>7.1f} {o['rows'] / o['seconds']:>10,.0f} "
+                         f"{n['seconds']:>9.2f} {n['rows'] / n['seconds']:>10,.0f} {(o['rows'] / o['seconds']) / (n['rows'] / n['seconds']):>6.2f}")
+                ot, nt = r["ours"]["total"], r["native"]["total"]
+                echo(f"  {'all':<10} {ot['rows']:>11,} {ot['seconds']:>7.1f} {ot['rows'] / ot['seconds']:>10,.0f} "
+                     f"{nt['seconds']:>9.2f} {nt['rows'] / nt['seconds']:>10,.0f} "
+                     f"{(ot['rows'] / ot['seconds']) / (nt['rows'] / nt['seconds']):>6.2f}  (peak {r['ours']['peak_rss_mb']:,.0f} MB)")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
@@ -70,8 +97,67 @@ def _main(argv: list[str]) -> None:
             "rows_by_source": stats.rows_by_source, "files": stats.files, "seconds": round(seconds, 2),
             "landing_mb": round(sum(p.stat().st_size for p in (target / "landing").rglob("*") if p.is_file()) / 2**20, 1),
         }))
+    elif step == "ingest":
+        import duckdb
+
+        from ingestion import SOURCE_NAMES
+        from ingestion.pipeline import run_source
+        from omni.settings import Paths
+
+        paths = Paths.from_env(argv[1])
+        paths.export_env()
+        sources, total_rows, total_s = {}, 0, 0.0
+        for name in SOURCE_NAMES:
+            started = time.perf_counter()
+            run_source(name, paths.landing, paths.warehouse, paths.dlt_pipelines)
+            seconds = time.perf_counter() - started
+            with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+                rows = con.execute(f"SELECT coalesce(sum(rows_read), 0) FROM raw_{name}._load_audit").fetchone()[0]
+            sources[name] = {"rows": int(rows), "seconds": round(seconds, 3)}
+            total_rows += int(rows)
+            total_s += seconds
+        print(json.dumps({"sources": sources, "total": {"rows": total_rows, "seconds": round(total_s, 3)}}))
+    elif step == "native":
+        print(json.dumps(native_load(Path(argv[1]))))
     else:
         raise SystemExit(f"unknown benchmark step {step!r}")
+
+
+def native_load(data_dir: Path) -> dict:
+    """DuckDB's own readers loading every landing table into a fresh database (the speed floor)."""
+    import duckdb
+
+    from ingestion import SOURCE_NAMES
+
+    con = duckdb.connect(str(data_dir / "native.duckdb"))
+    sources, total_rows, total_s = {}, 0, 0.0
+    for name in SOURCE_NAMES:
+        module = __import__(f"ingestion.{name}.settings", fromlist=["TABLES"])
+        rows, seconds = 0, 0.0
+        for i, table in enumerate(module.TABLES):
+            files = sorted(str(p) for p in (data_dir / "landing" / name).glob(table.glob) if "_resend" not in p.name)
+            if not files:
+                continue
+            if table.format == "csv":
+                reader = (f"read_csv({files!r}, delim='{table.delimiter}', header=true, union_by_name=true, "
+                          f"ignore_errors=true{', decimal_separator=' + repr(',') if table.decimal_comma else ''})")
+            elif table.format == "jsonl":
+                reader = f"read_json({files!r}, format='newline_delimited', union_by_name=true, ignore_errors=true)"
+            else:
+                docs = f"(SELECT unnest({table.root}) AS r FROM read_json({files!r}, ignore_errors=true))"
+                if table.child_list is None:
+                    reader = f"(SELECT unnest(r) FROM {docs})"
+                else:
+                    reader = f"(SELECT unnest(x) FROM (SELECT unnest(r.{table.child_list}) AS x FROM {docs}))"
+            started = time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TABLE {name}_{i} AS SELECT * FROM {reader}")
+            seconds += time.perf_counter() - started
+            rows += con.execute(f"SELECT count(*) FROM {name}_{i}").fetchone()[0]
+        sources[name] = {"rows": rows, "seconds": round(seconds, 3)}
+        total_rows += rows
+        total_s += seconds
+    con.close()
+    return {"sources": sources, "total": {"rows": total_rows, "seconds": round(total_s, 3)}}
 
 
 if __name__ == "__main__":

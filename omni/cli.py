@@ -162,22 +162,26 @@ def dev(paths: Paths, port: int) -> None:
 
 
 @cli.command()
-@click.option("--sizes", default="xs,s,m", show_default=True, help="Comma-separated world sizes (xs,s,m,l).")
+@click.option("--sizes", default="xs,s,m", show_default=True, help="World sizes to generate (xs,s,m,l).")
+@click.option("--ingest-sizes", default="s,m", show_default=True,
+              help="World sizes to ingest next to DuckDB's native readers ('' to skip).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="Scratch directory for generated worlds (default: the system temp dir).")
 @data_dir_option
-def bench(paths: Paths, sizes: str, seed: int, workdir: str | None) -> None:
+def bench(paths: Paths, sizes: str, ingest_sizes: str, seed: int, workdir: str | None) -> None:
     """Print benchmark figures (generation time, rows/s, peak memory) and save them as JSON."""
     from pathlib import Path
 
     from omni.bench import run
 
     chosen = [s.strip() for s in sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen if s not in SIZES]
+    ingest = [s.strip() for s in ingest_sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen + ingest if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
-    run(chosen, seed, Path(workdir) if workdir else None, paths.outputs / "bench.json", echo=click.echo)
+    run(chosen, seed, Path(workdir) if workdir else None, paths.outputs / "bench.json", echo=click.echo,
+        ingest_sizes=ingest)
 
 
 def main() -> None:
