@@ -99,7 +99,7 @@ class World:
         day = self.rng.choice(self.days, size=n, p=self.day_weights)
         hour = self.rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
         local = day * DAY + hour * HOUR + self.rng.integers(0, HOUR, n)
-        return local - HOUR  # local -> UTC, close enough for scheduling; rendering uses exact offsets
+        return np.maximum(local - HOUR, 0)  # local -> UTC, close enough for scheduling; rendering uses exact offsets
 
     # --- building blocks ----------------------------------------------------------------------------
     def cookie_of(self, person: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from omni.generate.activity import DAY, World
 from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
 from omni.generate.people import e164, messy_emails, messy_phones
-from omni.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
+from omni.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
 
 SHOP = "https://sklep.example.pl"
 WEBSHOP_ORDER_BASE = 5_000_000
@@ -47,6 +47,9 @@ class Renderer:
         self.email = people["email"]
         self.family_phone = people["family_phone"].to_numpy()
         self.customer_id = people["customer_id"].to_numpy()
+        self.customer_id_text = pa.array(np.where(self.customer_id > 0, self.customer_id.astype(str), None), pa.string())
+        self.sku_text = pa.array(world.ref.products["sku"].to_numpy().astype(str))
+        self.city_text = pa.array([c[0] for c in CITIES])
         # the day the schema changed (POS customer_email, events app_version)
         self.v2_day = world.days // 2
         self.con = duckdb.connect()
@@ -479,8 +482,9 @@ class Renderer:
         w = self.w
         sessions = w.t.get("session").sort_values(["t", "session"], kind="stable").reset_index(drop=True)
         link = w.t.get("session_order").set_index("session")["order"]
-        self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
-        self.device_values = np.char.add("dev-", self.hex(max(int(w.n_devices.sum()), 1), 16).astype(str)).astype(object)
+        self.cookie_values = pa.array(self.hex(int(w.n_cookies.sum()), 20), pa.string())
+        self.device_values = pc.binary_join_element_wise(
+            "dev-", pa.array(self.hex(max(int(w.n_devices.sum()), 1), 16), pa.string()), "")
         session_ids = self.hex(len(sessions), 24)
         truth = pacsv.CSVWriter(self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())]))
         total = 0
@@ -506,77 +510,77 @@ class Renderer:
         self.files += 1
         self.planted["duplicate_files"].append({"file": copy, "copy": copy.replace(".jsonl", "_resend.jsonl")})
 
+    EVENT_NAMES = ["page_view", "product_view", "search", "add_to_cart", "begin_checkout", "purchase", "login",
+                   "app_open", "push_open"]
+
     def _event_chunk(self, s: pd.DataFrame, sess_ids: np.ndarray, link: pd.Series):
+        """Events of a chunk of sessions. Strings are made once per session (or person) and spread
+        with Arrow `take`; per event only integers are computed."""
         w, rng = self.w, self.rng
-        cookies, devices = self.cookie_values, self.device_values
+        code = {n: i for i, n in enumerate(self.EVENT_NAMES)}
         n_ev = s["n_events"].to_numpy()
         si = np.repeat(np.arange(len(s)), n_ev)
         k = np.arange(len(si)) - np.repeat(np.r_[0, np.cumsum(n_ev)[:-1]], n_ev)
         gap = rng.integers(15, 120, len(s))
         t = s["t"].to_numpy()[si] + k * gap[si]
         last = n_ev[si] - 1 - k  # 0 = last event of the session
-        purpose = s["purpose"].to_numpy()[si]
-        platform = s["platform"].to_numpy()[si]
-        name = np.array(["product_view", "page_view", "search"], dtype=object)[rng.choice(3, len(si), p=[0.5, 0.35, 0.15])]
-        name = np.where(k == 0, np.where(platform == "app", np.where(s["source"].to_numpy()[si] == "push", "push_open",
-                                                                       "app_open"), "page_view"), name)
-        name = np.where((purpose == "cart") & (last == 0), "add_to_cart", name)
-        name = np.where((purpose == "abandon") & (last == 1), "add_to_cart", name)
-        name = np.where((purpose == "abandon") & (last == 0), "begin_checkout", name)
-        name = np.where((purpose == "purchase") & (last == 2), "add_to_cart", name)
-        name = np.where((purpose == "purchase") & (last == 1), "begin_checkout", name)
-        name = np.where((purpose == "purchase") & (last == 0), "purchase", name)
+        purpose = pd.Categorical(s["purpose"], categories=["browse", "cart", "abandon", "purchase"]).codes[si]
+        s_app = s["platform"].to_numpy() == "app"
+        app = s_app[si]
+        s_src = s["source"].to_numpy()
+        name = rng.choice(3, len(si), p=[0.35, 0.5, 0.15])  # page_view, product_view, search
+        opening = np.where(app, np.where((s_src == "push")[si], code["push_open"], code["app_open"]), code["page_view"])
+        name = np.where(k == 0, opening, name)
+        name = np.where((purpose == 1) & (last == 0), code["add_to_cart"], name)
+        name = np.where((purpose == 2) & (last == 1), code["add_to_cart"], name)
+        name = np.where((purpose == 2) & (last == 0), code["begin_checkout"], name)
+        name = np.where((purpose == 3) & (last == 2), code["add_to_cart"], name)
+        name = np.where((purpose == 3) & (last == 1), code["begin_checkout"], name)
+        name = np.where((purpose == 3) & (last == 0), code["purchase"], name)
         login_at = s["login_at"].to_numpy()[si]
-        name = np.where((k == login_at) & (platform == "web") & (k > 0) & (last > 2), "login", name)
+        name = np.where((k == login_at) & ~app & (k > 0) & (last > 2), code["login"], name)
         person = s["person"].to_numpy()[si]
         logged = s["logged_in"].to_numpy()[si] & (k >= login_at)
-        user_id = np.where(logged, pd.Series(self.customer_id[person]).astype(str).to_numpy(), None)
         cookie = s["cookie"].to_numpy()[si]
         device = s["device"].to_numpy()[si]
-        order = link.reindex(s["session"]).to_numpy()[si]
-        src = s["source"].to_numpy()[si]
-        camp = s["campaign"].to_numpy()[si]
         first = k == 0
-        # strings of the landing (first) event are built per session, then spread to its events
-        s_src, s_camp = s["source"].to_numpy(), s["campaign"].to_numpy()
+        # per session: the landing page's campaign strings and the order of a purchase session
+        s_camp = s["campaign"].to_numpy()
         s_clk = s["click_id"].to_numpy() if "click_id" in s else np.full(len(s), None)
         s_utm = np.isin(s_src, ["ads", "email", "push", "social"])
-        s_source = np.array([_utm_source(a, b) for a, b in zip(s_src, s_camp, strict=True)], dtype=object)
-        s_medium = np.array([_utm_medium(a) for a in s_src], dtype=object)
-        s_click = np.array([_click_token(c) for c in s_clk], dtype=object)
+        s_source = [_utm_source(a, b) for a, b in zip(s_src, s_camp, strict=True)]
+        s_order = link.reindex(s["session"]).to_numpy()
+        s_order_id = [None if pd.isna(o) else str(int(o) + WEBSHOP_ORDER_BASE) for o in s_order]
         has_utm = first & s_utm[si]
-        sku_all = w.ref.products["sku"].to_numpy()
-        sku = np.where(np.isin(name, ["product_view", "add_to_cart"]), sku_all[s["sku"].to_numpy()[si]], None)
         received = t + rng.integers(0, 20, len(t))
         late = rng.random(len(t)) < 0.03
         received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
         received = np.minimum(received, w.horizon - 1)
-        event_ids = self.uuids(len(si))
-        dev_cat = np.where(platform == "app", "mobile", np.array(["desktop", "mobile", "desktop", "tablet", "mobile"],
-                                                                   dtype=object)[np.where(cookie >= 0, cookie, 0) % 5])
+        sku_code = s["sku"].to_numpy()[si]
+        shows_sku = np.isin(name, [code["product_view"], code["add_to_cart"]])
+        device_kinds = np.array([0, 1, 0, 2, 1])[np.where(cookie >= 0, cookie, 0) % 5]
+        month = (t // (30 * DAY)).astype(np.int64)
         table = pa.table({
-            "event_id": event_ids,
-            "event_name": name.astype(str),
+            "event_id": self.uuids(len(si)),
+            "event_name": _pick(self.EVENT_NAMES, name),
             "event_at": self.ts(t, "%Y-%m-%dT%H:%M:%S.000Z"),
             "received_at": self.ts(received, "%Y-%m-%dT%H:%M:%S.000Z"),
-            "platform": platform.astype(str),
-            "session_id": sess_ids[si],
-            "cookie_id": pa.array(np.where(cookie >= 0, cookies[np.maximum(cookie, 0)], None), pa.string()),
-            "device_id": pa.array(np.where(device >= 0, devices[np.maximum(device, 0)], None), pa.string()),
-            "user_id": pa.array(user_id, pa.string()),
-            "page_url": pa.array(np.where(has_utm, (SHOP + "/?utm_source=" + s_source.astype(str))[si], SHOP + "/"), pa.string()),
-            "page_referrer": pa.array(np.where(first & (src == "organic"), "https://www.google.com/", None), pa.string()),
-            "product_sku": pa.array(sku, pa.string()),
-            "order_id": pa.array(np.where((name == "purchase") & ~pd.isna(order),
-                                          pd.Series(order).fillna(-1).astype(np.int64).add(WEBSHOP_ORDER_BASE).astype(str), None),
-                                 pa.string()),
-            "utm_source": pa.array(np.where(has_utm, s_source[si], None), pa.string()),
-            "utm_medium": pa.array(np.where(has_utm, s_medium[si], None), pa.string()),
-            "utm_campaign": pa.array(np.where(has_utm, pd.Series(camp).fillna("always-on").to_numpy(), None), pa.string()),
-            "click_id": pa.array(np.where(first, s_click[si], None), pa.string()),
-            "device_category": dev_cat.astype(str),
-            "geo_city": w.people["city"].to_numpy()[person].astype(str),
-            "app_version": pa.array(np.where(platform == "app", "5." + pd.Series(t // (30 * DAY)).astype(str), None), pa.string()),
+            "platform": _pick(["web", "app"], app.astype(np.int64)),
+            "session_id": _pick(sess_ids, si),
+            "cookie_id": _pick(self.cookie_values, np.maximum(cookie, 0), cookie >= 0),
+            "device_id": _pick(self.device_values, np.maximum(device, 0), device >= 0),
+            "user_id": _pick(self.customer_id_text, person, logged),
+            "page_url": pc.fill_null(_pick([f"{SHOP}/?utm_source={x}" for x in s_source], si, has_utm), SHOP + "/"),
+            "page_referrer": _pick(["https://www.google.com/"], np.zeros(len(si), np.int64), first & (s_src == "organic")[si]),
+            "product_sku": _pick(self.sku_text, sku_code, shows_sku),
+            "order_id": _pick(s_order_id, si, name == code["purchase"]),
+            "utm_source": _pick(s_source, si, has_utm),
+            "utm_medium": _pick([_utm_medium(x) for x in s_src], si, has_utm),
+            "utm_campaign": _pick([c if isinstance(c, str) else "always-on" for c in s_camp], si, has_utm),
+            "click_id": _pick([_click_token(c) for c in s_clk], si, first),
+            "device_category": pc.if_else(pa.array(app), "mobile", _pick(["desktop", "mobile", "tablet"], device_kinds)),
+            "geo_city": _pick(self.city_text, w.people["city_index"].to_numpy()[person]),
+            "app_version": _pick([f"5.{m}" for m in range(int(month.max()) + 1)], month, app),
         })
         return table, received, person
 
@@ -770,7 +774,8 @@ class Renderer:
             "campaign_id": m["campaign"].to_numpy().astype(str), "message_id": msg_id.astype(str), "channel": ch.astype(str),
             "email": pa.array(np.where(ch == "email", self.email.iloc[pp].to_numpy(), None), pa.string()),
             "phone": pa.array(np.where(ch == "sms", e164(self.family_phone[pp]).to_numpy(), None), pa.string()),
-            "device_id": pa.array(np.where((ch == "push") & (w.n_devices[pp] > 0), self.device_values[np.minimum(w.device_base[pp], len(self.device_values) - 1)], None), pa.string()),
+            "device_id": _pick(self.device_values, np.minimum(w.device_base[pp], len(self.device_values) - 1),
+                               (ch == "push") & (w.n_devices[pp] > 0)),
             "coupon_code": pa.array(m["coupon"].where(m["coupon"].notna(), None).to_numpy(dtype=object), pa.string()),
             "url": pa.array(np.where(et == "click", [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c, k in
                                                      zip(ch, m["campaign"].to_numpy(), strict=True)], None), pa.string()),
@@ -888,6 +893,16 @@ class Renderer:
         self.remember("survey_responses", pd.DataFrame({"response_id": frame["response_id"], "person_id": self.person_id[p],
                                                          "survey_type": frame["survey_type"], "score": frame["score"],
                                                          "touchpoint_channel": frame["touchpoint_channel"]}))
+
+
+def _pick(values, index, mask=None) -> pa.Array:
+    """values[index] as Arrow text (null where `mask` is false), without a Python object per row."""
+    array = values if isinstance(values, pa.Array) else pa.array(list(values) if not isinstance(values, np.ndarray)
+                                                                  else values, pa.string())
+    out = array.take(pa.array(np.asarray(index, dtype=np.int64)))
+    if mask is not None:
+        out = pc.if_else(pa.array(np.asarray(mask, dtype=bool)), out, pa.nulls(len(out), pa.string()))
+    return out
 
 
 def _strings(values) -> pa.Array:
