@@ -75,3 +75,18 @@ def test_fct_orders_holds_the_true_orders(built_world):
     assert {"web", "store"} <= channels
     fulfilment = {r[0] for r in rows(built_world, "select distinct fulfilment_type from marts.fct_orders")}
     assert {"click_and_collect", "in_store"} <= fulfilment
+
+
+def test_dagster_shows_the_load_audit_as_metadata(built_world):
+    from dagster import AssetKey, DagsterInstance
+
+    from omni.instance import ensure_dagster_home
+
+    ensure_dagster_home(built_world)
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(["raw_pos", "receipt_lines"]))
+    metadata = event.asset_materialization.metadata
+    read, loaded, quarantined = (metadata[k].value for k in ("rows_read", "rows_loaded", "rows_quarantined"))
+    assert read == loaded + quarantined
+    assert quarantined == 3  # the three corrupt till rows the generator planted
+    assert metadata["files_duplicate"].value > 0

@@ -5,7 +5,8 @@ source object cannot be materialised twice in one process).
 """
 
 
-from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec
+import duckdb
+from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
@@ -25,14 +26,53 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
     )
     def _load(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
         run_paths = warehouse.paths
-        yield from dlt.run(
+        results = list(dlt.run(
             context=context,
             dlt_source=make_source(source_name, run_paths.landing),
             dlt_pipeline=make_pipeline(source_name, run_paths.warehouse, run_paths.dlt_pipelines),
             loader_file_format=LOADER_FILE_FORMAT,
-        )
+        ))
+        audit = load_audit(run_paths.warehouse, source_name)
+        for result in results:
+            table = result.asset_key.path[-1]
+            yield MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, **audit.get(table, {})})
 
     return _load
+
+
+def load_audit(warehouse, source_name: str) -> dict[str, dict]:
+    """Per raw table, what the newest load read, loaded and quarantined (from `_load_audit`), and
+    what the table holds in quarantine overall: every row that arrived is accounted for."""
+    sql = f"""
+        WITH latest AS (SELECT table_name, max(audited_at) AS at FROM raw_{source_name}._load_audit GROUP BY 1)
+        SELECT a.table_name, sum(rows_read), sum(rows_loaded), sum(rows_quarantined),
+               count(*) FILTER (WHERE status = 'duplicate'), count(*) FILTER (WHERE status = 'corrupt'),
+               count(*)
+        FROM raw_{source_name}._load_audit a JOIN latest l ON a.table_name = l.table_name AND a.audited_at = l.at
+        GROUP BY 1
+    """
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(sql).fetchall()
+            totals = dict(con.execute(
+                f"SELECT table_name, count(*) FROM raw_{source_name}._quarantine GROUP BY 1").fetchall()) \
+                if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                               "AND table_name = '_quarantine'", [f"raw_{source_name}"]).fetchone()[0] else {}
+    except duckdb.CatalogException:
+        return {}  # nothing loaded yet (no new files)
+    return {
+        table: {
+            "rows_read": MetadataValue.int(int(read)),
+            "rows_loaded": MetadataValue.int(int(loaded)),
+            "rows_quarantined": MetadataValue.int(int(quarantined)),
+            "files_loaded": MetadataValue.int(int(files)),
+            "files_duplicate": MetadataValue.int(int(dupes)),
+            "files_corrupt": MetadataValue.int(int(corrupt)),
+            "quarantine_total": MetadataValue.int(int(totals.get(table, 0))),
+            "quarantine_table": MetadataValue.text(f"raw_{source_name}._quarantine"),
+        }
+        for table, read, loaded, quarantined, dupes, corrupt, files in rows
+    }
 
 
 def landing_specs() -> list[AssetSpec]:
