@@ -186,10 +186,13 @@ def test_malformed_json_lines_are_quarantined_one_by_one(tmp_path):
         '{"event_id": "e1", "event_name": "page_view", "event_at": "2026-05-01T10:00:00Z", "platform": "web"}\n'
         '{"event_id": "e2", "event_na\n'
         '{"event_id": "e3", "event_name": "page_view", "event_at": "2026-05-01T10:00:01Z", "platform": "web",'
-        ' "app_version": "5.1"}\n',
+        ' "app_version": "5.1", "consent_flags": {"ads": true}}\n',
     )
     load(tmp_path, "events")
     assert query(tmp_path, "select event_id, app_version from raw_events.events order by 1") == [("e1", None), ("e3", "5.1")]
+    # a field the contract does not know yet arrives as a new text column, nothing is dropped
+    assert query(tmp_path, "select event_id, consent_flags from raw_events.events order by 1") == [
+        ("e1", None), ("e3", '{"ads":true}')]
     assert query(tmp_path, "select reason, record from raw_events._quarantine") == [
         ("malformed JSON line", '{"event_id": "e2", "event_na')
     ]

@@ -108,9 +108,11 @@ def text_relation(
                           rejects_table = '_rejects', rejects_scan = '_reject_scans')
         )"""
     struct = json_struct_type(table.columns)
+    extras_sql = "".join(f", {_json_field(src, x)} AS {quote(x)}" for src, x in
+                         (("line" if table.format == "jsonl" else "rec", x) for x in extra_columns))
     if table.format == "jsonl":
         return f"""(
-            SELECT {_flatten(table.columns, "j")}, _source_file, line AS _record,
+            SELECT {_flatten(table.columns, "j")}{extras_sql}, _source_file, line AS _record,
                    CASE WHEN NOT ok THEN 'malformed JSON line' END AS _parse_error
             FROM (
                 SELECT filename AS _source_file, line, json_valid(line) AS ok,
@@ -128,7 +130,7 @@ def text_relation(
     """
     if table.child_list is None:
         return f"""(
-            SELECT {_flatten(table.columns, "j")}, _source_file, rec::VARCHAR AS _record,
+            SELECT {_flatten(table.columns, "j")}{extras_sql}, _source_file, rec::VARCHAR AS _record,
                    NULL::VARCHAR AS _parse_error
             FROM (SELECT *, from_json(rec, {sql_string(struct)}) AS j FROM ({docs}))
         )"""
@@ -149,6 +151,36 @@ def text_relation(
             )
         )
     )"""
+
+
+def _json_field(source: str, key: str) -> str:
+    """A top-level JSON field as text (objects and lists as JSON text)."""
+    return f"CASE WHEN json_valid({source}) THEN {source} ->> {sql_string('$.' + json_key_path(key))} END"
+
+
+def json_key_path(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def json_extra_keys(table: Table, paths: list[Path]) -> tuple[str, ...]:
+    """Top-level keys of the records that the contract does not know (schema drift: new fields)."""
+    if table.child_list is not None:
+        return ()  # child tables follow their parent's contract
+    known = {c.json_path[0] for c in table.columns}
+    files = _file_list(paths)
+    if table.format == "jsonl":
+        records = f"""SELECT line AS r FROM read_csv({files}, columns = {{'line': 'VARCHAR'}}, delim = '\\x1e',
+                       quote = '', escape = '', header = false) WHERE json_valid(line)"""
+    else:
+        records = f"""SELECT unnest(from_json({quote(table.root)}, '["JSON"]')) AS r
+                      FROM read_json({files}, columns = {{{sql_string(table.root)}: 'JSON'}}, format = 'auto',
+                                     maximum_object_size = 134217728)"""
+    con = _connect()
+    try:
+        keys = con.execute(f"SELECT DISTINCT unnest(json_keys(r)) AS k FROM ({records}) ORDER BY k").fetchall()
+    finally:
+        con.close()
+    return tuple(k for (k,) in keys if k not in known and not k.startswith("_"))
 
 
 def _flatten(columns, struct_name: str) -> str:
@@ -400,7 +432,10 @@ def _read_with_fallback(
 
 def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]], landing: Path):
     header = frozenset(h for p in paths for h in headers.get(p, []))
-    extra = tuple(sorted(header - {c.name for c in table.columns})) if table.format == "csv" else ()
+    if table.format == "csv":
+        extra = tuple(sorted(header - {c.name for c in table.columns}))
+    else:
+        extra = json_extra_keys(table, paths)
     good, bad = read_batch(table, paths, extra, header, landing)
     statuses = {_relative(p, landing): ("loaded", None) for p in paths}
     return good, bad, statuses
@@ -434,7 +469,7 @@ def read_records(table: Table, records: list[dict], label: str) -> tuple[pa.Tabl
     with tempfile.TemporaryDirectory(prefix="omni-page-") as tmp:
         page = Path(tmp) / "page.json"
         page.write_text(json.dumps({table.root: records}, ensure_ascii=False), encoding="utf-8")
-        good, bad = read_batch(table, [page])
+        good, bad = read_batch(table, [page], json_extra_keys(table, [page]))
     relabel = lambda t: t.set_column(  # noqa: E731
         t.schema.get_field_index("_source_file"), "_source_file", pa.array([label] * t.num_rows, pa.string())
     )
