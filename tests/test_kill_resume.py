@@ -52,11 +52,10 @@ def run_ingest(data: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.mark.parametrize("stage", ["extract", "normalize", "load"])
-def test_killed_load_resumes_with_every_row_once(tmp_path, stage):
-    expected = make_landing(tmp_path / "landing")
-    proc = run_ingest(tmp_path)
-    pipeline_dir = tmp_path / "dlt" / "omni_pos"
+def kill_during(data: Path, stage: str) -> None:
+    """Start `python -m ingestion pos` and SIGKILL it as soon as dlt is in `stage`."""
+    proc = run_ingest(data)
+    pipeline_dir = data / "dlt" / "omni_pos"
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline and not stage_reached(pipeline_dir, stage):
         time.sleep(0.005)
@@ -64,6 +63,12 @@ def test_killed_load_resumes_with_every_row_once(tmp_path, stage):
         pytest.fail(f"the load finished before reaching {stage}: make the landing bigger")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+
+
+@pytest.mark.parametrize("stage", ["extract", "normalize", "load"])
+def test_killed_load_resumes_with_every_row_once(tmp_path, stage):
+    expected = make_landing(tmp_path / "landing")
+    kill_during(tmp_path, stage)
 
     # run again until nothing is pending (dlt first finishes a pending package, then reads new files)
     for _ in range(3):
@@ -86,15 +91,7 @@ def test_killed_load_resumes_the_dagster_way(tmp_path, stage):
     from ingestion.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source
 
     expected = make_landing(tmp_path / "landing")
-    proc = run_ingest(tmp_path)
-    pipeline_dir = tmp_path / "dlt" / "omni_pos"
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and not stage_reached(pipeline_dir, stage):
-        time.sleep(0.005)
-    if proc.poll() is not None:
-        pytest.fail(f"the load finished before reaching {stage}")
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_during(tmp_path, stage)
 
     pipeline = make_pipeline("pos", tmp_path / "warehouse.duckdb", tmp_path / "dlt")
     pipeline.drop()  # what DagsterDltResource does with restore_from_destination (the default)
