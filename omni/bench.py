@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,7 @@ def bench_ingestion(data_dir: Path) -> dict:
 
 
 def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, echo=print,
-        ingest_sizes: list[str] | None = None) -> dict:
+        ingest_sizes: list[str] | None = None, stitch_sizes: list[str] | None = None) -> dict:
     results: dict = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "generation": [],
@@ -76,6 +77,37 @@ def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, ech
                 echo(f"  {'all':<10} {ot['rows']:>11,} {ot['seconds']:>7.1f} {ot['rows'] / ot['seconds']:>10,.0f} "
                      f"{nt['seconds']:>9.2f} {nt['rows'] / nt['seconds']:>10,.0f} "
                      f"{(ot['rows'] / ot['seconds']) / (nt['rows'] / nt['seconds']):>6.2f}  (peak {r['ours']['peak_rss_mb']:,.0f} MB)")
+    if stitch_sizes:
+        results["stitching"] = []
+        echo("identity stitching: our connected-components step vs scipy.sparse.csgraph.connected_components "
+             "on the same edge list")
+        echo(f"  {'graph':<24} {'nodes':>11} {'edges':>11} {'scipy s':>8} {'ours s':>8} {'ratio':>6} {'refused':>8}")
+        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+            runs = []
+            for size in stitch_sizes:
+                echo(f"  (size {size}: generating, ingesting and building the identity graph ...)")
+                _child(["generate", size, str(seed), str(Path(tmp) / size)])
+                _child(["ingest", str(Path(tmp) / size)])
+                runs.append((f"world {size}", ["stitch", str(Path(tmp) / size)]))
+                shutil.rmtree(Path(tmp) / size / "landing", ignore_errors=True)
+            runs.append(("synthetic 16.1M edges", ["stitch-synthetic", "16100000"]))
+            for label, argv in runs:
+                r = _child(argv)
+                r["graph"] = label
+                results["stitching"].append(r)
+                echo(f"  {label:<24} {r['nodes']:>11,} {r['edges']:>11,} {r['scipy_seconds']:>8.2f} "
+                     f"{r['ours_seconds']:>8.2f} {r['ours_seconds'] / r['scipy_seconds']:>6.2f} {r['refused']:>8,}")
+                if r.get("dbt_models"):
+                    echo("    dbt identity models: " + ", ".join(
+                        f"{k.removeprefix('int_identity__')} {v:.1f}s" for k, v in r["dbt_models"].items()))
+                if r.get("scores"):
+                    sc = r["scores"]
+                    echo("    against truth: " + "; ".join(
+                        f"{g} precision {sc[g]['precision']:.4f} recall (linkable) {sc[g]['recall_linkable']:.4f}"
+                        for g in ("orders", "touchpoints"))
+                         + f"; over-merged clusters {sc['over_merged']['clusters']} "
+                           f"(separable by the data: {sc['over_merged']['separable_by_the_data']})")
+        echo("  (published anchor: a SQL label-propagation stitcher on DuckDB, 16.1M edges in about 143 s)")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
@@ -119,6 +151,14 @@ def _main(argv: list[str]) -> None:
         print(json.dumps({"sources": sources, "total": {"rows": total_rows, "seconds": round(total_s, 3)}}))
     elif step == "native":
         print(json.dumps(native_load(Path(argv[1]))))
+    elif step == "stitch":
+        from omni.identity.bench import bench_warehouse
+
+        print(json.dumps(bench_warehouse(Path(argv[1]))))
+    elif step == "stitch-synthetic":
+        from omni.identity.bench import bench_synthetic
+
+        print(json.dumps(bench_synthetic(int(argv[1]))))
     else:
         raise SystemExit(f"unknown benchmark step {step!r}")
 

@@ -111,6 +111,23 @@ def _build(paths: Paths) -> None:
 
 
 @cli.command()
+@data_dir_option
+def evaluate(paths: Paths) -> None:
+    """Score identity stitching against the generated world's answer key (truth/)."""
+    import json
+
+    from omni.identity.evaluate import evaluate as run_evaluate
+    from omni.identity.evaluate import format_report
+
+    result = run_evaluate(paths)
+    paths.outputs.mkdir(parents=True, exist_ok=True)
+    out = paths.outputs / "identity_evaluation.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    click.echo(format_report(result))
+    _echo(f"written to {out}")
+
+
+@cli.command()
 @click.option("--size", type=click.Choice(SIZES), default="s", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--regenerate/--keep", default=False,
@@ -165,23 +182,26 @@ def dev(paths: Paths, port: int) -> None:
 @click.option("--sizes", default="xs,s,m", show_default=True, help="World sizes to generate (xs,s,m,l).")
 @click.option("--ingest-sizes", default="s,m", show_default=True,
               help="World sizes to ingest next to DuckDB's native readers ('' to skip).")
+@click.option("--stitch-sizes", default="s,m", show_default=True,
+              help="World sizes whose identity graph is stitched next to scipy's connected components ('' to skip).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="Scratch directory for generated worlds (default: the system temp dir).")
 @data_dir_option
-def bench(paths: Paths, sizes: str, ingest_sizes: str, seed: int, workdir: str | None) -> None:
-    """Print benchmark figures (generation time, rows/s, peak memory) and save them as JSON."""
+def bench(paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: int, workdir: str | None) -> None:
+    """Print benchmark figures (generation, ingestion, identity stitching) and save them as JSON."""
     from pathlib import Path
 
     from omni.bench import run
 
     chosen = [s.strip() for s in sizes.split(",") if s.strip()]
     ingest = [s.strip() for s in ingest_sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen + ingest if s not in SIZES]
+    stitch = [s.strip() for s in stitch_sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen + ingest + stitch if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
     run(chosen, seed, Path(workdir) if workdir else None, paths.outputs / "bench.json", echo=click.echo,
-        ingest_sizes=ingest)
+        ingest_sizes=ingest, stitch_sizes=stitch)
 
 
 def main() -> None:

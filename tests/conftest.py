@@ -34,3 +34,26 @@ def dbt_manifest() -> Path:
 
     prepare_manifest()
     return dbt_project.manifest_path
+
+
+@pytest.fixture(scope="session")
+def xs_world(tmp_path_factory, dbt_manifest):
+    """xs worlds generated and built through the Dagster job, one per seed, shared by every test module
+    that asks for the same seed (a build takes most of a minute)."""
+    from omni.build import build
+    from omni.generate import generate
+    from omni.settings import Paths
+
+    built: dict[int, Paths] = {}
+
+    def world(seed: int):
+        if seed not in built:
+            paths = Paths.from_env(tmp_path_factory.mktemp(f"world-{seed}"))
+            generate(paths.data_dir, size="xs", seed=seed)
+            result = build(paths, echo=lambda _msg: None)
+            assert result.success, f"build failed: {result.failed_steps}"
+            assert not result.checks_failed, result.checks_failed
+            built[seed] = paths
+        return built[seed]
+
+    return world

@@ -15,16 +15,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def built_world(tmp_path_factory, dbt_manifest) -> Paths:
-    from omni.build import build
-    from omni.generate import generate
-
-    paths = Paths.from_env(tmp_path_factory.mktemp("world"))
-    generate(paths.data_dir, size="xs", seed=7)
-    result = build(paths, echo=lambda _msg: None)
-    assert result.success, f"build failed: {result.failed_steps}"
-    assert not result.checks_failed, result.checks_failed
-    return paths
+def built_world(xs_world) -> Paths:
+    return xs_world(7)
 
 
 def rows(paths: Paths, sql: str) -> list[tuple]:

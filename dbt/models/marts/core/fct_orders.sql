@@ -62,11 +62,18 @@ unioned as (
     select * from till
 ),
 
+record_keys as (
+    select * from {{ ref('int_identity__record_keys') }}
+    where record_type in ('webshop_order', 'pos_receipt')
+),
+
 final as (
     select
-        md5(source_system || ':' || order_id) as order_key,
-        order_id,
-        source_system,
+        md5(unioned.source_system || ':' || unioned.order_id) as order_key,
+        unioned.order_id,
+        unioned.source_system,
+        record_keys.customer_key,
+        record_keys.anonymous_id,
         ordering_channel,
         fulfilment_type,
         ordering_channel in ('web', 'app') as is_online_order,
@@ -81,6 +88,9 @@ final as (
         coupon_code,
         is_refunded
     from unioned
+    left join record_keys
+        on record_keys.record_type = case unioned.source_system when 'webshop' then 'webshop_order' else 'pos_receipt' end
+        and record_keys.record_id = unioned.order_id
 )
 
 select * from final

@@ -1,0 +1,121 @@
+-- One row per web or app session of the clickstream, with how it started, what happened and whether
+-- it ended in a purchase.
+with
+
+events as (
+    select * from {{ ref('stg_events__events') }}
+    where session_id is not null
+),
+
+web_orders as (
+    select order_id from {{ ref('stg_webshop__orders') }}
+),
+
+campaigns as (
+    select campaign_id, utm_campaign from {{ ref('stg_marketing__campaigns') }}
+    where utm_campaign is not null
+    -- a utm_campaign reused by several campaigns names the latest of them
+    qualify row_number() over (partition by utm_campaign order by start_date desc, campaign_id) = 1
+),
+
+record_keys as (
+    select * from {{ ref('int_identity__record_keys') }}
+    where record_type = 'web_session'
+),
+
+sessions as (
+    select
+        session_id,
+        arg_min(platform, event_at) as platform,
+        arg_min(device_category, event_at) as device_category,
+        arg_min(geo_city, event_at) as geo_city,
+        arg_min(page_url, event_at) as landing_page_url,
+        arg_min(page_referrer, event_at) as landing_referrer,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as event_count,
+        count(*) filter (where event_name = 'page_view') as page_view_count,
+        count(*) filter (where event_name = 'product_view') as product_view_count,
+        count(*) filter (where event_name = 'add_to_cart') as add_to_cart_count,
+        count(*) filter (where event_name = 'begin_checkout') > 0 as has_begun_checkout,
+        count(*) filter (where event_name = 'purchase') as purchase_count,
+        count(*) filter (where event_name = 'push_open') > 0 as has_push_open,
+        -- the UTM set of the first event that carries one (normally the landing page view)
+        arg_min(utm_source, event_at) filter (where utm_source is not null or utm_campaign is not null) as utm_source,
+        arg_min(utm_medium, event_at) filter (where utm_source is not null or utm_campaign is not null) as utm_medium,
+        arg_min(utm_campaign, event_at) filter (where utm_source is not null or utm_campaign is not null) as utm_campaign,
+        count(click_id) > 0 as has_ad_click,
+        count(customer_id) > 0 as is_logged_in
+    from events
+    group by session_id
+),
+
+-- the first purchase of the session that names an order the web shop knows
+purchases as (
+    select
+        events.session_id,
+        arg_min(events.order_id, events.event_at) as order_id
+    from events
+    inner join web_orders on web_orders.order_id = events.order_id
+    where events.event_name = 'purchase'
+    group by events.session_id
+),
+
+classified as (
+    select
+        *,
+        case
+            when has_ad_click or lower(utm_medium) in ('cpc', 'ppc', 'paid', 'paid_social', 'display')
+                then case
+                    when lower(utm_source) in ('facebook', 'instagram', 'meta', 'tiktok') then 'paid_social'
+                    else 'paid_search'
+                end
+            when lower(utm_medium) = 'email' then 'email'
+            when lower(utm_medium) = 'sms' then 'sms'
+            when lower(utm_medium) = 'push' or has_push_open then 'push'
+            when lower(utm_medium) = 'social' then 'organic_social'
+            when utm_source is not null and lower(utm_source) <> 'direct' then 'other_campaign'
+            when regexp_matches(landing_referrer, '^https?://([a-z0-9-]+\.)*(google|bing|duckduckgo|yahoo)\.')
+                then 'organic_search'
+            when landing_referrer is not null then 'referral'
+            else 'direct'
+        end as traffic_source
+    from sessions
+),
+
+final as (
+    select
+        classified.session_id,
+        record_keys.customer_key,
+        record_keys.anonymous_id,
+        classified.platform,
+        classified.device_category,
+        classified.started_at,
+        classified.ended_at,
+        cast(timezone('Europe/Warsaw', classified.started_at) as date) as session_date,
+        cast(date_diff('second', classified.started_at, classified.ended_at) as integer) as duration_seconds,
+        cast(classified.event_count as integer) as event_count,
+        cast(classified.page_view_count as integer) as page_view_count,
+        cast(classified.product_view_count as integer) as product_view_count,
+        cast(classified.add_to_cart_count as integer) as add_to_cart_count,
+        classified.add_to_cart_count > 0 as has_added_to_cart,
+        classified.has_begun_checkout,
+        classified.purchase_count > 0 as has_purchased,
+        md5('webshop:' || cast(purchases.order_id as varchar)) as order_key,
+        classified.utm_source,
+        classified.utm_medium,
+        classified.utm_campaign,
+        campaigns.campaign_id,
+        classified.has_ad_click,
+        classified.traffic_source,
+        -- UTM parameters have their own columns; the landing page is the URL without the query
+        regexp_replace(classified.landing_page_url, '[?#].*$', '') as landing_page,
+        classified.geo_city,
+        classified.is_logged_in
+    from classified
+    left join purchases on purchases.session_id = classified.session_id
+    left join campaigns on campaigns.utm_campaign = classified.utm_campaign
+    left join record_keys on record_keys.record_id = classified.session_id
+)
+
+select * from final

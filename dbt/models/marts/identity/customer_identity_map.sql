@@ -1,0 +1,73 @@
+-- Every source record and every identifier value with the profile it belongs to and the rule that
+-- decided it. Personal values (e-mails, phones, cards) appear only as keyed pseudonyms.
+with
+
+record_keys as (
+    select * from {{ ref('int_identity__record_keys') }}
+),
+
+identifiers as (
+    select * from {{ ref('int_identity__identifiers') }}
+    where link_rule <> 'attribute'
+),
+
+components as (
+    select * from {{ ref('int_identity__components') }}
+),
+
+profiles as (
+    select * from {{ ref('int_identity__profiles') }}
+),
+
+records as (
+    select
+        'record' as entity_kind,
+        record_type as entity_type,
+        record_id as entity_id,
+        customer_key,
+        anonymous_id,
+        case when linked_by is null then 'unlinked' else 'linked_by_' || linked_by end as link_rule,
+        case when linked_by is null then 'carries no identifying value' end as rule_detail,
+        observed_at as first_seen_at,
+        observed_at as last_seen_at,
+        cast(1 as bigint) as record_count
+    from record_keys
+),
+
+values_ as (
+    select
+        'identifier' as entity_kind,
+        identifiers.identifier_type as entity_type,
+        case
+            when identifiers.is_person_level and identifiers.identifier_type not in ('customer_id', 'member_id')
+                then {{ pseudonymize('identifiers.identifier_value') }}
+            else identifiers.identifier_value
+        end as entity_id,
+        profiles.customer_key,
+        profiles.anonymous_id,
+        case
+            when components.refused_reason like 'shared:%' then 'shared'
+            when components.refused_reason is not null then 'refused_by_limit'
+            else identifiers.link_rule
+        end as link_rule,
+        coalesce(components.refused_reason, identifiers.rule_detail) as rule_detail,
+        identifiers.first_seen_at,
+        identifiers.last_seen_at,
+        identifiers.record_count
+    from identifiers
+    inner join components on components.node_id = identifiers.node_id
+    -- values that link nothing belong to no profile
+    left join profiles
+        on profiles.component = components.component
+        and identifiers.link_rule = 'identifying'
+        and components.refused_reason is null
+)
+
+select
+    md5(entity_kind || ':' || entity_type || ':' || entity_id) as identity_map_key,
+    *
+from (
+    select * from records
+    union all
+    select * from values_
+)
