@@ -71,15 +71,19 @@ def generate(data_dir: Path, size: str = "xs", seed: int = 42,
     messages, planted = build_messages(world, consents, campaigns)
     world.rng = rng["render"]
     r = Renderer(world, data_dir, say)
-    for step in ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys"):
-        say(f"writing {step}")
-        if step == "loyalty":
-            r.loyalty(consents)
-        elif step == "marketing":
-            r.marketing(campaigns, messages)
-        else:
-            getattr(r, step)()
-    say("truth")
-    write_truth(r, world, consents, planted)
+    try:
+        for step in ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys"):
+            say(f"writing {step}")
+            if step == "loyalty":
+                r.loyalty(consents)
+            elif step == "marketing":
+                r.marketing(campaigns, messages)
+                del messages  # the largest frame: nothing reads it afterwards
+            else:
+                getattr(r, step)()
+        say("truth")
+        write_truth(r, world, consents, planted)
+    finally:
+        r.close()  # files are written on a thread of their own: wait for them
     return GenerateStats(size=size, seed=seed, persons=n_people, rows_by_source=dict(sorted(r.rows.items())),
                          files=r.files, seconds=round(time.perf_counter() - started, 2))

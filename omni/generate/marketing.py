@@ -148,26 +148,33 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
     t = sent["t"].to_numpy()
     t_open = t + rng.integers(5 * 60, 2 * DAY, n)
     t_click = t_open + rng.integers(10, 30 * 60, n)
+    # each event as (row of `sent`, kind, time); the frame is assembled once, in order
+    kinds = ["send", "delivery", "bounce", "open", "click", "unsubscribe"]
     events = [
-        sent.assign(event_type="send", t=t),
-        sent[delivered].assign(event_type="delivery", t=t[delivered] + rng.integers(1, 120, int(delivered.sum()))),
-        sent[~delivered].assign(event_type="bounce", t=t[~delivered] + 30),
-        sent[opened].assign(event_type="open", t=t_open[opened]),
-        sent[clicked].assign(event_type="click", t=np.where(sent["channel"].to_numpy() == "sms", t + 600, t_click)[clicked]),
+        (np.arange(n), 0, t),
+        (np.flatnonzero(delivered), 1, t[delivered] + rng.integers(1, 120, int(delivered.sum()))),
+        (np.flatnonzero(~delivered), 2, t[~delivered] + 30),
+        (np.flatnonzero(opened), 3, t_open[opened]),
+        (np.flatnonzero(clicked), 4, np.where(sent["channel"].to_numpy() == "sms", t + 600, t_click)[clicked]),
     ]
     # unsubscribes through the link: at the withdrawal time, on the last e-mail received before it
     link = mk[(mk["channel"] == "email") & (mk["withdraw_source"] == "unsubscribe_link") & (mk["withdrawn"] < NEVER)]
-    em = sent[sent["channel"] == "email"][["person", "t", "message", "campaign", "coupon", "channel"]]
+    em = sent[sent["channel"] == "email"][["person", "t", "message"]]
     if len(link) and len(em):
         left = link[["person", "withdrawn"]].rename(columns={"withdrawn": "t"}).sort_values("t")
         last = pd.merge_asof(left, em.sort_values("t").rename(columns={"t": "sent_t"}), left_on="t",
                              right_on="sent_t", by="person", direction="backward").dropna(subset=["message"])
-        last["message"] = last["message"].astype(np.int64)
-        events.append(last.drop(columns=["sent_t"]).assign(event_type="unsubscribe"))
+        events.append((last["message"].to_numpy().astype(np.int64), 5, last["t"].to_numpy()))
         # those without an e-mail to click in withdrew on the web instead
         no_mail = ~link["person"].isin(last["person"])
         consents.loc[link.index[no_mail.to_numpy()], "withdraw_source"] = "web"
-    out = pd.concat(events, ignore_index=True)
-    out = out.sort_values(["t", "message", "event_type"], kind="stable").reset_index(drop=True)
+    rows = np.concatenate([e[0] for e in events])  # `message` is the row of `sent`
+    times = np.concatenate([e[2] for e in events]).astype(np.int64)
+    kind = np.concatenate([np.full(len(e[0]), e[1]) for e in events])
+    by_name = np.argsort(np.argsort(kinds))  # event types sort by name
+    order = np.lexsort((np.arange(len(rows)), by_name[kind], rows, times))
+    out = sent.iloc[rows[order]].reset_index(drop=True)
+    out["t"] = times[order]
+    out["event_type"] = np.array(kinds, dtype=object)[kind[order]]
     planted["n_messages"] = int(n)
     return out, planted

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from omni.generate.reference import (
     CITIES,
@@ -144,43 +146,68 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
 
 # --- messy renderings of identifiers --------------------------------------------------------------
 
+def _text(values) -> pa.Array:
+    """Text as Arrow (pandas' missing values become nulls)."""
+    if isinstance(values, pa.Array):
+        return values
+    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    return pa.array(series.astype("string"), pa.string())
+
+
+def _series(values: pa.Array) -> pd.Series:
+    """Arrow text as a pandas string Series (missing values are <NA>)."""
+    return pd.Series(pd.array(values, dtype="string"))
+
+
 def messy_emails(rng: np.random.Generator, emails: pd.Series, p_messy: float) -> pd.Series:
     """Render e-mails as people type them: capitals, stray spaces, Gmail dots and +tags."""
-    e = emails.astype("string")
+    e = _text(emails)
     n = len(e)
     r = rng.random(n)
     messy = rng.random(n) < p_messy
-    local = e.str.split("@").str[0]
-    domain = e.str.split("@").str[1]
-    gmail = domain == "gmail.com"
-    caps = local.str.title() + "@" + domain.str.title() + " "
-    nodots = local.str.replace(".", "", regex=False) + "@" + domain
-    tagged = local + "+promo@" + domain
-    upper = e.str.upper()
-    out = e.copy()
-    out = out.mask(messy & (r < 0.35), caps)
-    out = out.mask(messy & (r >= 0.35) & (r < 0.55) & gmail, nodots)
-    out = out.mask(messy & (r >= 0.55) & (r < 0.75) & gmail, tagged)
-    out = out.mask(messy & (r >= 0.75) & (r < 0.85), upper)
-    out = out.mask(messy & (r >= 0.85), " " + e)
-    return out.where(emails.notna(), None)
+    parts = pc.extract_regex(e, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)")
+    local, domain = parts.field("local"), parts.field("domain")
+    gmail = pc.fill_null(pc.equal(domain, "gmail.com"), False).to_numpy(zero_copy_only=False)
+    caps = pc.binary_join_element_wise(pc.utf8_title(local), pc.utf8_title(domain), "@")
+    caps = pc.binary_join_element_wise(caps, " ", "")
+    nodots = pc.binary_join_element_wise(pc.replace_substring(local, ".", ""), domain, "@")
+    tagged = pc.binary_join_element_wise(local, domain, "+promo@")
+    # which rendering each row gets: 0 as it is, 1 caps, 2 no dots, 3 tagged, 4 upper, 5 leading space
+    kind = np.select([messy & (r < 0.35), messy & (r >= 0.35) & (r < 0.55) & gmail,
+                      messy & (r >= 0.55) & (r < 0.75) & gmail, messy & (r >= 0.75) & (r < 0.85), messy & (r >= 0.85)],
+                     [1, 2, 3, 4, 5], default=0)
+    out = pc.choose(pa.array(kind.astype(np.int8)), e, caps, nodots, tagged, pc.utf8_upper(e),
+                    pc.binary_join_element_wise(" ", e, ""))
+    return _series(pc.if_else(pc.is_null(e), pa.nulls(n, pa.string()), out))
 
 
 PHONE_FORMATS = 6
 
 
+def _phone_text(phones: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """National numbers as text, and which are real (positive, not missing)."""
+    values = pd.to_numeric(pd.Series(phones, dtype=object), errors="coerce").to_numpy(dtype=float)
+    valid = ~np.isnan(values) & (values > 0)
+    text = pa.array(np.where(valid, values, 0).astype(np.int64)).cast(pa.string())
+    return text, valid
+
+
 def messy_phones(rng: np.random.Generator, phones: np.ndarray) -> pd.Series:
     """Render 9-digit national numbers in the formats tills, forms and agents produce."""
-    s = pd.Series(phones).astype("Int64").astype("string")
-    a, b, c = s.str[0:3], s.str[3:6], s.str[6:9]
+    s, valid = _phone_text(phones)
+    a, b, c = (pc.utf8_slice_codeunits(s, i, i + 3) for i in (0, 3, 6))
     fmt = rng.integers(0, PHONE_FORMATS, len(s))
-    out = pd.Series(np.select(
-        [fmt == 0, fmt == 1, fmt == 2, fmt == 3, fmt == 4],
-        ["+48 " + a + " " + b + " " + c, a + "-" + b + "-" + c, "0048" + s, s, "(+48) " + a + " " + b + " " + c],
-        default="+48" + s,
-    ), dtype="string")
-    return out.where(pd.Series(phones).notna() & (pd.Series(phones) > 0), None)
+    spaced = pc.binary_join_element_wise(a, b, c, " ")
+    out = pc.choose(pa.array(fmt.astype(np.int8)),
+                    pc.binary_join_element_wise("+48 ", spaced, ""),
+                    pc.binary_join_element_wise(a, b, c, "-"),
+                    pc.binary_join_element_wise("0048", s, ""),
+                    s,
+                    pc.binary_join_element_wise("(+48) ", spaced, ""),
+                    pc.binary_join_element_wise("+48", s, ""))
+    return _series(pc.if_else(pa.array(valid), out, pa.nulls(len(s), pa.string())))
 
 
 def e164(phones: np.ndarray) -> pd.Series:
-    return ("+48" + pd.Series(phones).astype("Int64").astype("string")).where(pd.Series(phones) > 0, None)
+    s, valid = _phone_text(phones)
+    return _series(pc.if_else(pa.array(valid), pc.binary_join_element_wise("+48", s, ""), pa.nulls(len(s), pa.string())))

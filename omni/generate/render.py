@@ -1,15 +1,21 @@
 """Write the simulated world as the channels export it (docs/landing.md), and remember the truth.
 
-Numeric arrays become text with pyarrow compute (timestamps, decimals) and are written per file with
-pyarrow's CSV writer or DuckDB's JSON writer; small API-shaped documents are built with `json`.
+Values become text without a Python object per row: timestamps and ids as bytes (text.py), the rest
+with pyarrow compute. Flat JSON lines (clickstream, message events) are built with Arrow string kernels,
+nested documents by DuckDB, CSV by pyarrow's writer; small API-shaped documents with `json`. Random
+draws stay on the main thread, in order, and files are written in the order asked (on a writer thread),
+so the same size and seed give the same bytes.
 """
 
 from __future__ import annotations
 
-import itertools
+import collections
 import json
+import queue
 import shutil
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -19,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from omni.generate import text
 from omni.generate.activity import DAY, World
 from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
 from omni.generate.people import e164, messy_emails, messy_phones
@@ -27,6 +34,51 @@ from omni.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHON
 SHOP = "https://sklep.example.pl"
 WEBSHOP_ORDER_BASE = 5_000_000
 TICKET_BASE = 900_000
+
+
+class FileWriter:
+    """Writes files on a thread of its own while the next rows are being built. Jobs run in the order
+    submitted (appends to a file stay in order); a bounded queue keeps memory bounded."""
+
+    def __init__(self, depth: int = 2) -> None:
+        self._jobs: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="omni-generate-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    for path, mode, pieces in job:
+                        with open(path, mode) as fh:
+                            for piece in pieces:
+                                fh.write(piece)
+            except BaseException as exc:  # re-raised in the main thread
+                self._error = exc
+            finally:
+                self._jobs.task_done()
+
+    def submit(self, job: list[tuple[Path, str, list]]) -> None:
+        self._check()
+        self._jobs.put(job)
+
+    def flush(self) -> None:
+        self._jobs.join()
+        self._check()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise RuntimeError("writing landing files failed") from self._error
 
 
 class Renderer:
@@ -39,6 +91,9 @@ class Renderer:
         self.progress = progress
         self.rows: dict[str, int] = {}
         self.files = 0
+        self._dirs: set[Path] = set()
+        self._written: set[str] = set()
+        self.writer = FileWriter()
         self.truth: dict[str, pd.DataFrame] = {}
         self.planted: dict[str, list] = {"corrupt_rows": [], "duplicate_files": [], "price_inconsistencies": [],
                                          "stock_mismatches": []}
@@ -52,41 +107,38 @@ class Renderer:
         self.city_text = pa.array([c[0] for c in CITIES])
         # the day the schema changed (POS customer_email, events app_version)
         self.v2_day = world.days // 2
+        self.epoch = int(self.start.astype("datetime64[s]").astype(np.int64))
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = true; SET threads = 2; SET enable_progress_bar = false")
 
     # --- formatting helpers --------------------------------------------------------------------------
     def ts(self, seconds, fmt: str = "%Y-%m-%dT%H:%M:%SZ", tz: str = "UTC") -> pa.Array:
-        if tz == "UTC" and fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.000Z"):
-            unit = "ms" if ".000" in fmt else "s"
-            stamps = self.start.astype("datetime64[s]") + np.asarray(seconds, dtype=np.int64).astype("timedelta64[s]")
-            text = pa.array(np.datetime_as_string(stamps.astype(f"datetime64[{unit}]"), unit=unit))
-            return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
-        arr = pa.array(np.asarray(seconds, dtype=np.int64) + int(self.start.astype("datetime64[s]").astype(np.int64)),
-                       pa.timestamp("s", tz="UTC"))
+        epoch = np.asarray(seconds, dtype=np.int64) + self.epoch
         if tz != "UTC":
-            arr = arr.cast(pa.timestamp("s", tz=tz))
-        return pc.strftime(arr, format=fmt)
+            epoch = epoch + text.zone_offsets(epoch, tz)
+        formats = {"%Y-%m-%dT%H:%M:%SZ": {}, "%Y-%m-%dT%H:%M:%S.000Z": {"millis": True},
+                   "%Y-%m-%d %H:%M:%S": {"date_sep": " ", "suffix": ""}, "%Y-%m-%d": {"time": False}}
+        if fmt in formats:
+            return text.timestamps(epoch, **formats[fmt])
+        return pc.strftime(pa.array(epoch, pa.timestamp("s")), format=fmt)
 
     def day_str(self, seconds) -> np.ndarray:
         days = (np.asarray(seconds, dtype=np.int64) // DAY).clip(0, self.w.days - 1)
-        dates = self.start.astype("datetime64[D]") + days
-        return np.datetime_as_string(dates, unit="D")
+        dates = np.datetime_as_string(self.start.astype("datetime64[D]") + np.arange(self.w.days), unit="D")
+        return dates[days]
 
-    def hex(self, n: int, width: int) -> np.ndarray:
+    def hex_chars(self, n: int, width: int) -> np.ndarray:
+        """n random hex strings of `width` characters (ids of cookies, sessions...) as a byte matrix."""
+        a = self.rng.integers(0, 2**62, n, dtype=np.int64)
+        b = self.rng.integers(0, 2**62, n, dtype=np.int64)
+        return text.hex_matrix(a, b, width)
+
+    def hex(self, n: int, width: int) -> pa.Array:
         """n random hex strings of `width` characters (ids of cookies, sessions...), deterministic."""
-        ints = pa.table({"a": self.rng.integers(0, 2**62, n, dtype=np.int64), "b": self.rng.integers(0, 2**62, n, dtype=np.int64)})
-        self.con.register("ints", ints)
-        out = self.con.sql(f"SELECT right(printf('%016x%016x', a, b), {width}) AS h FROM ints").to_arrow_table()
-        self.con.unregister("ints")
-        return out["h"].to_numpy(zero_copy_only=False)
+        return text.from_matrix(self.hex_chars(n, width))
 
-    def uuids(self, n: int) -> np.ndarray:
-        self.con.register("hexes", pa.table({"h": self.hex(n, 32)}))
-        out = self.con.sql("SELECT substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-a'||substr(h,18,3)||'-'"
-                           "||substr(h,21,12) AS u FROM hexes").to_arrow_table()
-        self.con.unregister("hexes")
-        return out["u"].to_numpy(zero_copy_only=False)
+    def uuids(self, n: int) -> pa.Array:
+        return text.from_matrix(text.uuid_matrix(self.hex_chars(n, 32)))
 
     def iso_list(self, seconds) -> list:
         return self.ts(seconds).to_pylist()
@@ -96,97 +148,113 @@ class Renderer:
         return np.round(np.asarray(values, dtype=float), 2)
 
     def write_csv(self, frame: pd.DataFrame, file_col: str, delimiter: str = ",") -> None:
-        frame = frame.sort_values(file_col, kind="stable")
-        files = frame[file_col].to_numpy()
-        body = pa.Table.from_pandas(frame.drop(columns=[file_col]), preserve_index=False)
+        """One CSV file per value of `file_col` (rows keep their order), every value quoted as text."""
+        self.write_csv_table(pa.Table.from_pandas(frame.drop(columns=[file_col]), preserve_index=False),
+                             frame[file_col].to_numpy(), delimiter)
+
+    def write_csv_table(self, body: pa.Table, files, delimiter: str = ",") -> None:
+        """Rows of `body` into one CSV file per name in `files` (rows keep their order), every value quoted
+        as text. All rows are serialised at once and cut at line ends; each file gets the header."""
+        order, names, bounds = _file_groups(files)
+        body = body.take(pa.array(order))
         body = body.cast(pa.schema([pa.field(f.name, pa.string()) for f in body.schema]))
-        _, starts = np.unique(files, return_index=True)
-        bounds = list(starts) + [len(files)]
-        for a, b in itertools.pairwise(bounds):
-            path = self.landing / files[a]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pacsv.write_csv(body.slice(a, b - a), path, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
-            self.files += 1
-
-    # DuckDB serialises JSON fast, but every COPY costs ~10 ms: write many files' rows with one COPY and
-    # cut the output at newline offsets.
-    BATCH_ROWS = 500_000
-
-    def _json_lines(self, table: pa.Table) -> tuple[bytes, np.ndarray]:
-        """`table` as JSON lines: the bytes and the offset where each line starts (plus the end)."""
-        tmp = self.landing / ".batch.jsonl"
-        self.con.register("batch", table)
-        self.con.execute(f"COPY (SELECT * FROM batch) TO '{tmp}' (FORMAT json)")
-        self.con.unregister("batch")
-        data = tmp.read_bytes()
-        tmp.unlink()
+        options = pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed", include_header=False)
+        out = pa.BufferOutputStream()
+        pacsv.write_csv(body, out, options)
+        data = out.getvalue()
         ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
-        return data, np.r_[0, ends]
+        if len(ends) != body.num_rows:
+            raise ValueError("a CSV value holds a line break")
+        header = pa.BufferOutputStream()
+        pacsv.write_csv(body.slice(0, 0), header, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
+        head = header.getvalue().to_pybytes()
+        starts = np.r_[0, ends]
+        view = memoryview(data)
+        self._put([(name, [head, view[starts[bounds[k]]:starts[bounds[k + 1]]]]) for k, name in enumerate(names)])
 
-    def _write_groups(self, table: pa.Table, names: list[str], bounds: list[int], root: str | None,
-                      append: bool = False) -> None:
-        """Rows bounds[i]:bounds[i+1] of `table` go to file names[i] (as JSON lines, or one document)."""
+    # Flat text rows (events, message events) become JSON lines with Arrow string kernels (text.py).
+    # Nested documents (orders, tickets...) are serialised by DuckDB; every COPY costs ~10 ms, so many
+    # files' rows go through one COPY and the output is cut at newline offsets.
+    BATCH_ROWS = 200_000
+
+    def _duckdb_lines(self, table: pa.Table) -> tuple[memoryview, np.ndarray]:
+        """`table` as JSON lines by DuckDB: the bytes and the offset where each line starts (plus the end)."""
+        self.con.register("batch", table)
+        lines = self.con.sql("SELECT to_json(batch) || chr(10) AS line FROM batch").to_arrow_table()["line"]
+        self.con.unregister("batch")
+        return text.line_bounds(lines)
+
+    def _write_files(self, data, starts: np.ndarray, names: list[str], bounds: list[int], root: str | None,
+                     append: bool) -> None:
+        """Lines bounds[k]:bounds[k+1] (byte offsets in `starts`) of `data` go to file names[k], as they
+        are or as one document {"<root>": [line, line, ...]}."""
+        view = memoryview(data)
+        parts = []
+        for k, name in enumerate(names):
+            chunk = view[starts[bounds[k]]:starts[bounds[k + 1]]]
+            if root is not None:
+                chunk = b'{"' + root.encode() + b'":[' + bytes(chunk).rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
+            parts.append((name, [chunk]))
+        self._put(parts, append)
+
+    def _put(self, parts: list[tuple[str, list]], append: bool = False) -> None:
+        """Write files (name under landing/, byte pieces) on the writer thread. With `append`, a file this
+        renderer already wrote is extended rather than replaced."""
+        jobs = []
+        for name, pieces in parts:
+            path = self.landing / name
+            if path.parent not in self._dirs:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(path.parent)
+            extend = append and name in self._written
+            if not extend:
+                self._written.add(name)
+                self.files += 1
+            jobs.append((path, "ab" if extend else "wb", pieces))
+        self.writer.submit(jobs)
+
+    def close(self) -> None:
+        """Wait until every file asked for is written."""
+        self.writer.close()
+
+    def _write_groups(self, table: pa.Table, order: np.ndarray, names: list[str], bounds: list[int],
+                      root: str | None) -> None:
+        """Rows order[bounds[i]:bounds[i+1]] of `table` go to file names[i] (DuckDB's JSON, one document
+        each), a batch of files at a time."""
         i = 0
         while i < len(names):
             j = i
             while j + 1 < len(names) and bounds[j + 2] - bounds[i] <= self.BATCH_ROWS:
                 j += 1
-            part = table.slice(bounds[i], bounds[j + 1] - bounds[i])
-            data, starts = self._json_lines(part)
-            for k in range(i, j + 1):
-                a, b = starts[bounds[k] - bounds[i]], starts[bounds[k + 1] - bounds[i]]
-                path = self.landing / names[k]
-                path.parent.mkdir(parents=True, exist_ok=True)
-                chunk = data[a:b]
-                if root is not None:  # {"root": [line, line, ...]}
-                    chunk = b'{"' + root.encode() + b'":[' + chunk.rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
-                if append and path.exists():
-                    with path.open("ab") as fh:
-                        fh.write(chunk)
-                else:
-                    path.write_bytes(chunk)
-                    self.files += 1
+            data, starts = self._duckdb_lines(table.take(pa.array(order[bounds[i]:bounds[j + 1]])))
+            self._write_files(data, starts, names[i:j + 1], [b - bounds[i] for b in bounds[i:j + 2]], root, False)
             i = j + 1
 
-    def write_jsonl(self, table: pa.Table, prefix: str, day_seconds: np.ndarray,
-                    drop_before_v2: tuple[str, ...] = (), append: bool = False) -> None:
-        """One JSON-lines file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order.
-        Files before the schema change lack the `drop_before_v2` columns."""
-        days = (np.asarray(day_seconds) // DAY).clip(0, self.w.days - 1)
-        order = np.argsort(days, kind="stable")
-        table = table.take(pa.array(order))
-        days = days[order]
-        for part_days, part in self._schema_versions(days, table, drop_before_v2):
-            if len(part_days) == 0:
-                continue
-            uniq, starts = np.unique(part_days, return_index=True)
-            names = [f"{prefix}{d}.jsonl" for d in self.day_str(uniq * DAY)]
-            self._write_groups(part, names, list(starts) + [len(part_days)], None, append)
-
-    def _schema_versions(self, days: np.ndarray, table: pa.Table, drop_before_v2: tuple[str, ...]):
-        if not drop_before_v2:
-            yield days, table
+    def write_lines(self, lines: pa.Array, prefix: str, day_seconds: np.ndarray, append: bool = False) -> None:
+        """JSON lines into one file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order."""
+        days = (np.asarray(day_seconds, dtype=np.int64) // DAY).clip(0, self.w.days - 1)
+        if len(days) == 0:
             return
-        cut = int(np.searchsorted(days, self.v2_day))
-        yield days[:cut], table.slice(0, cut).drop_columns(list(drop_before_v2))
-        yield days[cut:], table.slice(cut)
+        if np.any(days[1:] < days[:-1]):
+            order = np.argsort(days, kind="stable")
+            lines, days = lines.take(pa.array(order)), days[order]
+        uniq, starts = np.unique(days, return_index=True)
+        names = [f"{prefix}{d}.jsonl" for d in self.day_str(uniq * DAY)]
+        data, offsets = text.line_bounds(lines)
+        self._write_files(data, offsets, names, [*starts, len(days)], None, append)
 
     def write_doc_table(self, table: pa.Table, root: str) -> None:
         """One JSON document `{"<root>": [...]}` per value of `_file`; rows keep their order."""
-        files = table["_file"].to_numpy(zero_copy_only=False)
-        order = np.argsort(files, kind="stable")
-        table = table.take(pa.array(order)).drop_columns(["_file"])
-        files = files[order]
-        _, starts = np.unique(files, return_index=True)
-        self._write_groups(table, [files[i] for i in starts], list(starts) + [len(files)], root)
+        order, names, bounds = _file_groups(table["_file"])
+        self._write_groups(table.drop_columns(["_file"]), order, names, bounds, root)
 
     def write_docs(self, records_by_file: dict[str, list[dict]], root: str) -> None:
         for name in sorted(records_by_file):
             path = self.landing / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value,
-                              allow_nan=False)
-            path.write_text(text, encoding="utf-8")
+            doc = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value,
+                             allow_nan=False)
+            path.write_text(doc, encoding="utf-8")
             self.files += 1
 
     def pick_email(self, person: np.ndarray, p_messy: float) -> pd.Series:
@@ -237,16 +305,15 @@ class Renderer:
                  "channels": "web vs store", "kind": "price"})
         channel = np.array(["web", "app", "store"], dtype=object)[c_idx]
         dates = self.day_str(d_idx * DAY)
-        frame = pd.DataFrame({
-            "price_date": dates, "sku": prods["sku"].to_numpy()[s_idx], "channel": channel,
-            "price_pln": self.money(price), "promo_id": np.where(promo, pd.Series(week[d_idx]).map(
-                lambda x: f"PROMO-W{x + 1:02d}").to_numpy(), None),
-            "promo_price_pln": self.money(promo_price),
-            "_file": pd.Series(dates).map(lambda d: f"reference/prices/prices_{d}.csv").to_numpy(),
+        promo_ids = pa.array([f"PROMO-W{x + 1:02d}" for x in range(int(week.max()) + 1)])
+        table = pa.table({
+            "price_date": pa.array(dates), "sku": self.sku_text.take(pa.array(s_idx)), "channel": pa.array(channel.astype(str)),
+            "price_pln": pa.array(self.money(price)).cast(pa.string()),
+            "promo_id": text.pick(pa.concat_arrays([promo_ids, pa.nulls(1, pa.string())]), week[d_idx], promo),
+            "promo_price_pln": pa.array(self.money(promo_price), mask=~promo).cast(pa.string()),
         })
-        frame["promo_price_pln"] = frame["promo_price_pln"].where(promo, None)
-        self.write_csv(frame, "_file")
-        self.rows["reference.prices"] = len(frame)
+        self.write_csv_table(table, _paths("reference/prices/prices_", dates, ".csv"))
+        self.rows["reference.prices"] = table.num_rows
 
     def _stock(self) -> None:
         rng = self.rng
@@ -299,7 +366,7 @@ class Renderer:
             "accepts_marketing": people["accepts_marketing"].to_numpy()[p],
             "created_at": self.ts(w.consent_joined[p]),
             "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])),
-            "default_address": pa.StructArray.from_arrays(
+            "default_address": _struct(
                 [pa.array(people["city"].to_numpy()[p].astype(str)), pa.array(people["postal_code"].to_numpy()[p].astype(str)),
                  pa.array(np.full(len(p), "PL"))], names=["city", "zip", "country_code"]),
             "_file": _paths("webshop/customers/customers_", self.day_str(v["updated"].to_numpy()), ".json"),
@@ -361,7 +428,7 @@ class Renderer:
         counts = lines.groupby("order").size().reindex(orders["order"]).fillna(0).to_numpy().astype(np.int64)
         offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
         order_id_l = (lines["order"].to_numpy() + WEBSHOP_ORDER_BASE)
-        items = pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays([
+        items = pa.ListArray.from_arrays(offsets, _struct([
             pa.array(order_id_l * 10 + lines["line_no"].to_numpy(), pa.int64()),
             pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
             pa.array(lines["quantity"].to_numpy(), pa.int64()),
@@ -379,7 +446,7 @@ class Renderer:
             "customer_id": pa.array(cid[v], pa.int64(), mask=(cid[v] < 0)),
             "email": _strings(email).take(v), "phone": _strings(phone).take(v),
             "source_name": pa.array(orders["channel"].to_numpy().astype(str)[v]),
-            "created_at": placed.take(v), "updated_at": pa.array(np.where(second, done_s.take(v), placed.take(v))),
+            "created_at": placed.take(v), "updated_at": pc.if_else(pa.array(second), done_s.take(v), placed.take(v)),
             "currency": pa.array(np.full(2 * n, "PLN")),
             "subtotal_price": pa.array(self.money(orders["subtotal"].to_numpy())[v]),
             "total_discounts": pa.array(self.money(orders["discount"].to_numpy())[v]),
@@ -389,15 +456,16 @@ class Renderer:
             "fulfilment_type": pa.array(fulfilment[v]),
             "pickup_store_id": _strings(orders["pickup_store"]).take(v),
             "parcel_locker_id": _strings(orders["locker"]).take(v),
-            "shipping_address": pa.StructArray.from_arrays(
-                [pa.array(w.people["city"].to_numpy()[p].astype(str)[v]),
-                 pa.array(w.people["postal_code"].to_numpy()[p].astype(str)[v])], names=["city", "zip"]),
+            "shipping_address": _struct(
+                [_strings(w.people["city"]).take(pa.array(p[v])),
+                 _strings(w.people["postal_code"]).take(pa.array(p[v]))], names=["city", "zip"]),
             "financial_status": pa.array(np.full(2 * n, "paid")),
             "fulfillment_status": pa.array(np.where(second, status2[v], "unfulfilled")),
-            "landing_site": pa.array(np.array(landing_site, dtype=object)[v].astype(str)),
+            "landing_site": pa.array(landing_site, pa.string()).take(pa.array(v)),
             "line_items": items.take(pa.array(v)),
             "_file": _paths("webshop/orders/orders_", np.where(second, self.day_str(done)[v], self.day_str(orders["t"].to_numpy())[v]), ".json"),
         })
+        del landing_site, items
         self.write_doc_table(table, "orders")
         created = placed.to_pylist()
         self.rows["webshop.orders"] = 2 * len(orders)
@@ -424,7 +492,7 @@ class Renderer:
         total = lines.groupby("checkout")["amount"].sum().reindex(co["checkout"]).to_numpy()
         lines = lines.sort_values(["checkout", "line_no"], kind="stable")
         counts = lines.groupby("checkout").size().reindex(co["checkout"]).fillna(0).to_numpy().astype(np.int64)
-        items = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32)), pa.StructArray.from_arrays([
+        items = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32)), _struct([
             pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
             pa.array(lines["quantity"].to_numpy(), pa.int64()), pa.array(lines["unit_price"].to_numpy(), pa.float64()),
         ], names=["sku", "quantity", "price"]))
@@ -461,7 +529,7 @@ class Renderer:
             "return_method": pa.array(np.where(ret["fulfilment"].to_numpy() == "parcel_locker", "parcel_locker", "courier")),
             "refund_amount": pa.array(self.money(li["unit_price"].to_numpy() * li["quantity"].to_numpy())),
             "reason": pa.array(reasons[np.arange(k) % len(reasons)]),
-            "lines": pa.ListArray.from_arrays(pa.array(np.arange(k + 1, dtype=np.int32)), pa.StructArray.from_arrays([
+            "lines": pa.ListArray.from_arrays(pa.array(np.arange(k + 1, dtype=np.int32)), _struct([
                 pa.array(w.ref.products["sku"].to_numpy()[li["sku"].to_numpy().astype(np.int64)].astype(str)),
                 pa.array(li["quantity"].to_numpy().astype(np.int64))], names=["sku", "quantity"])),
             "_file": _paths("webshop/returns/returns_", self.day_str(t), ".json"),
@@ -482,24 +550,49 @@ class Renderer:
         w = self.w
         sessions = w.t.get("session").sort_values(["t", "session"], kind="stable").reset_index(drop=True)
         link = w.t.get("session_order").set_index("session")["order"]
-        self.cookie_values = pa.array(self.hex(int(w.n_cookies.sum()), 20), pa.string())
+        self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
         self.device_values = pc.binary_join_element_wise(
-            "dev-", pa.array(self.hex(max(int(w.n_devices.sum()), 1), 16), pa.string()), "")
-        session_ids = self.hex(len(sessions), 24)
+            "dev-", self.hex(max(int(w.n_devices.sum()), 1), 16), "")
+        session_ids = text.json_literals(self.hex(len(sessions), 24))
+        # JSON text of what events repeat (per cookie, device, person, product), spread with `take`
+        lit = {"cookie": text.with_null(text.json_literals(self.cookie_values)),
+               "device": text.with_null(text.json_literals(self.device_values)),
+               "user": text.with_null(text.json_literals(self.customer_id_text)),
+               "sku": text.with_null(text.json_literals(self.sku_text)),
+               "city": text.json_literals(self.city_text).take(pa.array(w.people["city_index"].to_numpy()))}
         truth = pacsv.CSVWriter(self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())]))
+        person_text = pa.array(self.person_id, pa.string())
         total = 0
-        for a in range(0, len(sessions), self.EVENT_CHUNK_SESSIONS):
-            chunk = sessions.iloc[a: a + self.EVENT_CHUNK_SESSIONS].reset_index(drop=True)
-            table, received, person = self._event_chunk(chunk, session_ids[a: a + self.EVENT_CHUNK_SESSIONS], link)
-            self.write_jsonl(table, "events/events_", received, drop_before_v2=("app_version",), append=True)
-            truth.write_table(pa.table({"event_id": table["event_id"], "person_id": pa.array(self.person_id[person])}))
-            total += table.num_rows
+
+        def finish(built) -> None:
+            nonlocal total
+            lines, received, event_id, person = built.result()
+            self.write_lines(lines, "events/events_", received, append=True)
+            truth.write_table(pa.table({"event_id": event_id, "person_id": person_text.take(pa.array(person))}))
+            total += len(lines)
+
+        # random draws happen here, in order; the text of a chunk is built on a worker thread (Arrow and
+        # numpy release the GIL), two chunks at a time, and written in order
+        pending: collections.deque = collections.deque()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for a in range(0, len(sessions), self.EVENT_CHUNK_SESSIONS):
+                chunk = sessions.iloc[a: a + self.EVENT_CHUNK_SESSIONS].reset_index(drop=True)
+                rows = self._event_rows(chunk, text.with_null(session_ids[a: a + self.EVENT_CHUNK_SESSIONS]), link)
+                pending.append(pool.submit(self._event_lines, rows, lit))
+                if len(pending) >= 2:
+                    finish(pending.popleft())
+            while pending:
+                finish(pending.popleft())
         truth.close()
         self.rows["events.events"] = total
+        # nothing reads the sessions after the clickstream: free them for the steps still to come
+        del sessions
+        self.w.t.chunks.pop("session", None)
         self._plant_event_faults()
 
     def _plant_event_faults(self) -> None:
         """Two truncated lines (a collector that died mid-write) and one file delivered twice."""
+        self.writer.flush()
         names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
         for i, name in enumerate(names[1:3]):
             with (self.landing / name).open("a", encoding="utf-8") as fh:
@@ -510,12 +603,12 @@ class Renderer:
         self.files += 1
         self.planted["duplicate_files"].append({"file": copy, "copy": copy.replace(".jsonl", "_resend.jsonl")})
 
-    EVENT_NAMES = ["page_view", "product_view", "search", "add_to_cart", "begin_checkout", "purchase", "login",
-                   "app_open", "push_open"]
+    EVENT_NAMES = ("page_view", "product_view", "search", "add_to_cart", "begin_checkout", "purchase", "login",
+                   "app_open", "push_open")
 
-    def _event_chunk(self, s: pd.DataFrame, sess_ids: np.ndarray, link: pd.Series):
-        """Events of a chunk of sessions. Strings are made once per session (or person) and spread
-        with Arrow `take`; per event only integers are computed."""
+    def _event_rows(self, s: pd.DataFrame, sess_ids: pa.Array, link: pd.Series) -> dict:
+        """Events of a chunk of sessions as integer arrays, with what their sessions carry; all random draws
+        of the chunk happen here, in order."""
         w, rng = self.w, self.rng
         code = {n: i for i, n in enumerate(self.EVENT_NAMES)}
         n_ev = s["n_events"].to_numpy()
@@ -539,50 +632,107 @@ class Renderer:
         name = np.where((purpose == 3) & (last == 0), code["purchase"], name)
         login_at = s["login_at"].to_numpy()[si]
         name = np.where((k == login_at) & ~app & (k > 0) & (last > 2), code["login"], name)
-        person = s["person"].to_numpy()[si]
         logged = s["logged_in"].to_numpy()[si] & (k >= login_at)
-        cookie = s["cookie"].to_numpy()[si]
-        device = s["device"].to_numpy()[si]
         first = k == 0
-        # per session: the landing page's campaign strings and the order of a purchase session
-        s_camp = s["campaign"].to_numpy()
-        s_clk = s["click_id"].to_numpy() if "click_id" in s else np.full(len(s), None)
-        s_utm = np.isin(s_src, ["ads", "email", "push", "social"])
-        s_source = [_utm_source(a, b) for a, b in zip(s_src, s_camp, strict=True)]
-        s_order = link.reindex(s["session"]).to_numpy()
-        s_order_id = [None if pd.isna(o) else str(int(o) + WEBSHOP_ORDER_BASE) for o in s_order]
-        has_utm = first & s_utm[si]
         received = t + rng.integers(0, 20, len(t))
         late = rng.random(len(t)) < 0.03
         received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
         received = np.minimum(received, w.horizon - 1)
-        sku_code = s["sku"].to_numpy()[si]
         shows_sku = np.isin(name, [code["product_view"], code["add_to_cart"]])
+        uuid_a = rng.integers(0, 2**62, len(si), dtype=np.int64)
+        uuid_b = rng.integers(0, 2**62, len(si), dtype=np.int64)
+        clicks = s["click_id"].to_numpy() if "click_id" in s else np.full(len(s), None)
+        return {"si": si, "name": name, "first": first, "logged": logged, "t": t,
+                "received": received, "sku": s["sku"].to_numpy()[si], "shows_sku": shows_sku, "uuid_a": uuid_a,
+                "uuid_b": uuid_b, "person": s["person"].to_numpy()[si], "sess_ids": sess_ids, "app": s_app,
+                "source": s_src, "campaign": s["campaign"].to_numpy(), "cookie": s["cookie"].to_numpy(),
+                "device": s["device"].to_numpy(), "s_person": s["person"].to_numpy(),
+                "order": link.reindex(s["session"]).to_numpy(), "click": clicks}
+
+    def _event_lines(self, r: dict, lit: dict[str, pa.Array]) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
+        """JSON lines of a chunk's events in file order (by the day received), their received times, and
+        event ids and persons in event order (for the truth). Pure: runs on a worker thread.
+
+        What depends only on the session (and on whether the event is its first, or logged in) is made as
+        JSON text per session and variant, and spread to events with one `take`."""
+        code = {n: i for i, n in enumerate(self.EVENT_NAMES)}
+        n_s = len(r["app"])
+        app, cookie, device, person, source = r["app"], r["cookie"], r["device"], r["s_person"], r["source"]
+        utm = self._session_utm(source, r["campaign"])
+        s_utm = np.isin(source, ["ads", "email", "push", "social"])
+        order = r["order"]
+        has_order = ~np.isnan(order)
+        order_id = text.with_null(text.json_literals(pa.array(
+            np.where(has_order, order, 0).astype(np.int64) + WEBSHOP_ORDER_BASE, mask=~has_order).cast(pa.string())))
+        clk = pd.to_numeric(pd.Series(r["click"], dtype=object), errors="coerce").to_numpy(dtype=float)
+        click = text.from_matrix(text.quoted(text.numbered_chars("Cj0KCQjw", np.nan_to_num(clk).astype(np.int64), 10)))
+        click = text.with_null(pc.if_else(pa.array(~np.isnan(clk)), click, pa.scalar("null", click.type)))
         device_kinds = np.array([0, 1, 0, 2, 1])[np.where(cookie >= 0, cookie, 0) % 5]
+        # variants per session: 4 (first event or not, logged in or not) from platform to page_referrer,
+        # 2 (first event or not) from utm_source to geo_city
+        v4 = np.arange(4 * n_s)
+        s4, first4, logged4 = v4 // 4, (v4 // 2) % 2 == 1, v4 % 2 == 1
+        before = text.fragment([
+            ("platform", text.pick(text.with_null(text.json_literals(pa.array(["web", "app"]))), app[s4].astype(np.int64))),
+            ("session_id", r["sess_ids"].take(pa.array(s4))),
+            ("cookie_id", text.pick(lit["cookie"], cookie[s4], cookie[s4] >= 0)),
+            ("device_id", text.pick(lit["device"], device[s4], device[s4] >= 0)),
+            ("user_id", text.pick(lit["user"], person[s4], logged4)),
+            ("page_url", text.pick(text.with_null(utm["page_url"], f'"{SHOP}/"'), utm["combo"][s4], first4 & s_utm[s4])),
+            ("page_referrer", text.pick(text.with_null(text.json_literals(pa.array(["https://www.google.com/"]))),
+                                        np.zeros(4 * n_s, np.int64), first4 & (source == "organic")[s4])),
+        ])
+        v2 = np.arange(2 * n_s)
+        s2, first2 = v2 // 2, v2 % 2 == 1
+        after = text.fragment([
+            ("utm_source", text.pick(utm["utm_source"], utm["combo"][s2], first2 & s_utm[s2])),
+            ("utm_medium", text.pick(utm["utm_medium"], utm["combo"][s2], first2 & s_utm[s2])),
+            ("utm_campaign", text.pick(utm["utm_campaign"], utm["combo"][s2], first2 & s_utm[s2])),
+            ("click_id", text.pick(click, s2, first2)),
+            ("device_category", text.json_literals(pa.array(["desktop", "mobile", "tablet"])).take(
+                pa.array(np.where(app, 1, device_kinds)[s2]))),
+            ("geo_city", lit["city"].take(pa.array(person[s2]))),
+        ])
+        # rows in file order (by the day received) from here on: only integer arrays are permuted
+        received_day = (r["received"] // DAY).clip(0, self.w.days - 1)
+        o = np.argsort(received_day, kind="stable")
+        si, name, first, logged, t, received, sku, shows_sku = (
+            r[k][o] for k in ("si", "name", "first", "logged", "t", "received", "sku", "shows_sku"))
         month = (t // (30 * DAY)).astype(np.int64)
-        table = pa.table({
-            "event_id": self.uuids(len(si)),
-            "event_name": _pick(self.EVENT_NAMES, name),
-            "event_at": self.ts(t, "%Y-%m-%dT%H:%M:%S.000Z"),
-            "received_at": self.ts(received, "%Y-%m-%dT%H:%M:%S.000Z"),
-            "platform": _pick(["web", "app"], app.astype(np.int64)),
-            "session_id": _pick(sess_ids, si),
-            "cookie_id": _pick(self.cookie_values, np.maximum(cookie, 0), cookie >= 0),
-            "device_id": _pick(self.device_values, np.maximum(device, 0), device >= 0),
-            "user_id": _pick(self.customer_id_text, person, logged),
-            "page_url": pc.fill_null(_pick([f"{SHOP}/?utm_source={x}" for x in s_source], si, has_utm), SHOP + "/"),
-            "page_referrer": _pick(["https://www.google.com/"], np.zeros(len(si), np.int64), first & (s_src == "organic")[si]),
-            "product_sku": _pick(self.sku_text, sku_code, shows_sku),
-            "order_id": _pick(s_order_id, si, name == code["purchase"]),
-            "utm_source": _pick(s_source, si, has_utm),
-            "utm_medium": _pick([_utm_medium(x) for x in s_src], si, has_utm),
-            "utm_campaign": _pick([c if isinstance(c, str) else "always-on" for c in s_camp], si, has_utm),
-            "click_id": _pick([_click_token(c) for c in s_clk], si, first),
-            "device_category": pc.if_else(pa.array(app), "mobile", _pick(["desktop", "mobile", "tablet"], device_kinds)),
-            "geo_city": _pick(self.city_text, w.people["city_index"].to_numpy()[person]),
-            "app_version": _pick([f"5.{m}" for m in range(int(month.max()) + 1)], month, app),
-        })
-        return table, received, person
+        versions = [f"5.{m}" for m in range(int(month.max()) + 1)]
+        # the app version came with the schema change: before it the key is missing, not null
+        app_version = pa.array(["", *[f',"app_version":"{v}"' for v in versions], ',"app_version":null'], pa.large_string())
+        event_id = text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32))
+        fields = [
+            ("event_id", text.from_matrix(text.quoted(event_id[o]))),
+            ("event_name", text.json_literals(pa.array(list(self.EVENT_NAMES))).take(pa.array(name))),
+            ("event_at", text.timestamps(t + self.epoch, millis=True, quote=True)),
+            ("received_at", text.timestamps(received + self.epoch, millis=True, quote=True)),
+            (None, before.take(pa.array(4 * si + 2 * first + logged))),
+            ("product_sku", text.pick(lit["sku"], sku, shows_sku)),
+            ("order_id", text.pick(order_id, si, name == code["purchase"])),
+            (None, after.take(pa.array(2 * si + first))),
+            (None, app_version.take(pa.array(np.where(received_day[o] < self.v2_day, 0,
+                                                      np.where(app[si], 1 + month, len(versions) + 1))))),
+        ]
+        return text.object_lines(fields), received, text.from_matrix(event_id), r["person"]
+
+    @staticmethod
+    def _session_utm(source: np.ndarray, campaign: np.ndarray) -> dict:
+        """The utm values (as JSON text) of each distinct (source, campaign) of sessions, and each session's
+        row among them (`combo`)."""
+        src_code, src_uniq = pd.factorize(pd.Series(source, dtype=object), use_na_sentinel=False)
+        camp_code, camp_uniq = pd.factorize(pd.Series(campaign, dtype=object), use_na_sentinel=False)
+        pairs = [(a, b) for a in src_uniq for b in camp_uniq]
+        sources = [_utm_source(a, b) for a, b in pairs]
+        return {
+            "combo": (src_code * len(camp_uniq) + camp_code).astype(np.int64),
+            "utm_source": text.with_null(text.json_literals(pa.array(sources, pa.string()))),
+            "utm_medium": text.with_null(text.json_literals(pa.array([_utm_medium(a) for a, _ in pairs], pa.string()))),
+            "utm_campaign": text.with_null(text.json_literals(
+                pa.array([b if isinstance(b, str) else "always-on" for _, b in pairs], pa.string()))),
+            "page_url": text.json_literals(pa.array([f"{SHOP}/?utm_source={x}" for x in sources], pa.string())),
+        }
 
     # --- stores ------------------------------------------------------------------------------------------
     def pos(self) -> None:
@@ -601,64 +751,83 @@ class Renderer:
         ph_values = np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, len(PLACEHOLDER_PHONES), n)]
         ph = np.where(rng.random(n) < 0.3, store_phone, ph_values)
         phone = self.pick_phone(p).to_numpy()
-        local_day = self.ts(r["t"].to_numpy(), "%Y-%m-%d", tz="Europe/Warsaw").to_numpy(zero_copy_only=False)
-        seq = r.groupby([r["store"].to_numpy(), local_day]).cumcount().to_numpy() + 1
-        receipt_id = (r["store"] + "-" + pd.Series(local_day).str.replace("-", "") + "-" + pd.Series(seq).astype(str).str.zfill(5)).to_numpy()
+        local_t = r["t"].to_numpy() + self.epoch
+        local_t = local_t + text.zone_offsets(local_t, "Europe/Warsaw")
+        local_day = text.timestamps(local_t, time=False)
+        store = pa.array(r["store"].to_numpy().astype(str))
+        # receipt numbers count per store and local day, in time order
+        store_code = pc.dictionary_encode(store).indices.to_numpy().astype(np.int64)
+        group = store_code * (int(local_t.max() // DAY) + 1) + local_t // DAY
+        by_group = np.argsort(group, kind="stable")
+        starts = np.r_[0, np.flatnonzero(np.diff(group[by_group])) + 1]
+        seq = np.empty(n, dtype=np.int64)
+        seq[by_group] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+        receipt_id = pc.binary_join_element_wise(store, pc.replace_substring(local_day, "-", ""),
+                                                 text.numbered("", seq + 1, 5), "-").to_numpy(zero_copy_only=False)
         email_v2 = (r["t"].to_numpy() >= self.v2_day * DAY) & (rng.random(n) < 0.12)
         email = np.where(email_v2, self.pick_email(p, 0.25).to_numpy(), None)
         email = np.where(email_v2 & (rng.random(n) < 0.08), np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 2, n)], email)
         id_of = pd.Series(receipt_id, index=r["receipt"].to_numpy())
         orders = r["order"].to_numpy()
-        head = pd.DataFrame({
-            "receipt": r["receipt"].to_numpy(), "receipt_id": receipt_id, "store_id": r["store"].to_numpy(),
-            "register_no": (rng.integers(1, 5, n)).astype(str), "cashier_id": pd.Series(rng.integers(1, 40, n)).map(lambda x: f"K{x:03d}").to_numpy(),
-            "receipt_datetime": self.ts(r["t"].to_numpy(), "%Y-%m-%d %H:%M:%S", tz="Europe/Warsaw").to_numpy(zero_copy_only=False),
-            "transaction_type": kind, "loyalty_card": np.where(shows_card, card, None),
-            "customer_phone": np.where(typed_phone, phone, np.where(placeholder, ph, None)),
-            "payment_method": np.where(kind == "PICKUP", "online", np.array(["card", "card", "blik", "cash", "voucher"], dtype=object)[rng.integers(0, 5, n)]),
-            "coupon_code": None,
-            "original_order_id": np.where(orders >= 0, (orders + WEBSHOP_ORDER_BASE).astype(str), None),
-            "original_receipt_id": np.where(r["orig_receipt"].to_numpy() >= 0, id_of.reindex(r["orig_receipt"].to_numpy()).to_numpy(), None),
-            "customer_email": email,
-            "_file": np.char.add(np.char.add(np.char.add(np.char.add("pos/", r["store"].to_numpy().astype(str)), "/pos_"),
-                                             np.char.add(np.char.add(r["store"].to_numpy().astype(str), "_"), local_day.astype(str))), ".csv"),
+        head = {
+            "receipt_id": pa.array(receipt_id, pa.string()), "store_id": store,
+            "register_no": pa.array(rng.integers(1, 5, n)).cast(pa.string()), "cashier_id": text.numbered("K", rng.integers(1, 40, n), 3),
+            "receipt_datetime": text.timestamps(local_t, date_sep=" ", suffix=""),
+            "transaction_type": pa.array(kind.astype(str)), "loyalty_card": _strings(np.where(shows_card, card, None)),
+            "customer_phone": _strings(np.where(typed_phone, phone, np.where(placeholder, ph, None))),
+            "payment_method": pa.array(np.where(kind == "PICKUP", "online", np.array(["card", "card", "blik", "cash", "voucher"])[rng.integers(0, 5, n)])),
+            "coupon_code": pa.nulls(n, pa.string()),
+            "original_order_id": pa.array(orders + WEBSHOP_ORDER_BASE, mask=orders < 0).cast(pa.string()),
+            "original_receipt_id": _strings(np.where(r["orig_receipt"].to_numpy() >= 0, id_of.reindex(r["orig_receipt"].to_numpy()).to_numpy(), None)),
+            "customer_email": _strings(email),
+            "_file": pc.binary_join_element_wise("pos/", store, "/pos_", store, "_", local_day, ".csv", ""),
             "_day": local_day,
-        })
-        body = lines.merge(head, on="receipt", how="inner").sort_values(["receipt_datetime", "receipt_id", "line_no"], kind="stable")
-        kind_l = body["transaction_type"].to_numpy()
+        }
+        # lines in till order: local time, receipt number, line number
+        row = pd.Index(r["receipt"].to_numpy()).get_indexer(lines["receipt"].to_numpy())
+        body = lines[row >= 0]
+        row = row[row >= 0]
+        id_rank = np.empty(n, dtype=np.int64)
+        id_rank[pc.sort_indices(head["receipt_id"]).to_numpy()] = np.arange(n)
+        o = np.lexsort((body["line_no"].to_numpy(), id_rank[row], local_t[row]))
+        body, row = body.iloc[o], pa.array(row[o])
+        kind_l = kind[row.to_numpy()]
         unit = body["unit_price"].to_numpy()
         qty = body["quantity"].to_numpy()
         total = np.where(kind_l == "PICKUP", 0.0, unit * qty)
-        body = body.assign(sku=w.ref.products["sku"].to_numpy()[body["sku"].to_numpy()], quantity=qty.astype(str),
-                           unit_price=_comma(unit), discount=_comma(body["discount"].to_numpy()), line_total=_comma(total),
-                           line_no=body["line_no"].astype(str))
+        line = {"line_no": pa.array(body["line_no"].to_numpy()).cast(pa.string()),
+                "sku": self.sku_text.take(pa.array(body["sku"].to_numpy())), "quantity": pa.array(qty).cast(pa.string()),
+                "unit_price": _comma(unit), "discount": _comma(body["discount"].to_numpy()), "line_total": _comma(total)}
         cols = ["receipt_id", "store_id", "register_no", "cashier_id", "receipt_datetime", "transaction_type", "loyalty_card",
                 "customer_phone", "line_no", "sku", "quantity", "unit_price", "discount", "line_total", "payment_method",
-                "coupon_code", "original_order_id", "original_receipt_id", "customer_email"]
-        out = body[cols + ["_file", "_day"]].copy()
+                "coupon_code", "original_order_id", "original_receipt_id", "customer_email", "_file", "_day"]
+        out = pa.table({c: line[c] if c in line else head[c].take(row) for c in cols})
         v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
         # planted corrupt rows, each in its own file of the first week (kept apart from real receipts)
-        files = sorted(out["_file"].unique())
+        _, files, _ = _file_groups(out["_file"])
         bad_rows = [
             ("31.02.2026 25:61", "SALE", "1", "unparseable receipt_datetime"),
             (None, "SALE", "-2", "negative quantity on a SALE"),
             (None, "SALE", "1", "missing receipt_id"),
         ]
+        extra = []
         for i, (stamp, _kind, q, why) in enumerate(bad_rows):
             f = files[min(i * 7, len(files) - 1)]
-            sample = out[out["_file"] == f].iloc[0].copy()
+            sample = out.slice(pc.index(out["_file"], f).as_py(), 1).to_pylist()[0]
             sample["receipt_id"] = "" if why == "missing receipt_id" else f"{sample['receipt_id']}-X{i}"
             if stamp:
                 sample["receipt_datetime"] = stamp
             sample["quantity"] = q
-            out = pd.concat([out, sample.to_frame().T], ignore_index=True)
+            extra.append(sample)
             self.planted["corrupt_rows"].append({"file": f, "receipt_id": sample["receipt_id"], "reason": why})
-        v1 = out["_day"] < v2_from
-        for part in (out[v1].drop(columns=["customer_email"]), out[~v1]):
-            self.write_csv(part.drop(columns=["_day"]), "_file", delimiter=";")
-        self.rows["pos.receipt_lines"] = len(out)
+        out = pa.concat_tables([out, pa.Table.from_pylist(extra, schema=out.schema)])
+        v1 = pc.less(out["_day"], v2_from)
+        for part in (out.filter(v1).drop_columns(["customer_email"]), out.filter(pc.invert(v1))):
+            self.write_csv_table(part.drop_columns(["_file", "_day"]), part["_file"], delimiter=";")
+        self.rows["pos.receipt_lines"] = out.num_rows
         # re-delivered files: the same bytes under a `_resend` name
         resend = [f for i, f in enumerate(files) if i % 97 == 5]
+        self.writer.flush()
         for f in resend:
             src = self.landing / f
             shutil.copyfile(src, src.with_name(src.stem + "_resend.csv"))
@@ -748,7 +917,6 @@ class Renderer:
 
     # --- marketing and ads -------------------------------------------------------------------------------
     def marketing(self, campaigns: pd.DataFrame, messages: pd.DataFrame) -> None:
-        w = self.w
         start = self.start.astype("datetime64[D]")
         rows = [{"campaign_id": c.campaign_id, "name": c.name, "channel": c.channel, "purpose": "promotion",
                  "start_date": str(start + np.timedelta64(int(c.t // DAY), "D")),
@@ -764,30 +932,83 @@ class Renderer:
         self.write_docs({"marketing/campaigns.json": rows}, "campaigns")
         self.rows["marketing.campaigns"] = len(rows)
         m = messages
-        pp = m["person"].to_numpy()
-        ch = m["channel"].to_numpy()
-        msg_id = pd.Series(m["message"].to_numpy()).map(lambda i: f"MSG{i:09d}").to_numpy()
-        et = m["event_type"].to_numpy()
-        table = pa.table({
-            "event_id": self.uuids(len(m)), "event_type": et.astype(str),
-            "event_at": self.ts(m["t"].to_numpy()),
-            "campaign_id": m["campaign"].to_numpy().astype(str), "message_id": msg_id.astype(str), "channel": ch.astype(str),
-            "email": pa.array(np.where(ch == "email", self.email.iloc[pp].to_numpy(), None), pa.string()),
-            "phone": pa.array(np.where(ch == "sms", e164(self.family_phone[pp]).to_numpy(), None), pa.string()),
-            "device_id": _pick(self.device_values, np.minimum(w.device_base[pp], len(self.device_values) - 1),
-                               (ch == "push") & (w.n_devices[pp] > 0)),
-            "coupon_code": pa.array(m["coupon"].where(m["coupon"].notna(), None).to_numpy(dtype=object), pa.string()),
-            "url": pa.array(np.where(et == "click", [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c, k in
-                                                     zip(ch, m["campaign"].to_numpy(), strict=True)], None), pa.string()),
-        })
-        self.write_jsonl(table, "marketing/events/message_events_", m["t"].to_numpy())
-        self.rows["marketing.message_events"] = len(m)
+        n = len(m)
+        # uuids are drawn for all events at once (as before chunking), and formatted per chunk
+        uuid_a = self.rng.integers(0, 2**62, n, dtype=np.int64)
+        uuid_b = self.rng.integers(0, 2**62, n, dtype=np.int64)
+        people_lit = {"email": text.with_null(text.json_literals(pa.array(self.email.to_numpy(dtype=object), pa.string()))),
+                      "phone": text.with_null(text.json_literals(pa.array(e164(self.family_phone).to_numpy(dtype=object),
+                                                                          pa.string()))),
+                      "device": text.with_null(text.json_literals(self.device_values))}
+        # text columns as codes into their distinct values, once for all rows
+        codes, uniq = {}, {}
+        for col in ("channel", "event_type", "campaign", "coupon"):
+            codes[col], values = pd.factorize(m[col], use_na_sentinel=False)
+            uniq[col] = [v if isinstance(v, str) else None for v in values]
+        ch = np.asarray(uniq["channel"], dtype=object)[codes["channel"]]
+        rows = {"person": m["person"].to_numpy(), "t": m["t"].to_numpy(), "message": m["message"].to_numpy(),
+                "email": ch == "email", "sms": ch == "sms", "push": ch == "push",
+                "click": np.asarray(uniq["event_type"], dtype=object)[codes["event_type"]] == "click", **codes}
+
+        def chunk(a: int) -> dict:
+            return {k: v[a: a + self.MESSAGE_CHUNK_ROWS] for k, v in {**rows, "uuid_a": uuid_a, "uuid_b": uuid_b}.items()}
+
+        pending: collections.deque = collections.deque()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for a in range(0, n, self.MESSAGE_CHUNK_ROWS):
+                part = chunk(a)
+                pending.append((pool.submit(self._message_lines, part, uniq, people_lit), part["t"]))
+                if len(pending) >= 2:
+                    built, t = pending.popleft()
+                    self.write_lines(built.result(), "marketing/events/message_events_", t, append=True)
+            while pending:
+                built, t = pending.popleft()
+                self.write_lines(built.result(), "marketing/events/message_events_", t, append=True)
+        self.rows["marketing.message_events"] = n
         sends = m[m["event_type"] == "send"]
         self.remember("marketing_messages", pd.DataFrame({
-            "message_id": pd.Series(sends["message"].to_numpy()).map(lambda i: f"MSG{i:09d}").to_numpy(),
+            "message_id": text.numbered("MSG", sends["message"].to_numpy(), 9).to_numpy(zero_copy_only=False),
             "person_id": self.person_id[sends["person"].to_numpy()], "campaign_id": sends["campaign"].to_numpy(),
             "channel": sends["channel"].to_numpy(), "coupon_code": sends["coupon"].where(sends["coupon"].notna(), None).to_numpy(dtype=object),
             "sent_at": self.ts(sends["t"].to_numpy()).to_numpy(zero_copy_only=False)}))
+
+    MESSAGE_CHUNK_ROWS = 500_000
+
+    def _message_lines(self, r: dict, uniq: dict[str, list], people_lit: dict) -> pa.Array:
+        """Message events as JSON lines. What belongs to the message (campaign to coupon) is made as JSON
+        text once per message and spread to its events with one `take`. Pure: runs on a worker thread."""
+        w = self.w
+
+        def values(col) -> pa.Array:
+            return text.json_literals(pa.array(col, pa.string()))
+
+        pp, n_camp = r["person"], len(uniq["campaign"])
+        _, first, per_event = np.unique(r["message"], return_index=True, return_inverse=True)
+        per_event = per_event.ravel()
+        same = all(np.array_equal(r[k][first][per_event], r[k]) for k in ("person", "channel", "campaign", "coupon"))
+        if not same:  # a message's events disagree on what the message is: one fragment per event
+            first, per_event = np.arange(len(pp)), np.arange(len(pp))
+        f = first
+        n_dev = len(self.device_values)
+        message = text.fragment([
+            ("campaign_id", values(uniq["campaign"]).take(pa.array(r["campaign"][f]))),
+            ("message_id", text.from_matrix(text.quoted(text.numbered_chars("MSG", r["message"][f], 9)))),
+            ("channel", values(uniq["channel"]).take(pa.array(r["channel"][f]))),
+            ("email", text.pick(people_lit["email"], pp[f], r["email"][f])),
+            ("phone", text.pick(people_lit["phone"], pp[f], r["sms"][f])),
+            ("device_id", text.pick(people_lit["device"], np.minimum(w.device_base[pp[f]], n_dev - 1),
+                                    r["push"][f] & (w.n_devices[pp[f]] > 0))),
+            ("coupon_code", values(uniq["coupon"]).take(pa.array(r["coupon"][f]))),
+        ])
+        urls = [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c in uniq["channel"] for k in uniq["campaign"]]
+        fields = [
+            ("event_id", text.from_matrix(text.quoted(text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32))))),
+            ("event_type", values(uniq["event_type"]).take(pa.array(r["event_type"]))),
+            ("event_at", text.timestamps(r["t"] + self.epoch, quote=True)),
+            (None, message.take(pa.array(per_event))),
+            ("url", text.pick(text.with_null(values(urls)), r["channel"] * n_camp + r["campaign"], r["click"])),
+        ]
+        return text.object_lines(fields)
 
     def ads(self) -> None:
         w, rng = self.w, self.rng
@@ -849,7 +1070,7 @@ class Renderer:
                            chan.astype(str))
         table = pa.table({
             "id": pa.array(TICKET_BASE + v, pa.int64()), "via_channel": pa.array(chan.astype(str)[v]),
-            "requester": pa.StructArray.from_arrays([
+            "requester": _struct([
                 pa.array(np.where(show_email, email, None)[v], pa.string()),
                 pa.array(np.where(show_phone, phone, None)[v], pa.string()), pa.array(names[v])], names=["email", "phone", "name"]),
             "subject": pa.array(np.array([subjects[c] for c in chan])[v]), "order_id": pa.array(ref[v], pa.string()),
@@ -859,7 +1080,7 @@ class Renderer:
             "updated_at": pa.array(np.where(second, solved.take(v).to_numpy(zero_copy_only=False),
                                             first_resp.take(v).to_numpy(zero_copy_only=False))),
             "contacts": pa.array(tk["contacts"].to_numpy()[v], pa.int64()),
-            "satisfaction": pa.StructArray.from_arrays([pa.array(csat[v], pa.int64())], names=["score"],
+            "satisfaction": _struct([pa.array(csat[v], pa.int64())], names=["score"],
                                                        mask=pa.array(~(second & (csat[v] > 0)))),
             "tags": pa.array(tags[v]),
             "_file": _paths("helpdesk/tickets/tickets_", np.where(second, self.day_str(np.minimum(solved_t, w.horizon - 1))[v],
@@ -895,24 +1116,39 @@ class Renderer:
                                                          "touchpoint_channel": frame["touchpoint_channel"]}))
 
 
-def _pick(values, index, mask=None) -> pa.Array:
-    """values[index] as Arrow text (null where `mask` is false), without a Python object per row."""
-    array = values if isinstance(values, pa.Array) else pa.array(list(values) if not isinstance(values, np.ndarray)
-                                                                  else values, pa.string())
-    out = array.take(pa.array(np.asarray(index, dtype=np.int64)))
-    if mask is not None:
-        out = pc.if_else(pa.array(np.asarray(mask, dtype=bool)), out, pa.nulls(len(out), pa.string()))
-    return out
+def _struct(arrays: list, names: list[str], mask: pa.Array | None = None) -> pa.StructArray:
+    """pa.StructArray.from_arrays, also for fields that came out chunked (large inputs)."""
+    arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+    return pa.StructArray.from_arrays(arrays, names=names, mask=mask)
+
+
+def _file_groups(files) -> tuple[np.ndarray, list[str], list[int]]:
+    """Rows grouped by file name, names in sorted order, rows in order within a file: the row order, the
+    names, and where each file's rows start (plus the end)."""
+    encoded = pc.dictionary_encode(files if isinstance(files, pa.Array | pa.ChunkedArray) else pa.array(files, pa.string()))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    uniq = encoded.dictionary.to_pylist()
+    codes = encoded.indices.to_numpy()
+    by_name = sorted(range(len(uniq)), key=uniq.__getitem__)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[by_name] = np.arange(len(uniq))
+    order = np.argsort(rank[codes], kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(rank[codes], minlength=len(uniq)))]
+    return order, [uniq[i] for i in by_name], bounds.tolist()
 
 
 def _strings(values) -> pa.Array:
     """Text with missing values as nulls, from a pandas Series or numpy array of any missing marker."""
-    series = pd.Series(values, dtype=object)
-    return pa.array(series.where(series.map(lambda x: isinstance(x, str)), None).to_numpy(dtype=object), pa.string())
+    try:
+        return pa.array(values, pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text: only strings are kept
+        series = pd.Series(values, dtype=object)
+        return pa.array(series.where(series.map(lambda x: isinstance(x, str)), None).to_numpy(dtype=object), pa.string())
 
 
 def _paths(prefix: str, days, suffix: str) -> pa.Array:
-    return pa.array(np.char.add(np.char.add(prefix, np.asarray(days).astype(str)), suffix))
+    return pc.binary_join_element_wise(prefix, pa.array(np.asarray(days).astype(str)), suffix, "")
 
 
 def _text(value) -> str | None:
@@ -945,7 +1181,12 @@ def _click_token(click) -> str | None:
     return f"Cj0KCQjw{int(click):010d}"
 
 
-def _comma(values) -> np.ndarray:
-    """Money with a decimal comma, as Polish tills export it."""
-    s = pd.Series(np.round(np.asarray(values, dtype=float), 2)).map("{:.2f}".format)
-    return s.str.replace(".", ",", regex=False).to_numpy()
+def _comma(values) -> pa.Array:
+    """Money with a decimal comma, as Polish tills export it ("{:.2f}" of the value rounded to cents)."""
+    rounded = np.round(np.asarray(values, dtype=float), 2)
+    if not np.isfinite(rounded).all():
+        raise ValueError("money must be finite")
+    cents = np.rint(np.abs(rounded) * 100).astype(np.int64)
+    whole = pa.array(cents // 100).cast(pa.string())
+    sign = pa.array(np.where(np.signbit(rounded), "-", ""))
+    return pc.binary_join_element_wise(sign, whole, ",", text.numbered("", cents % 100, 2), "")
