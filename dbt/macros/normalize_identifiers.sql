@@ -53,3 +53,9 @@
         or length(replace(substr({{ normalized_column }}, 4), substr({{ normalized_column }}, 4, 1), '')) = 0,
         false)
 {%- endmacro %}
+
+{#- Device and cookie ids: opaque tokens compared as written, apart from case and stray whitespace;
+    an empty value is null. -#}
+{% macro normalize_token(column) -%}
+    nullif(lower(trim({{ column }})), '')
+{%- endmacro %}

@@ -16,7 +16,7 @@ renamed as (
         {{ normalize_email('email') }} as email_normalized,
         phone,
         {{ normalize_phone('phone') }} as phone_normalized,
-        device_id,
+        {{ normalize_token("device_id") }} as device_id,
         nullif(coupon_code, '') as coupon_code,
         url,
         _source_file
