@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo build test dev bench lint format clean
+.PHONY: install browser demo build test dev bench lint format clean
 
 install: $(VENV)/.installed
 
@@ -30,8 +30,14 @@ demo: install            ## generate the demo world (size s) and build the whole
 build: install           ## build from whatever is in data/landing
 	$(VENV)/bin/omni build $(ARGS)
 
-test: install            ## the test suite (CI runs this)
+test: install browser    ## the test suite (CI runs this)
 	$(VENV)/bin/pytest $(ARGS)
+
+# the report test opens the KPI dashboard in headless Chromium (Debian's package)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 dev: install             ## Dagster UI on the project (lineage graph, checks, schedule, sensor)
 	$(VENV)/bin/omni dev $(ARGS)

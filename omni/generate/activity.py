@@ -300,9 +300,10 @@ class World:
         # a reminder goes out by e-mail (or push) a day or so later; consent is checked when sending
         back = checkout_t + rng.integers(20 * HOUR, 50 * HOUR, len(p))
         self.t.add("trigger", pd.DataFrame({"person": p, "t": back, "kind": "abandoned_cart", "coupon": None}))
-        s2 = self.sessions(p, back + rng.integers(HOUR, 6 * HOUR, len(p)), "web", "purchase", source="email",
-                           campaign="abandoned-cart")
         buy = rng.random(len(p)) < 0.55  # not every reminder wins the sale back
+        # a reminder visit that does not buy ends at the cart: only a visit that places the order has a purchase
+        s2 = self.sessions(p, back + rng.integers(HOUR, 6 * HOUR, len(p)), "web", np.where(buy, "purchase", "cart"),
+                           source="email", campaign="abandoned-cart")
         s2_t = self.t.chunks["session"][-1]["t"].to_numpy()
         self._link(s2[buy], self.web_orders(p[buy], s2_t[buy] + 15 * 60, "web", session=s2[buy]))
 
@@ -403,8 +404,13 @@ class World:
             clicks[ads] = self.ad_clicks(p[ads], t[ads], c)
             camp[ads] = c
         cart = rng.random(len(p)) < 0.15
-        self.sessions(p, t, self._platform(p), np.where(cart, "cart", "browse"), source=src, campaign=camp,
-                      click_id=clicks)
+        plat = self._platform(p)
+        # some paid clicks land on the web shop and buy in the same visit
+        buy = ads & (plat == "web") & (rng.random(len(p)) < 0.08)
+        s = self.sessions(p, t, plat, np.where(buy, "purchase", np.where(cart, "cart", "browse")), source=src,
+                          campaign=camp, click_id=clicks)
+        if buy.any():
+            self._link(s[buy], self.web_orders(p[buy], t[buy] + 20 * 60, "web", session=s[buy]))
 
     def _service_and_feedback(self) -> None:
         rng = self.rng

@@ -34,6 +34,11 @@ from omni.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHON
 SHOP = "https://sklep.example.pl"
 WEBSHOP_ORDER_BASE = 5_000_000
 TICKET_BASE = 900_000
+# session sources whose landing page carries utm parameters
+UTM_SOURCES = ["ads", "email", "push", "social"]
+# utm_source of a message's link, by channel; utm_campaign of triggered campaigns (the campaigns export)
+MESSAGE_UTM_SOURCE = {"email": "newsletter", "sms": "sms", "push": "app_push"}
+TRIGGERED_UTM = {"TRG-ABANDONED-CART": "abandoned-cart", "TRG-COUPON": "coupon"}
 
 
 class FileWriter:
@@ -94,6 +99,7 @@ class Renderer:
         self._dirs: set[Path] = set()
         self._written: set[str] = set()
         self.writer = FileWriter()
+        self._session_last: list[np.ndarray] = []
         self.truth: dict[str, pd.DataFrame] = {}
         self.planted: dict[str, list] = {"corrupt_rows": [], "duplicate_files": [], "price_inconsistencies": [],
                                          "stock_mismatches": []}
@@ -409,9 +415,13 @@ class Renderer:
         src = sessions["source"].reindex(sess).to_numpy()
         camp = sessions["campaign"].reindex(sess).to_numpy()
         click = sessions["click_id"].reindex(sess).to_numpy()
+        # only sessions that came with utm carry it to the order (as their landing page); a paid click adds
+        # its click id, gclid for Google and fbclid for Meta
         landing_site = [
-            SHOP + "/" + ("" if s in ("direct", None) or pd.isna(s) else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
-                          f"&utm_campaign={c or 'always-on'}" + (f"&gclid={_click_token(k)}" if k is not None and not pd.isna(k) else ""))
+            SHOP + "/" + ("" if s not in UTM_SOURCES else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
+                          f"&utm_campaign={c or 'always-on'}" + (
+                              f"&{'gclid' if _utm_source(s, c) == 'google' else 'fbclid'}={_click_token(k)}"
+                              if k is not None and not pd.isna(k) else ""))
             for s, c, k in zip(src, camp, click, strict=True)
         ]
         # fulfilment: when the order was delivered or picked up (pickups come from the till export)
@@ -559,6 +569,7 @@ class Renderer:
                "device": text.with_null(text.json_literals(self.device_values)),
                "user": text.with_null(text.json_literals(self.customer_id_text)),
                "sku": text.with_null(text.json_literals(self.sku_text)),
+               "product_url": text.json_literals(pc.binary_join_element_wise(f"{SHOP}/p/", self.sku_text, "")),
                "city": text.json_literals(self.city_text).take(pa.array(w.people["city_index"].to_numpy()))}
         truth = pacsv.CSVWriter(self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())]))
         person_text = pa.array(self.person_id, pa.string())
@@ -585,6 +596,13 @@ class Renderer:
                 finish(pending.popleft())
         truth.close()
         self.rows["events.events"] = total
+        # what the true KPIs need of the sessions: who, when, where, and the order each placed
+        self.session_frame = pd.DataFrame({
+            "person": sessions["person"].to_numpy(), "t": sessions["t"].to_numpy(),
+            "t_last": np.concatenate(self._session_last) if self._session_last else np.array([], np.int64),
+            "platform": sessions["platform"].to_numpy(), "purpose": sessions["purpose"].to_numpy(),
+            "order": link.reindex(sessions["session"]).fillna(-1).to_numpy().astype(np.int64)})
+        self._session_last = []
         # nothing reads the sessions after the clickstream: free them for the steps still to come
         del sessions
         self.w.t.chunks.pop("session", None)
@@ -616,6 +634,7 @@ class Renderer:
         k = np.arange(len(si)) - np.repeat(np.r_[0, np.cumsum(n_ev)[:-1]], n_ev)
         gap = rng.integers(15, 120, len(s))
         t = s["t"].to_numpy()[si] + k * gap[si]
+        self._session_last.append(s["t"].to_numpy() + (n_ev - 1) * gap)
         last = n_ev[si] - 1 - k  # 0 = last event of the session
         purpose = pd.Categorical(s["purpose"], categories=["browse", "cart", "abandon", "purchase"]).codes[si]
         s_app = s["platform"].to_numpy() == "app"
@@ -659,7 +678,7 @@ class Renderer:
         n_s = len(r["app"])
         app, cookie, device, person, source = r["app"], r["cookie"], r["device"], r["s_person"], r["source"]
         utm = self._session_utm(source, r["campaign"])
-        s_utm = np.isin(source, ["ads", "email", "push", "social"])
+        s_utm = np.isin(source, UTM_SOURCES)
         order = r["order"]
         has_order = ~np.isnan(order)
         order_id = text.with_null(text.json_literals(pa.array(
@@ -671,16 +690,13 @@ class Renderer:
         # variants per session: 4 (first event or not, logged in or not) from platform to page_referrer,
         # 2 (first event or not) from utm_source to geo_city
         v4 = np.arange(4 * n_s)
-        s4, first4, logged4 = v4 // 4, (v4 // 2) % 2 == 1, v4 % 2 == 1
+        s4, logged4 = v4 // 4, v4 % 2 == 1  # the first-event variants are alike here
         before = text.fragment([
             ("platform", text.pick(text.with_null(text.json_literals(pa.array(["web", "app"]))), app[s4].astype(np.int64))),
             ("session_id", r["sess_ids"].take(pa.array(s4))),
             ("cookie_id", text.pick(lit["cookie"], cookie[s4], cookie[s4] >= 0)),
             ("device_id", text.pick(lit["device"], device[s4], device[s4] >= 0)),
             ("user_id", text.pick(lit["user"], person[s4], logged4)),
-            ("page_url", text.pick(text.with_null(utm["page_url"], f'"{SHOP}/"'), utm["combo"][s4], first4 & s_utm[s4])),
-            ("page_referrer", text.pick(text.with_null(text.json_literals(pa.array(["https://www.google.com/"]))),
-                                        np.zeros(4 * n_s, np.int64), first4 & (source == "organic")[s4])),
         ])
         v2 = np.arange(2 * n_s)
         s2, first2 = v2 // 2, v2 % 2 == 1
@@ -698,6 +714,9 @@ class Renderer:
         o = np.argsort(received_day, kind="stable")
         si, name, first, logged, t, received, sku, shows_sku = (
             r[k][o] for k in ("si", "name", "first", "logged", "t", "received", "sku", "shows_sku"))
+        r_combo, n_combo = utm["combo"], len(utm["page_url"])
+        pages = text.with_null(pa.concat_arrays([utm["page_url"].cast(pa.large_string()),
+                                                 lit["product_url"].cast(pa.large_string())]), f'"{SHOP}/"')
         month = (t // (30 * DAY)).astype(np.int64)
         versions = [f"5.{m}" for m in range(int(month.max()) + 1)]
         # the app version came with the schema change: before it the key is missing, not null
@@ -709,6 +728,11 @@ class Renderer:
             ("event_at", text.timestamps(t + self.epoch, millis=True, quote=True)),
             ("received_at", text.timestamps(received + self.epoch, millis=True, quote=True)),
             (None, before.take(pa.array(4 * si + 2 * first + logged))),
+            # the landing page (with its utm) first, a product's page for product views and add-to-cart, else home
+            ("page_url", pages.take(pa.array(np.where(first & s_utm[si], r_combo[si], np.where(
+                shows_sku, n_combo + sku, len(pages) - 1))))),
+            ("page_referrer", text.pick(text.with_null(text.json_literals(pa.array(["https://www.google.com/"]))),
+                                        np.zeros(len(si), np.int64), first & (source == "organic")[si])),
             ("product_sku", text.pick(lit["sku"], sku, shows_sku)),
             ("order_id", text.pick(order_id, si, name == code["purchase"])),
             (None, after.take(pa.array(2 * si + first))),
@@ -747,6 +771,9 @@ class Renderer:
         shows_card = member & (rng.random(n) < np.where(kind == "PICKUP", 0.3, 0.75))
         typed_phone = ~shows_card & (rng.random(n) < np.where(kind == "PICKUP", 0.5, 0.18))
         placeholder = ~shows_card & ~typed_phone & (rng.random(n) < 0.03)
+        # every world, however small, has at least one cashier typing a placeholder
+        if not placeholder.any() and (~shows_card & ~typed_phone).any():
+            placeholder[np.flatnonzero(~shows_card & ~typed_phone)[0]] = True
         store_phone = w.ref.stores.set_index("store_id")["store_phone"].reindex(r["store"]).to_numpy()
         ph_values = np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, len(PLACEHOLDER_PHONES), n)]
         ph = np.where(rng.random(n) < 0.3, store_phone, ph_values)
@@ -965,6 +992,10 @@ class Renderer:
                 built, t = pending.popleft()
                 self.write_lines(built.result(), "marketing/events/message_events_", t, append=True)
         self.rows["marketing.message_events"] = n
+        # opens and clicks are the customer's own interactions (the true journeys need them)
+        engaged = m["event_type"].isin(["open", "click"]).to_numpy()
+        self.message_touches = pd.DataFrame({"person": m["person"].to_numpy()[engaged], "t": m["t"].to_numpy()[engaged],
+                                             "channel": m["channel"].to_numpy()[engaged]})
         sends = m[m["event_type"] == "send"]
         self.remember("marketing_messages", pd.DataFrame({
             "message_id": text.numbered("MSG", sends["message"].to_numpy(), 9).to_numpy(zero_copy_only=False),
@@ -1000,7 +1031,8 @@ class Renderer:
                                     r["push"][f] & (w.n_devices[pp[f]] > 0))),
             ("coupon_code", values(uniq["coupon"]).take(pa.array(r["coupon"][f]))),
         ])
-        urls = [f"{SHOP}/?utm_source=newsletter&utm_medium={c}&utm_campaign={k}" for c in uniq["channel"] for k in uniq["campaign"]]
+        urls = [f"{SHOP}/?utm_source={MESSAGE_UTM_SOURCE.get(c, c)}&utm_medium={c}&utm_campaign={TRIGGERED_UTM.get(k, k)}"
+                for c in uniq["channel"] for k in uniq["campaign"]]
         fields = [
             ("event_id", text.from_matrix(text.quoted(text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32))))),
             ("event_type", values(uniq["event_type"]).take(pa.array(r["event_type"]))),

@@ -14,8 +14,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from omni.generate.people import e164
+from omni.generate.render import WEBSHOP_ORDER_BASE
 
 DAY = 86_400
+# the journey before an order: interactions in the 30 days before it (kpi_order_journeys' lookback)
+LOOKBACK = 30 * DAY
+# helpdesk channels in the vocabulary of dim_channels
+TICKET_CHANNELS = {"phone": "call_center", "messenger": "social"}
+GROUPS = ("all", "multichannel", "single_channel")
 
 
 def _csv(frame: pd.DataFrame, path) -> None:
@@ -91,6 +97,34 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
     def kpi(value, definition):
         return {"value": value if not isinstance(value, float) else round(value, 6), "definition": definition}
 
+    frame = _order_times(orders, r)
+    r.last_order_t = frame["t"].max() if len(frame) else 0
+    touches = _interactions(r, world)
+    starts = _journey_starts(frame, touches)
+    seen = frame["is_identifiable"].to_numpy()
+    starts_seen = frame["channel"].to_numpy().astype(object)
+    starts_seen[seen] = _journey_starts(frame[seen].reset_index(drop=True), touches)
+    journey = ("for every order (web/app orders and store SALE receipts), the start channel is the channel of the "
+               "buyer's first interaction in the 30 days before the order (inclusive) and after their previous order "
+               "(exclusive), ties broken by channel name; interactions are web/app sessions (by platform, at their "
+               "first event; a session's purchase event is a step of its own, about its order), abandoned checkouts "
+               "(web), ad clicks (ads), message opens and clicks (email / sms / push), tickets (call_center / chat / "
+               "email / social), survey answers (email), till receipts (store); left out: message sends, deliveries, "
+               "bounces and unsubscribes, and interactions about another order (pick-ups, returns, tickets, surveys "
+               "and till sales refer to an order; a web order is no interaction); with no interaction the start "
+               "channel is the ordering channel")
+    identifiable = (" Identifiable variant: what a warehouse with perfect stitching sees - anonymous till receipts "
+                    "start in the store and are nobody's previous order.")
+    tk = world.t.get("ticket")
+    sessions = r.session_frame
+    cart = sessions["purpose"].isin(["cart", "abandon", "purchase"]).to_numpy()
+    bought = (sessions["order"] >= 0).to_numpy()
+    retention = "; ".join([
+        "cohort = local (Europe/Warsaw) month of the person's first order; retained in month n = ordered in the "
+        "calendar month cohort + n; rate = retained / cohort size, for n = 0 up to the month of the last day with "
+        "data (latest order or session, local)",
+        "groups: all, multichannel (ordered through 2+ of web, app, store over the whole period), single_channel"])
+
     return {
         "orders": kpi(len(orders), "web/app orders (distinct webshop order ids) plus store SALE receipts"),
         "customers": kpi(int(orders["person_id"].nunique()), "distinct people with at least one order"),
@@ -120,4 +154,152 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
         "stock_mismatches": kpi(len(r.planted["stock_mismatches"]), "(snapshot, sku, store) where web shop and ERP stock differ"),
         "consent_withdrawals": kpi(int((consents["withdrawn"] < np.iinfo(np.int64).max).sum()),
                                    "consents withdrawn during the period"),
+        "cross_channel_conversion_share": kpi(_share(starts, frame), "orders whose start channel differs from the "
+                                              "ordering channel / all orders; " + journey),
+        "cross_channel_conversion_by_start_and_purchase_channel": kpi(
+            _by_start(starts, frame), "orders by (start channel, purchase channel), with their share of the purchase "
+                                      "channel's orders (kpi_cross_channel_conversion); " + journey),
+        "cross_channel_conversion_share_identifiable": kpi(_share(starts_seen, frame),
+                                                           "cross_channel_conversion_share;" + identifiable),
+        "cross_channel_conversion_by_start_and_purchase_channel_identifiable": kpi(
+            _by_start(starts_seen, frame), "cross_channel_conversion_by_start_and_purchase_channel;" + identifiable),
+        "retention_by_cohort": kpi(_retention(frame, r), "{group: {cohort month: {n: rate}}}; " + retention),
+        "retention_by_cohort_identifiable": kpi(
+            _retention(frame[seen], r), "retention_by_cohort over identifiable orders only (anonymous till "
+                                               "receipts belong to nobody; a person whose orders are all anonymous "
+                                               "is in no cohort)"),
+        "first_contact_resolution_rate": kpi(
+            float(((tk["solved"] < world.horizon) & (tk["contacts"] == 1)).mean()) if len(tk) else 0.0,
+            "tickets solved (within the period) with one contact / tickets opened in the period"),
+        "session_conversion_rate": kpi(float(bought.mean()) if len(bought) else 0.0,
+                                       "web and app sessions that placed an order / sessions"),
+        "cart_abandonment_rate": kpi(float((cart & ~bought).sum() / max(int(cart.sum()), 1)),
+                                     "sessions with an add-to-cart that placed no order / sessions with an add-to-cart"),
     }
+
+
+def _order_times(orders: pd.DataFrame, r) -> pd.DataFrame:
+    """Every order with its key (`<source_system>:<order_id>`, as interactions refer to it), person index and
+    time in seconds since the period start."""
+    at = pd.to_datetime(orders["placed_at"], utc=True)
+    seconds = ((at - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64) - r.epoch
+    return pd.DataFrame({
+        "key": (orders["source_system"] + ":" + orders["order_id"].astype(str)).to_numpy(),
+        "person": pd.Index(r.person_id).get_indexer(orders["person_id"]),
+        "t": seconds, "channel": orders["channel"].to_numpy(),
+        "is_identifiable": orders["is_identifiable"].astype(bool).to_numpy()})
+
+
+def _interactions(r, world) -> pd.DataFrame:
+    """The person's own interactions: person, time, channel and the order they are about (`ref`, or None)."""
+    w = world
+
+    def part(person, t, channel, ref=None) -> pd.DataFrame:
+        n = len(person)
+        return pd.DataFrame({"person": np.asarray(person, np.int64), "t": np.asarray(t, np.int64),
+                             "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
+                             "ref": np.broadcast_to(np.asarray(ref, dtype=object), n) if ref is not None
+                             else np.full(n, None, dtype=object)})
+
+    def refs(kind, ref) -> np.ndarray:
+        kind, ref = np.asarray(kind), np.asarray(ref)
+        web = np.char.add("webshop:", (ref + WEBSHOP_ORDER_BASE).astype(str))
+        pos = np.char.add("pos:", r.receipt_id_of.reindex(ref).fillna("?").to_numpy().astype(str))
+        return np.where(kind == "webshop", web, pos).astype(object)
+
+    s = r.session_frame
+    bought = s[s["order"] >= 0]
+    parts = [part(s["person"], s["t"], s["platform"].to_numpy()),
+             part(bought["person"], bought["t_last"], bought["platform"].to_numpy(),
+                  refs(np.full(len(bought), "webshop"), bought["order"].to_numpy()))]
+    co = w.t.get("checkout")
+    if len(co):
+        parts.append(part(co["person"], co["t"], "web"))
+    ac = w.t.get("ad_click")
+    if len(ac):
+        parts.append(part(ac["person"], ac["t"], "ads"))
+    mt = r.message_touches
+    parts.append(part(mt["person"], mt["t"], mt["channel"].to_numpy()))
+    tk = w.t.get("ticket")
+    if len(tk):
+        chan = pd.Series(tk["channel"]).replace(TICKET_CHANNELS).to_numpy()
+        parts.append(part(tk["person"], tk["t"], chan, refs(tk["ref_kind"], tk["ref"])))
+    sv = w.t.get("survey")
+    sv = sv[sv["t"] < w.horizon] if len(sv) else sv
+    if len(sv):
+        parts.append(part(sv["person"], sv["t"], "email", refs(sv["ref_kind"], sv["ref"])))
+    rc = w.t.get("receipt")
+    if len(rc):
+        sale = rc["kind"].to_numpy() == "SALE"
+        order, orig = rc["order"].to_numpy(), rc["orig_receipt"].to_numpy()
+        kind = np.where(sale | (orig >= 0), "pos", "webshop")
+        ref = np.where(sale, rc["receipt"].to_numpy(), np.where(orig >= 0, orig, order))
+        parts.append(part(rc["person"], rc["t"], "store", refs(kind, ref)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _journey_starts(orders: pd.DataFrame, touches: pd.DataFrame) -> np.ndarray:
+    """The start channel of each order (kpi_order_journeys' definition, over the true interactions)."""
+    n = len(orders)
+    if n == 0:
+        return np.array([], dtype=object)
+    o = orders.assign(row=np.arange(n)).sort_values(["person", "t", "key"], kind="stable")
+    prev = o.groupby("person")["t"].shift()
+    o["lo"] = np.maximum(o["t"] - LOOKBACK, prev.fillna(-np.inf) + 1).astype(np.int64)
+    # interactions about no order: the earliest at or after `lo`, per person (ties: the first channel by name)
+    free = touches[touches["ref"].isna()].sort_values(["person", "t", "channel"], kind="stable")
+    free = free.drop_duplicates(["person", "t"]).rename(columns={"t": "step_t"})[["person", "step_t", "channel"]]
+    first = pd.merge_asof(o.sort_values("lo", kind="stable"), free.sort_values("step_t", kind="stable"),
+                          left_on="lo", right_on="step_t", by="person", direction="forward", suffixes=("", "_step"))
+    first = first[first["step_t"] < first["t"]][["row", "step_t", "channel_step"]]
+    # interactions about this very order (its own purchase event)
+    own = touches[touches["ref"].notna()].merge(o[["key", "row", "t", "lo"]], left_on="ref", right_on="key",
+                                                 suffixes=("_step", ""))
+    own = own[(own["t_step"] >= own["lo"]) & (own["t_step"] < own["t"])]
+    own = own.rename(columns={"t_step": "step_t", "channel": "channel_step"})[["row", "step_t", "channel_step"]]
+    steps = pd.concat([first, own], ignore_index=True).sort_values(["row", "step_t", "channel_step"], kind="stable")
+    steps = steps.drop_duplicates("row")
+    start = orders["channel"].to_numpy().astype(object).copy()
+    start[steps["row"].to_numpy()] = steps["channel_step"].to_numpy()
+    return start
+
+
+def _share(starts: np.ndarray, orders: pd.DataFrame) -> float:
+    return float((starts != orders["channel"].to_numpy()).mean()) if len(orders) else 0.0
+
+
+def _by_start(starts: np.ndarray, orders: pd.DataFrame) -> list[dict]:
+    frame = pd.DataFrame({"start_channel": starts, "purchase_channel": orders["channel"].to_numpy()})
+    counts = frame.value_counts().rename("orders").reset_index().sort_values(["purchase_channel", "start_channel"])
+    total = counts.groupby("purchase_channel")["orders"].transform("sum")
+    return [{"start_channel": a, "purchase_channel": b, "orders": int(c), "share_of_purchase_channel_orders": round(float(s), 6)}
+            for a, b, c, s in zip(counts["start_channel"], counts["purchase_channel"], counts["orders"],
+                                  counts["orders"] / total, strict=True)]
+
+
+def _months(seconds: np.ndarray, r) -> np.ndarray:
+    """Local (Europe/Warsaw) calendar month of period times, as year * 12 + month - 1."""
+    local = pd.to_datetime(np.asarray(seconds, np.int64) + r.epoch, unit="s", utc=True).tz_convert("Europe/Warsaw")
+    return np.asarray(local.year * 12 + local.month - 1, dtype=np.int64)
+
+
+def _retention(orders: pd.DataFrame, r) -> dict:
+    """{group: {cohort "YYYY-MM": {n: rate}}} (kpi_cohort_retention's definition)."""
+    # up to the month of the last day with data (an order or a session), as customer_segments' as_of_date
+    last = int(_months(np.array([max(int(r.last_order_t), int(r.session_frame["t"].to_numpy().max(initial=0)))]), r)[0])
+    om = pd.DataFrame({"person": orders["person"].to_numpy(), "month": _months(orders["t"].to_numpy(), r)})
+    channels = orders.groupby("person")["channel"].nunique()
+    om = om.drop_duplicates()
+    om["cohort"] = om.groupby("person")["month"].transform("min")
+    om["n"] = om["month"] - om["cohort"]
+    multi = om["person"].map(channels).to_numpy() >= 2
+    out = {}
+    for group in GROUPS:
+        g = om if group == "all" else om[multi] if group == "multichannel" else om[~multi]
+        size = g[g["n"] == 0].groupby("cohort").size()
+        kept = g.groupby(["cohort", "n"]).size()
+        out[group] = {
+            f"{c // 12}-{c % 12 + 1:02d}": {str(k): round(float(kept.get((c, k), 0) / size[c]), 6)
+                                           for k in range(last - c + 1)}
+            for c in size.index}
+    return out

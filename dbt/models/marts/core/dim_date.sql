@@ -1,19 +1,21 @@
--- One row per calendar day over the data (orders, events, spend), Polish week (Monday first).
+-- One row per calendar day over the data (orders, clickstream, messages, tickets, surveys), Polish week
+-- (Monday first).
 with
 
-orders as (
-    select placed_date from {{ ref('fct_orders') }}
-),
-
-events as (
-    select cast(timezone('Europe/Warsaw', event_at) as date) as day from {{ ref('stg_events__events') }}
+days as (
+    select placed_date as day from {{ ref('fct_orders') }}
+    union all
+    select cast(timezone('Europe/Warsaw', event_at) as date) from {{ ref('stg_events__events') }}
+    union all
+    select cast(timezone('Europe/Warsaw', event_at) as date) from {{ ref('stg_marketing__message_events') }}
+    union all
+    select cast(timezone('Europe/Warsaw', created_at) as date) from {{ ref('stg_helpdesk__tickets') }}
+    union all
+    select cast(timezone('Europe/Warsaw', responded_at) as date) from {{ ref('stg_surveys__responses') }}
 ),
 
 bounds as (
-    select
-        least(min(o.placed_date), (select min(day) from events)) as first_day,
-        greatest(max(o.placed_date), (select max(day) from events)) as last_day
-    from orders as o
+    select min(day) as first_day, max(day) as last_day from days
 ),
 
 spine as (

@@ -1,0 +1,70 @@
+{#- Attribution, journeys and audiences: shared settings, tests and the audience pattern. -#}
+
+{#- The lookback window of a conversion path, as an interval. -#}
+{% macro attribution_lookback() -%}
+    to_days(cast({{ var('attribution_lookback_days', 30) }} as integer))
+{%- endmacro %}
+
+{#- The moment audiences are computed for: var('audience_as_of') when pinned (a timestamp), else the
+    newest touchpoint of the warehouse (generated worlds end in the past, so now() would be empty). -#}
+{% macro audience_as_of(touchpoints) -%}
+    {%- if var('audience_as_of', none) -%}
+        cast('{{ var("audience_as_of") }}' as timestamp with time zone)
+    {%- else -%}
+        (select max(touchpoint_at) from {{ touchpoints }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The columns every audience hands to the marketing tool, for the customers of `eligible` (a CTE
+    with a `customer_key` column) that have current marketing consent for at least one channel:
+    consented channels, messages already sent in the cap window, the cap flag and the next best
+    channel (null when capped). `contactability` is a relation shaped like
+    int_audiences__contactability. Copy an audience model and change its `eligible` CTE. -#}
+{% macro audience_contact_plan(eligible, contactability) -%}
+    select
+        {{ eligible }}.*,
+        contact.consented_channels,
+        contact.has_email_consent,
+        contact.has_sms_consent,
+        contact.has_push_consent,
+        contact.messages_sent_in_cap_window,
+        contact.is_frequency_capped,
+        contact.next_best_channel,
+        contact.next_best_channel is not null as is_contactable,
+        contact.as_of_at
+    from {{ eligible }}
+    inner join (
+        select
+            customer_key,
+            list(channel order by channel_rank) filter (where has_consent) as consented_channels,
+            bool_or(has_consent and channel = 'email') as has_email_consent,
+            bool_or(has_consent and channel = 'sms') as has_sms_consent,
+            bool_or(has_consent and channel = 'push') as has_push_consent,
+            any_value(messages_sent_in_cap_window) as messages_sent_in_cap_window,
+            bool_or(is_frequency_capped) as is_frequency_capped,
+            -- only a consented channel can be chosen; nobody is chosen for a capped customer
+            first(channel order by channel_rank) filter (where has_consent and not is_frequency_capped)
+                as next_best_channel,
+            any_value(as_of_at) as as_of_at
+        from {{ contactability }}
+        group by customer_key
+        having bool_or(has_consent)
+    ) as contact on contact.customer_key = {{ eligible }}.customer_key
+{%- endmacro %}
+
+{#- Per group (`group_by`), the `column_name` values sum to 1 (within `tolerance`). -#}
+{% test sums_to_one(model, column_name, group_by, tolerance=1e-9) %}
+select {{ group_by | join(', ') }}, sum({{ column_name }}) as total
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having abs(sum({{ column_name }}) - 1) > {{ tolerance }}
+{% endtest %}
+
+{#- Every value of `to`.`field` appears in `column_name` of the model (the reverse of relationships). -#}
+{% test covers_all(model, column_name, to, field) %}
+select parent.{{ field }}
+from {{ to }} as parent
+left join (select distinct {{ column_name }} as value from {{ model }}) as child
+    on child.value = parent.{{ field }}
+where child.value is null
+{% endtest %}

@@ -1,0 +1,85 @@
+-- The conversion path of every order of fct_orders: the buyer's steps (int_attribution__steps) in the
+-- lookback window before the order, numbered from the first. The buyer is the order's customer_key, or
+-- its anonymous_id for an anonymous order; steps of every channel count, so an app visit before a till
+-- sale or an e-mail opened before a store visit is on the path. Paths do not stop at an earlier order:
+-- a step inside the window of two orders is on both paths. An order with no step in the window (a
+-- walk-in till sale, a typed-in web visit of an unknown visitor...) gets one `direct` step, so every
+-- order is attributed and its credits still sum to 1.
+with
+
+orders as (
+    select
+        order_key,
+        coalesce(customer_key, anonymous_id) as profile_key,
+        placed_at,
+        order_total_pln
+    from {{ ref('fct_orders') }}
+),
+
+steps as (
+    select * from {{ ref('int_attribution__steps') }}
+),
+
+matched as (
+    select
+        orders.order_key,
+        orders.placed_at,
+        orders.order_total_pln,
+        steps.touchpoint_key,
+        steps.step_at,
+        steps.channel,
+        steps.step_type,
+        steps.campaign_id,
+        steps.session_id
+    from orders
+    inner join steps
+        on steps.profile_key = orders.profile_key
+        and steps.step_at < orders.placed_at
+        and steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
+),
+
+direct as (
+    select
+        orders.order_key,
+        orders.placed_at,
+        orders.order_total_pln,
+        cast(null as varchar) as touchpoint_key,
+        cast(null as timestamp with time zone) as step_at,
+        'direct' as channel,
+        'direct' as step_type,
+        cast(null as varchar) as campaign_id,
+        cast(null as varchar) as session_id
+    from orders
+    where not exists (select 1 from matched where matched.order_key = orders.order_key)
+),
+
+unioned as (
+    select * from matched
+    union all
+    select * from direct
+),
+
+final as (
+    select
+        md5(order_key || ':' || cast(step_number as varchar)) as conversion_step_key,
+        *
+    from (
+        select
+            order_key,
+            cast(row_number() over (partition by order_key order by step_at, touchpoint_key) as integer) as step_number,
+            cast(count(*) over (partition by order_key) as integer) as step_count,
+            touchpoint_key,
+            step_at,
+            channel,
+            step_type,
+            campaign_id,
+            session_id,
+            placed_at,
+            order_total_pln,
+            -- seconds from the step to the order (0 for the direct step), for time decay
+            cast(coalesce(date_diff('second', step_at, placed_at), 0) as bigint) as seconds_before_order
+        from unioned
+    ) as numbered
+)
+
+select * from final

@@ -1,0 +1,126 @@
+-- The interactions that count as steps of a journey, one row each: a visit of the web shop or the app
+-- (one step per session, not per event), a marketing message the customer opened or clicked (one step
+-- per message, at its first open or click), a store visit (one per till receipt: a sale, a pick-up or a
+-- return), a service ticket. A session opened by an ad click is one step, the ad click: the ad brought
+-- the visit. Sends, deliveries and bounces are not steps (nobody saw them yet), nor unsubscribes, survey
+-- answers (about an order already made), abandoned checkouts (they happen in a session that is a step)
+-- or the web order records themselves (the session the order was placed in is the step).
+with
+
+touchpoints as (
+    select * from {{ ref('fct_touchpoints') }}
+    where coalesce(customer_key, anonymous_id) is not null
+),
+
+message_events as (
+    select message_event_id, message_id from {{ ref('stg_marketing__message_events') }}
+),
+
+-- the first ad click of each session, and ad clicks that opened no session
+ad_clicks as (
+    select *
+    from touchpoints
+    where touchpoint_type = 'ad_click'
+    qualify session_id is null
+        or row_number() over (partition by session_id order by touchpoint_at, touchpoint_key) = 1
+),
+
+sessions as (
+    select
+        session_id,
+        arg_min(touchpoint_key, (touchpoint_at, touchpoint_key)) as touchpoint_key,
+        min(touchpoint_at) as step_at,
+        arg_min(channel, (touchpoint_at, touchpoint_key)) as channel,
+        -- every event of a session carries the session's campaign
+        any_value(campaign_id) as campaign_id,
+        any_value(customer_key) as customer_key,
+        any_value(anonymous_id) as anonymous_id
+    from touchpoints
+    where source_record_type = 'web_event'
+    group by session_id
+),
+
+session_steps as (
+    select
+        sessions.touchpoint_key,
+        sessions.step_at,
+        sessions.channel,
+        'session' as step_type,
+        sessions.campaign_id,
+        sessions.session_id,
+        sessions.customer_key,
+        sessions.anonymous_id
+    from sessions
+    where sessions.session_id not in (select session_id from ad_clicks where session_id is not null)
+),
+
+ad_click_steps as (
+    select
+        ad_clicks.touchpoint_key,
+        least(ad_clicks.touchpoint_at, coalesce(sessions.step_at, ad_clicks.touchpoint_at)) as step_at,
+        'ads' as channel,
+        'ad_click' as step_type,
+        ad_clicks.campaign_id,
+        ad_clicks.session_id,
+        coalesce(ad_clicks.customer_key, sessions.customer_key) as customer_key,
+        case when coalesce(ad_clicks.customer_key, sessions.customer_key) is null
+            then coalesce(ad_clicks.anonymous_id, sessions.anonymous_id) end as anonymous_id
+    from ad_clicks
+    left join sessions on sessions.session_id = ad_clicks.session_id
+),
+
+message_steps as (
+    select
+        arg_min(touchpoints.touchpoint_key, (touchpoints.touchpoint_at, touchpoints.touchpoint_key)) as touchpoint_key,
+        min(touchpoints.touchpoint_at) as step_at,
+        any_value(touchpoints.channel) as channel,
+        arg_min(touchpoints.touchpoint_type, (touchpoints.touchpoint_at, touchpoints.touchpoint_key)) as step_type,
+        any_value(touchpoints.campaign_id) as campaign_id,
+        cast(null as varchar) as session_id,
+        any_value(touchpoints.customer_key) as customer_key,
+        any_value(touchpoints.anonymous_id) as anonymous_id
+    from touchpoints
+    inner join message_events on message_events.message_event_id = touchpoints.source_record_id
+    where touchpoints.touchpoint_type in ('message_open', 'message_click')
+    group by message_events.message_id
+),
+
+visit_and_ticket_steps as (
+    select
+        touchpoint_key,
+        touchpoint_at as step_at,
+        channel,
+        touchpoint_type as step_type,
+        campaign_id,
+        session_id,
+        customer_key,
+        anonymous_id
+    from touchpoints
+    where touchpoint_type in ('store_purchase', 'store_pickup', 'store_return', 'ticket_opened')
+),
+
+unioned as (
+    select * from session_steps
+    union all
+    select * from ad_click_steps
+    union all
+    select * from message_steps
+    union all
+    select * from visit_and_ticket_steps
+),
+
+final as (
+    select
+        touchpoint_key,
+        step_at,
+        channel,
+        step_type,
+        campaign_id,
+        session_id,
+        customer_key,
+        anonymous_id,
+        coalesce(customer_key, anonymous_id) as profile_key
+    from unioned
+)
+
+select * from final

@@ -1,0 +1,104 @@
+-- Whether and how each known customer can be reached by marketing now, one row per customer and
+-- marketing channel (email, sms, push). Shared by every audience (macro audience_contact_plan).
+--   consent      the newest marketing-purpose consent event of the channel wins; at the same moment a
+--                withdrawal wins over a grant; an unsubscribe from a message of the channel counts as a
+--                withdrawal from its moment on. No event: no consent.
+--   cap          messages sent to the customer (every channel) in the last
+--                var('audience_frequency_cap_days', 7) days; at var('audience_frequency_cap_messages', 3)
+--                or more the customer is capped: one more message would break the cap
+--   channel_rank the order a channel is chosen in: most opens and clicks in the last
+--                var('audience_engagement_days', 90) days first, then the fixed priority
+--                email, push, sms (cheapest first)
+with
+
+customers as (
+    select customer_key from {{ ref('dim_customers') }}
+),
+
+touchpoints as (
+    select * from {{ ref('fct_touchpoints') }}
+    where customer_key is not null
+),
+
+as_of as (
+    select {{ audience_as_of(ref('fct_touchpoints')) }} as as_of_at
+),
+
+channels (channel, channel_priority) as (
+    values ('email', 1), ('push', 2), ('sms', 3)
+),
+
+consent_events as (
+    select
+        record_keys.customer_key,
+        stg.consent_channel as channel,
+        stg.is_granted,
+        stg.event_at,
+        stg.consent_event_id as event_id
+    from {{ ref('stg_loyalty__consent_events') }} as stg
+    inner join {{ ref('int_identity__record_keys') }} as record_keys
+        on record_keys.record_type = 'consent_event' and record_keys.record_id = stg.consent_event_id
+    where stg.consent_purpose = 'marketing' and record_keys.customer_key is not null
+),
+
+unsubscribes as (
+    select customer_key, channel, false as is_granted, touchpoint_at as event_at, touchpoint_key as event_id
+    from touchpoints
+    where touchpoint_type = 'message_unsubscribe'
+),
+
+consent as (
+    select
+        customer_key,
+        channel,
+        -- newest first; at the same moment the withdrawal first
+        first(is_granted order by event_at desc, is_granted asc, event_id desc) as has_consent,
+        max(event_at) as consent_changed_at
+    from (select * from consent_events union all select * from unsubscribes) as events
+    where event_at <= (select as_of_at from as_of)
+    group by customer_key, channel
+),
+
+sends as (
+    select customer_key, count(*) as messages_sent_in_cap_window
+    from touchpoints
+    where touchpoint_type = 'message_send'
+        and touchpoint_at > (select as_of_at from as_of) - to_days(cast({{ var('audience_frequency_cap_days', 7) }} as integer))
+        and touchpoint_at <= (select as_of_at from as_of)
+    group by customer_key
+),
+
+engagement as (
+    select customer_key, channel, count(*) as engagement_count, max(touchpoint_at) as last_engaged_at
+    from touchpoints
+    where touchpoint_type in ('message_open', 'message_click')
+        and touchpoint_at > (select as_of_at from as_of) - to_days(cast({{ var('audience_engagement_days', 90) }} as integer))
+        and touchpoint_at <= (select as_of_at from as_of)
+    group by customer_key, channel
+),
+
+final as (
+    select
+        customers.customer_key,
+        channels.channel,
+        coalesce(consent.has_consent, false) as has_consent,
+        consent.consent_changed_at,
+        cast(coalesce(sends.messages_sent_in_cap_window, 0) as integer) as messages_sent_in_cap_window,
+        coalesce(sends.messages_sent_in_cap_window, 0) >= {{ var('audience_frequency_cap_messages', 3) }}
+            as is_frequency_capped,
+        cast(coalesce(engagement.engagement_count, 0) as integer) as engagement_count,
+        engagement.last_engaged_at,
+        cast(channels.channel_priority as integer) as channel_priority,
+        cast(row_number() over (
+            partition by customers.customer_key
+            order by coalesce(engagement.engagement_count, 0) desc, channels.channel_priority
+        ) as integer) as channel_rank,
+        (select as_of_at from as_of) as as_of_at
+    from customers
+    cross join channels
+    left join consent on consent.customer_key = customers.customer_key and consent.channel = channels.channel
+    left join sends on sends.customer_key = customers.customer_key
+    left join engagement on engagement.customer_key = customers.customer_key and engagement.channel = channels.channel
+)
+
+select * from final

@@ -1,0 +1,101 @@
+-- One row per order: where its journey started, the channel path that led to it and how many steps it
+-- took. The journey is the buyer's interactions in the lookback window before the order, after their
+-- previous order, leaving out interactions about another order and messages they never engaged with.
+with
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+touchpoints as (
+    select * from {{ ref('fct_touchpoints') }}
+    where coalesce(customer_key, anonymous_id) is not null
+        -- a message sent or delivered is not yet an interaction of the customer
+        and touchpoint_type not in ({{ "'" ~ var('journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']) | join("', '") ~ "'" }})
+),
+
+ordered as (
+    select
+        *,
+        coalesce(customer_key, anonymous_id) as visitor_key,
+        lag(placed_at) over (partition by coalesce(customer_key, anonymous_id) order by placed_at, order_key)
+            as previous_order_at
+    from orders
+),
+
+-- a web or app session is one step, whatever its number of events
+steps as (
+    select
+        coalesce(customer_key, anonymous_id) as visitor_key,
+        channel,
+        order_key,
+        min(touchpoint_at) as step_at,
+        min(touchpoint_type) as step_type
+    from touchpoints
+    group by coalesce(customer_key, anonymous_id), channel, order_key, coalesce(session_id, touchpoint_key)
+),
+
+journey_steps as (
+    select
+        ordered.order_key,
+        steps.channel,
+        steps.step_at,
+        steps.step_type
+    from ordered
+    inner join steps
+        on steps.visitor_key = ordered.visitor_key
+        and steps.step_at < ordered.placed_at
+        and steps.step_at >= ordered.placed_at - to_days({{ var('journey_lookback_days', 30) }})
+        and (ordered.previous_order_at is null or steps.step_at > ordered.previous_order_at)
+        and (steps.order_key is null or steps.order_key = ordered.order_key)
+),
+
+-- the path collapses repeats: web, web, app, web -> web > app > web
+path_steps as (
+    select
+        *,
+        channel is distinct from lag(channel) over (partition by order_key order by step_at, channel) as is_new_channel
+    from journey_steps
+),
+
+journeys as (
+    select
+        order_key,
+        count(*) as step_count,
+        min(step_at) as journey_started_at,
+        first(channel order by step_at, channel) as start_channel,
+        first(step_type order by step_at, channel) as start_touchpoint_type,
+        string_agg(channel, ' > ' order by step_at, channel) filter (where is_new_channel) as path_before_order,
+        last(channel order by step_at, channel) as last_channel,
+        list(distinct channel) as channels
+    from path_steps
+    group by order_key
+),
+
+final as (
+    select
+        ordered.order_key,
+        ordered.customer_key,
+        ordered.placed_at,
+        ordered.placed_date,
+        ordered.ordering_channel,
+        ordered.fulfilment_type,
+        ordered.order_total_pln,
+        coalesce(journeys.start_channel, ordered.ordering_channel) as start_channel,
+        coalesce(journeys.start_touchpoint_type, 'order') as start_touchpoint_type,
+        coalesce(journeys.journey_started_at, ordered.placed_at) as journey_started_at,
+        coalesce(journeys.start_channel, ordered.ordering_channel) <> ordered.ordering_channel as is_cross_channel,
+        case
+            when journeys.path_before_order is null then ordered.ordering_channel
+            when journeys.last_channel = ordered.ordering_channel then journeys.path_before_order
+            else journeys.path_before_order || ' > ' || ordered.ordering_channel
+        end as channel_path,
+        cast(coalesce(journeys.step_count, 0) + 1 as bigint) as touchpoints_to_conversion,
+        cast(len(list_distinct(list_append(coalesce(journeys.channels, []), ordered.ordering_channel))) as bigint)
+            as channel_count,
+        ordered.visitor_key is not null as has_known_visitor
+    from ordered
+    left join journeys on journeys.order_key = ordered.order_key
+)
+
+select * from final
