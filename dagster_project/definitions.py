@@ -8,9 +8,13 @@ from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from dagster_project.defs.automation import build_warehouse, daily_build, landing_files_sensor
+from dagster_project.defs.checks import all_checks
 from dagster_project.defs.dbt.assets import omnichannel_dbt
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
+from dagster_project.defs.governance import erasure_requests
+from dagster_project.defs.gx import gx_checks
+from dagster_project.defs.publish import kpi_report, no_personal_data, published_marts
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.progress import step_progress_logger
 from omni.settings import DBT_EXECUTABLE, Paths
@@ -21,7 +25,9 @@ paths = Paths.from_env()
 paths.export_env()
 
 defs = Definitions(
-    assets=[*landing_specs(), *build_dlt_assets(paths), omnichannel_dbt],
+    assets=[*landing_specs(), *build_dlt_assets(paths), omnichannel_dbt, published_marts, kpi_report,
+            erasure_requests],
+    asset_checks=[*all_checks(), no_personal_data, *gx_checks()],
     jobs=[build_warehouse],
     schedules=[daily_build],
     sensors=[landing_files_sensor],

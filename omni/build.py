@@ -19,6 +19,7 @@ class BuildResult:
     failed_steps: list[str] = field(default_factory=list)
     materialized: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
 
 
 def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResult:
@@ -49,6 +50,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
     }
     materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
     checks_failed = _failed_checks(result)
+    checks_warned = _failed_checks(result, "WARN")
     return BuildResult(
         success=result.success,
         seconds=time.perf_counter() - started,
@@ -56,6 +58,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
         failed_steps=[f"{step}: {message}" for step, message in failures.items()],
         materialized=materialized,
         checks_failed=checks_failed,
+        checks_warned=checks_warned,
     )
 
 
@@ -68,12 +71,13 @@ def _innermost_message(error) -> str:
     return error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name or "error"
 
 
-def _failed_checks(result) -> list[str]:
+def _failed_checks(result, severity: str = "ERROR") -> list[str]:
+    """Checks that did not pass, of the given severity (ERROR: failures; WARN: findings)."""
     failed = []
     for event in result.all_events:
         if event.event_type_value != "ASSET_CHECK_EVALUATION":
             continue
         evaluation = event.event_specific_data
-        if not evaluation.passed:
+        if not evaluation.passed and evaluation.severity.value == severity:
             failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     return failed

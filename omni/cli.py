@@ -103,11 +103,56 @@ def _build(paths: Paths) -> None:
     result = run_build(paths, echo=_echo)
     if result.checks_failed:
         _echo(f"  checks failed: {', '.join(result.checks_failed)}")
+    if result.checks_warned:
+        _echo(f"  checks with findings (warnings): {', '.join(result.checks_warned)}")
     if not result.success:
         raise click.ClickException(
             f"build failed: {'; '.join(result.failed_steps) or '?'} (run {result.run_id}; full log: make dev)"
         )
     _echo(f"built: {result.materialized} assets materialised in {result.seconds:.1f}s (run {result.run_id})")
+
+
+@cli.command()
+@data_dir_option
+def publish(paths: Paths) -> None:
+    """Publish the marts for BI (read-only DuckDB file and Parquet; `omni build` does it after a build)."""
+    from omni.publish import publish as run_publish
+
+    publication = run_publish(paths)
+    _echo(f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
+          f"as version {publication.version}")
+    _echo(f"  DuckDB:  {paths.outputs / 'published' / 'marts.duckdb'}")
+    _echo(f"  Parquet: {paths.outputs / 'published' / 'parquet'}")
+
+
+@cli.command()
+@data_dir_option
+def report(paths: Paths) -> None:
+    """Render the HTML KPI dashboard from the published marts."""
+    from omni.report import render
+
+    _echo(f"report: {render(paths)}")
+
+
+@cli.command()
+@click.option("--email", default=None, help="An e-mail of the person.")
+@click.option("--phone", default=None, help="A phone number of the person.")
+@click.option("--customer-key", default=None, help="The person's customer_key in the marts.")
+@click.option("--no-rebuild", is_flag=True, help="Clean landing and raw only; the next build does the rest.")
+@data_dir_option
+def forget(paths: Paths, email: str | None, phone: str | None, customer_key: str | None, no_rebuild: bool) -> None:
+    """Erase a person from every layer and remember the request for data that arrives later."""
+    from omni.erasure import forget as run_forget
+
+    if sum(x is not None for x in (email, phone, customer_key)) != 1:
+        raise click.UsageError("give exactly one of --email, --phone, --customer-key")
+    entry = run_forget(paths, email=email, phone=phone, customer_key=customer_key, rebuild=not no_rebuild,
+                       echo=_echo)
+    landing = entry["layers"]["landing"]
+    _echo(f"erasure {entry['request_id']}: {sum(entry['records'].values())} records of {entry['customers']} "
+          f"customer(s); landing: {landing['records_removed']} records in {landing['files_rewritten']} files; "
+          f"raw: {sum(entry['layers']['raw'].values())} rows; logged in "
+          f"{paths.data_dir / 'governance' / 'erasure_log.jsonl'}")
 
 
 @cli.command()
@@ -145,7 +190,10 @@ def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
     _echo("  marts:   schema `marts`; staging: schema `staging`; raw: schemas `raw_<source>`")
     _echo(f"  try:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
           "read_only=True).sql('from marts.fct_orders limit 5'))\"")
-    _echo(f"outputs:   {paths.outputs}")
+    _echo(f"published: {paths.outputs / 'published' / 'marts.duckdb'} (read-only copy for BI) and "
+          f"{paths.outputs / 'published' / 'parquet'}/")
+    _echo(f"report:    {paths.outputs / 'report' / 'index.html'}")
+    _echo(f"identity:  omni evaluate --data-dir {paths.data_dir}  (stitching scored against truth/)")
     _echo("UI:        make dev  (Dagster, lineage graph and checks)")
 
 

@@ -39,7 +39,9 @@ def test_every_raw_table_is_a_dlt_asset_below_its_landing_folder(graph):
     for key in _raw_tables():
         node = graph.get(key)
         assert node.is_materializable, key
-        assert node.parent_keys == {AssetKey(["landing", key.path[0].removeprefix("raw_")])}, key
+        # its landing folder, and the erasure step that cleans new arrivals before any load
+        assert node.parent_keys == {AssetKey(["landing", key.path[0].removeprefix("raw_")]),
+                                    AssetKey(["governance", "erasure_requests"])}, key
 
 
 def test_dbt_sources_are_the_dlt_assets(dbt_manifest, graph):
@@ -74,11 +76,23 @@ def test_dbt_tests_are_asset_checks(defs, graph):
     assert any(k.path[0] == "staging" for k in checks)
 
 
+def test_publication_follows_every_mart_and_the_report_follows_it(graph):
+    published = AssetKey(["published", "marts"])
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
+    assert marts and marts <= graph.get(published).parent_keys
+    assert graph.get(AssetKey(["published", "kpi_report"])).parent_keys == {published}
+
+
 def test_every_writer_takes_the_warehouse_pool(defs):
+    from dagster import AssetKey
+
     from dagster_project.defs.resources import WAREHOUSE_POOL
 
+    # every asset that opens the warehouse file; the report reads only the published copy, the erasure
+    # step only landing files
+    reads_published_only = {AssetKey(["published", "kpi_report"]), AssetKey(["governance", "erasure_requests"])}
     for assets_def in defs.resolve_asset_graph().assets_defs:
-        if assets_def.is_executable:
+        if assets_def.is_executable and not set(assets_def.keys) <= reads_published_only:
             assert assets_def.op.pool == WAREHOUSE_POOL, assets_def.node_def.name
 
 

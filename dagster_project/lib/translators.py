@@ -26,13 +26,17 @@ def landing_asset_key(source_name: str) -> AssetKey:
     return AssetKey(["landing", source_name])
 
 
+# applies erasure requests to landing files before any load (dagster_project/defs/governance.py)
+ERASURE_ASSET_KEY = AssetKey(["governance", "erasure_requests"])
+
+
 class OmniDltTranslator(DagsterDltTranslator):
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         spec = super().get_asset_spec(data)
         source_name = data.pipeline.dataset_name.removeprefix("raw_")
         return spec.replace_attributes(
             key=raw_asset_key(data.pipeline.dataset_name, data.resource.name),
-            deps=[landing_asset_key(source_name)],
+            deps=[landing_asset_key(source_name), ERASURE_ASSET_KEY],
             group_name=RAW_GROUP,
             description=data.resource.__doc__ or spec.description,
         )

@@ -64,11 +64,11 @@ def bench_warehouse(data_dir: Path) -> dict:
     paths = Paths.from_env(data_dir)
     paths.export_env()
     with tempfile.TemporaryDirectory(prefix="omni-dbt-") as target:
-        subprocess.run(
-            [DBT_EXECUTABLE, "run", "--select", "+customer_identity_map", "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target-path", target, "--quiet"],
-            cwd=DBT_PROJECT_DIR, check=True, env=os.environ.copy(),
-        )
+        for args in (["seed"], ["run", "--select", "+customer_identity_map"]):
+            subprocess.run(
+                [DBT_EXECUTABLE, *args, "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target, "--quiet"],
+                cwd=DBT_PROJECT_DIR, check=True, env=os.environ.copy(),
+            )
         timings = json.loads((Path(target) / "run_results.json").read_text())["results"]
     dbt_models = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in timings
                   if ".int_identity__" in r["unique_id"]}

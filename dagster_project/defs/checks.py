@@ -1,0 +1,117 @@
+"""Asset checks beside the dbt tests: ingestion accounting on every raw table, and the consistency
+checks the marketing team asked for, each with its figures as metadata."""
+
+# no `from __future__ import annotations` here: Dagster reads the `context` annotation at definition time
+from collections.abc import Iterator
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetsDefinition,
+    MetadataValue,
+    multi_asset_check,
+)
+
+from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from ingestion import SOURCE_NAMES
+
+
+def _tables(source: str) -> list[str]:
+    module = __import__(f"ingestion.{source}.settings", fromlist=["TABLES"])
+    return [t.name for t in module.TABLES]
+
+
+def _ingestion_checks(source: str):
+    dataset = f"raw_{source}"
+    specs = []
+    for table in _tables(source):
+        key = AssetKey([dataset, table])
+        specs.append(AssetCheckSpec(
+            "load_accounting", asset=key, blocking=True,
+            description="Every row read from a landing file is loaded or quarantined: rows read = rows loaded "
+                        "+ rows quarantined, per file. Blocking: a table that loses rows does not flow on."))
+        specs.append(AssetCheckSpec(
+            "quarantine", asset=key,
+            description="Rows set aside by the landing contract (with file and reason); warns when there are any."))
+
+    @multi_asset_check(name=f"{dataset}_ingestion_checks", specs=specs, can_subset=True, pool=WAREHOUSE_POOL)
+    def checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
+        with duckdb.connect(str(warehouse.paths.warehouse), read_only=True) as con:
+            present = {t for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = ?", [dataset]).fetchall()}
+            for table in _tables(source):
+                key = AssetKey([dataset, table])
+                audit = (0, 0, 0, 0, 0, 0)
+                if "_load_audit" in present:
+                    audit = con.execute(f"""
+                        select count(*) filter (where status <> 'duplicate'),
+                               count(*) filter (where status = 'duplicate'),
+                               coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+                               coalesce(sum(rows_quarantined), 0),
+                               count(*) filter (where rows_read <> rows_loaded + rows_quarantined)
+                        from {dataset}._load_audit where table_name = ?""", [table]).fetchone()
+                files, duplicates, read, loaded, quarantined, unbalanced = audit
+                yield AssetCheckResult(
+                    asset_key=key, check_name="load_accounting", passed=unbalanced == 0,
+                    metadata={"files": files, "duplicate_files": duplicates, "rows_read": read,
+                              "rows_loaded": loaded, "rows_quarantined": quarantined,
+                              "files_not_balanced": unbalanced})
+                reasons = []
+                if "_quarantine" in present:
+                    reasons = con.execute(f"""
+                        select reason, count(*) as n, any_value(source_file) as example_file
+                        from {dataset}._quarantine where table_name = ? group by reason order by n desc limit 10
+                    """, [table]).fetchall()
+                yield AssetCheckResult(
+                    asset_key=key, check_name="quarantine", passed=quarantined == 0,
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"rows_quarantined": quarantined,
+                              "reasons": MetadataValue.md("\n".join(
+                                  f"- {n} x {reason} (e.g. `{example}`)" for reason, n, example in reasons)
+                                  or "none")})
+
+    return checks
+
+
+CONSISTENCY = {
+    "consistency_duplicate_coupons": (
+        "The same coupon sent to one customer through two or more channels (newsletter code again by SMS).",
+        "select campaign_id, duplicate_recipients from marts.consistency_duplicate_coupons_by_campaign "
+        "order by duplicate_recipients desc limit 20"),
+    "consistency_price_differences": (
+        "The same product on the same day at a different price or promotion in different channels.",
+        "select price_date::varchar, sku, difference_kind from marts.consistency_price_differences "
+        "order by price_date limit 20"),
+    "consistency_stock_mismatches": (
+        "Stock of the same product, location and day that the web shop and the ERP report differently.",
+        "select snapshot_date::varchar, sku, location_id, difference from marts.consistency_stock_mismatches "
+        "order by snapshot_date limit 20"),
+}
+
+
+@multi_asset_check(
+    name="consistency_checks",
+    specs=[AssetCheckSpec("cases_found", asset=AssetKey(["marts", name]), description=desc)
+           for name, (desc, _) in CONSISTENCY.items()],
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+)
+def consistency_checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
+    """Warn (not block) when inconsistencies exist: they are findings for the business to act on."""
+    with duckdb.connect(str(warehouse.paths.warehouse), read_only=True) as con:
+        for name, (_, sample_sql) in CONSISTENCY.items():
+            count = con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            sample = con.execute(sample_sql).fetchall()
+            yield AssetCheckResult(
+                asset_key=AssetKey(["marts", name]), check_name="cases_found", passed=count == 0,
+                severity=AssetCheckSeverity.WARN,
+                metadata={"cases": count, "sample": MetadataValue.md(
+                    "\n".join("- " + " | ".join(str(v) for v in row) for row in sample) or "none")})
+
+
+def all_checks() -> list[AssetsDefinition]:
+    return [*(_ingestion_checks(source) for source in SOURCE_NAMES), consistency_checks]

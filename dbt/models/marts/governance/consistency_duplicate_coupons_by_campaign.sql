@@ -1,0 +1,21 @@
+-- Per campaign: recipients who got the campaign's coupon through two or more channels.
+with
+
+duplicates as (
+    select * from {{ ref('consistency_duplicate_coupons') }}
+),
+
+per_campaign as (
+    select unnest(campaign_ids) as campaign_id, coupon_code, profile_key, channels
+    from duplicates
+)
+
+select
+    campaign_id,
+    any_value(coupon_code) as coupon_code,
+    count(distinct profile_key) as duplicate_recipients,
+    count(distinct profile_key) filter (where list_contains(channels, 'sms')) as with_sms,
+    count(distinct profile_key) filter (where list_contains(channels, 'email')) as with_email,
+    count(distinct profile_key) filter (where list_contains(channels, 'push')) as with_push
+from per_campaign
+group by campaign_id

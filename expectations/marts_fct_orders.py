@@ -1,0 +1,80 @@
+"""marts.fct_orders: every order of every channel, one row each (public mart).
+
+Blocking: the revenue table of every report; a wrong order must not reach the published marts or
+the KPI report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from expectations.common import (
+    MAX_AMOUNT_PLN,
+    MAX_QUANTITY,
+    MD5_KEY,
+    STORE_ID,
+    TableSuite,
+    col,
+    in_window,
+    key,
+    not_null,
+    suite,
+    table_shape,
+    where,
+)
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+NAME = "marts_fct_orders"
+COLUMNS = (
+    "order_key", "order_id", "source_system", "customer_key", "anonymous_id", "ordering_channel",
+    "fulfilment_type", "store_id", "placed_at", "placed_date", "order_total_pln", "discount_pln", "shipping_pln",
+    "item_count",
+)
+ORDERING_CHANNELS = ["web", "app", "store"]
+FULFILMENT_TYPES = ["home_delivery", "click_and_collect", "parcel_locker", "in_store"]
+
+
+def build_suite() -> gx.ExpectationSuite:
+    import great_expectations.expectations as gxe  # GX loads slowly: only when a suite is built
+
+    return suite(
+        NAME,
+        table_shape(COLUMNS),
+        key("order_key", MD5_KEY),
+        not_null("order_id", "source_system", "ordering_channel", "fulfilment_type", "placed_at", "placed_date",
+                 "order_total_pln", "item_count"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_system", "order_id"]),
+        gxe.ExpectColumnValuesToBeInSet(column="source_system", value_set=["webshop", "pos"]),
+        gxe.ExpectColumnValuesToBeInSet(column="ordering_channel", value_set=ORDERING_CHANNELS),
+        gxe.ExpectColumnValuesToBeInSet(column="fulfilment_type", value_set=FULFILMENT_TYPES),
+        # the tills sell in the store; the web shop takes web and app orders, never fulfilled at a till
+        gxe.ExpectColumnValuesToBeInSet(column="ordering_channel", value_set=["store"], **where(col("source_system") == "pos")),
+        gxe.ExpectColumnValuesToBeInSet(column="fulfilment_type", value_set=["in_store"],
+                                        **where(col("ordering_channel") == "store")),
+        gxe.ExpectColumnValuesToNotBeInSet(column="fulfilment_type", value_set=["in_store"],
+                                           **where(col("ordering_channel") != "store")),
+        gxe.ExpectColumnValuesToNotBeNull(column="store_id",
+                                          **where(col("fulfilment_type").is_in(["in_store", "click_and_collect"]))),
+        gxe.ExpectColumnValuesToMatchRegex(column="store_id", regex=STORE_ID),
+        gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
+        gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),
+        # SALE receipts and web orders only: returns and refunds live in fct_returns, so nothing is negative
+        gxe.ExpectColumnValuesToBeBetween(column="order_total_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
+        gxe.ExpectColumnValuesToBeBetween(column="discount_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
+        gxe.ExpectColumnValuesToBeBetween(column="shipping_pln", min_value=0, max_value=1_000),
+        gxe.ExpectColumnValuesToBeBetween(column="item_count", min_value=1, max_value=MAX_QUANTITY),
+        in_window("placed_at"),
+        in_window("placed_date"),
+    )
+
+
+SUITE = TableSuite(
+    name=NAME,
+    asset_key=("marts", "fct_orders"),
+    relation="marts.fct_orders",
+    columns=COLUMNS,
+    blocking=True,
+    description="Orders of every channel: keys, channel/fulfilment vocabulary and consistency, amounts, dates.",
+    build=build_suite,
+)
