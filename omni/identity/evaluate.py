@@ -257,18 +257,16 @@ def _pairs(con: duckdb.DuckDBPyConnection, where: str) -> PairScore:
 
 
 def _over_merged(con: duckdb.DuckDBPyConnection) -> dict:
-    clusters = con.execute("""
+    con.execute("""
+        create or replace table bad as
         select customer_key, count(distinct person_id) as people, count(*) as records
         from labelled where customer_key is not null
         group by customer_key having count(distinct person_id) > 1
-    """).fetchall()
+    """)
+    clusters = con.execute("select customer_key, people, records from bad").fetchall()
     # the values inside an over-merged cluster that records of several people carry
     bridges = con.execute("""
-        with bad as (
-            select customer_key from labelled where customer_key is not null
-            group by customer_key having count(distinct person_id) > 1
-        ),
-        spans as (
+        with spans as (
             select l.customer_key, o.identifier_type, o.identifier_value
             from labelled as l
             inner join bad using (customer_key)
@@ -297,11 +295,7 @@ def _over_merged(con: duckdb.DuckDBPyConnection) -> dict:
     # person-level value of their own there; a household member whose only trace is the family phone
     # typed at a till cannot be separated by any rule
     separable = con.execute("""
-        with bad as (
-            select customer_key from labelled where customer_key is not null
-            group by customer_key having count(distinct person_id) > 1
-        ),
-        shared_values as (select distinct value from truth_identifiers where is_shared = 'true'),
+        with shared_values as (select distinct value from truth_identifiers where is_shared = 'true'),
         own_evidence as (
             select distinct l.customer_key, l.person_id
             from labelled as l
