@@ -12,6 +12,7 @@ from dagster_project.defs.checks import all_checks
 from dagster_project.defs.dbt.assets import omnichannel_dbt
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
+from dagster_project.defs.freshness import source_freshness_checks
 from dagster_project.defs.governance import erasure_requests
 from dagster_project.defs.gx import gx_checks
 from dagster_project.defs.publish import kpi_report, no_personal_data, published_marts
@@ -27,7 +28,7 @@ paths.export_env()
 defs = Definitions(
     assets=[*landing_specs(), *build_dlt_assets(paths), omnichannel_dbt, published_marts, kpi_report,
             erasure_requests],
-    asset_checks=[*all_checks(), no_personal_data, *gx_checks()],
+    asset_checks=[*all_checks(), source_freshness_checks(), no_personal_data, *gx_checks()],
     jobs=[build_warehouse],
     schedules=[daily_build],
     sensors=[landing_files_sensor],

@@ -156,6 +156,18 @@ def forget(paths: Paths, email: str | None, phone: str | None, customer_key: str
 
 
 @cli.command()
+@click.option("--run-id", default=None, help="The run to read (default: the newest).")
+@click.option("--all", "show_passed", is_flag=True, help="List the checks that passed too.")
+@data_dir_option
+def checks(paths: Paths, run_id: str | None, show_passed: bool) -> None:
+    """Sum up the asset checks of a build run: passed, warned (findings), failed, with their figures."""
+    from omni.checks import evaluations, format_summary
+
+    run_id, found = evaluations(paths, run_id)
+    click.echo(format_summary(run_id, found, show_passed=show_passed))
+
+
+@cli.command()
 @data_dir_option
 def evaluate(paths: Paths) -> None:
     """Score identity stitching against the generated world's answer key (truth/)."""

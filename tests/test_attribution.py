@@ -186,10 +186,11 @@ def test_audience_holds_only_consented_channels_and_respects_the_cap(xs_world, t
             from staging.stg_loyalty__consent_events as events
             inner join intermediate.int_identity__record_keys as keys
                 on keys.record_type = 'consent_event' and keys.record_id = events.consent_event_id
-            where events.consent_purpose = 'marketing' and events.event_at <= (select as_of_at from as_of)
+            where events.consent_purpose = 'marketing'
             union all
+            -- every consent event counts, also after the as-of moment: the audience is sent now
             select customer_key, channel, false, touchpoint_at from marts.fct_touchpoints
-            where touchpoint_type = 'message_unsubscribe' and touchpoint_at <= (select as_of_at from as_of)
+            where touchpoint_type = 'message_unsubscribe'
         ),
         current_consent as (
             select customer_key, channel,

@@ -1,4 +1,5 @@
-"""Consistency checks find what the generator planted; ingestion accounting and findings are asset checks."""
+"""Consistency checks find what the generator planted; ingestion accounting, findings and dbt source
+freshness are asset checks."""
 
 from __future__ import annotations
 
@@ -63,3 +64,55 @@ def test_ingestion_accounting_and_findings_are_asset_checks(xs_world):
     assert not quarantine.passed and quarantine.metadata["rows_quarantined"].value == 3
     stock = evaluations[("marts/consistency_stock_mismatches", "cases_found")]
     assert stock.metadata["cases"].value == len(planted(paths)["stock_mismatches"])
+    # dbt source freshness: one check per dbt source table, all fresh right after the load
+    freshness = {k: e for (k, name), e in evaluations.items() if name == "dbt_source_freshness"}
+    assert "raw_webshop/orders" in freshness and "raw_loyalty/consent_events" in freshness
+    assert all(e.passed and e.metadata["status"].value == "pass" for e in freshness.values())
+
+
+def test_source_freshness_checks_report_dbts_verdict_on_stale_tables(xs_world, tmp_path, monkeypatch):
+    """Age the dlt load ids of two tables on a copy of the warehouse: dbt's thresholds (warn after 36 hours,
+    error after 7 days) decide, and the checks carry dbt's verdict."""
+    import shutil
+
+    from dagster import AssetCheckSeverity
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.defs.dbt.project import dbt_project
+    from dagster_project.defs.freshness import freshness_results, sources_with_freshness
+    from omni.settings import DBT_EXECUTABLE
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(xs_world(7).warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table, age in [("raw_loyalty.members", "3 day"), ("raw_webshop.customers", "10 day")]:
+            con.execute(f"update {table} set _dlt_load_id = "
+                        f"cast(epoch(now() - interval {age}) as varchar)")
+    monkeypatch.setenv("OMNI_WAREHOUSE_PATH", str(warehouse))
+    sources = sources_with_freshness(json.loads(dbt_project.manifest_path.read_text()))
+    assert len(sources) >= 20
+    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    results = {r.asset_key.to_user_string(): r for r in freshness_results(dbt, sources)}
+    assert len(results) == len(sources)
+    members, customers = results.pop("raw_loyalty/members"), results.pop("raw_webshop/customers")
+    assert not members.passed and members.severity == AssetCheckSeverity.WARN
+    assert members.metadata["status"].value == "warn" and 71 < members.metadata["hours_since_load"].value < 73
+    assert not customers.passed and customers.severity == AssetCheckSeverity.ERROR
+    assert customers.metadata["status"].value == "error"
+    assert all(r.passed for r in results.values())
+
+
+def test_omni_checks_sums_up_the_runs_checks(xs_world):
+    from click.testing import CliRunner
+
+    from omni.cli import cli
+
+    paths = xs_world(7)
+    result = CliRunner().invoke(cli, ["checks", "--data-dir", str(paths.data_dir)])
+    assert result.exit_code == 0, result.output
+    table = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()
+             if line.split() and line.split()[0] in {"ingestion", "freshness", "consistency", "privacy"}}
+    assert table["freshness"][0] == table["freshness"][1] and int(table["freshness"][0]) >= 20
+    assert table["privacy"] == ["1", "1", "0", "0"]
+    assert table["consistency"][0] == "3" and table["ingestion"][3] == "0"
+    assert "[ingestion] raw_pos/receipt_lines : quarantine  rows_quarantined=3" in result.output

@@ -1,8 +1,9 @@
 -- Whether and how each known customer can be reached by marketing now, one row per customer and
 -- marketing channel (email, sms, push). Shared by every audience (macro audience_contact_plan).
---   consent      the newest marketing-purpose consent event of the channel wins; at the same moment a
---                withdrawal wins over a grant; an unsubscribe from a message of the channel counts as a
---                withdrawal from its moment on. No event: no consent.
+--   consent      marketing consent in force now, from governance's consent_current (the newest event of
+--                the consent ledger wins, at the same moment a withdrawal wins, an unsubscribe from a
+--                message of the channel withdraws). No event: no consent. Events after the as-of moment
+--                count: the audience is sent now.
 --   cap          messages sent to the customer (every channel) in the last
 --                var('audience_frequency_cap_days', 7) days; at var('audience_frequency_cap_messages', 3)
 --                or more the customer is capped: one more message would break the cap
@@ -28,35 +29,12 @@ channels (channel, channel_priority) as (
     values ('email', 1), ('push', 2), ('sms', 3)
 ),
 
-consent_events as (
-    select
-        record_keys.customer_key,
-        stg.consent_channel as channel,
-        stg.is_granted,
-        stg.event_at,
-        stg.consent_event_id as event_id
-    from {{ ref('stg_loyalty__consent_events') }} as stg
-    inner join {{ ref('int_identity__record_keys') }} as record_keys
-        on record_keys.record_type = 'consent_event' and record_keys.record_id = stg.consent_event_id
-    where stg.consent_purpose = 'marketing' and record_keys.customer_key is not null
-),
-
-unsubscribes as (
-    select customer_key, channel, false as is_granted, touchpoint_at as event_at, touchpoint_key as event_id
-    from touchpoints
-    where touchpoint_type = 'message_unsubscribe'
-),
-
+-- consent is never as of a past moment: an audience is sent now, so a withdrawal that arrived after
+-- the as-of moment counts too
 consent as (
-    select
-        customer_key,
-        channel,
-        -- newest first; at the same moment the withdrawal first
-        first(is_granted order by event_at desc, is_granted asc, event_id desc) as has_consent,
-        max(event_at) as consent_changed_at
-    from (select * from consent_events union all select * from unsubscribes) as events
-    where event_at <= (select as_of_at from as_of)
-    group by customer_key, channel
+    select customer_key, channel, is_granted as has_consent, status_since as consent_changed_at
+    from {{ ref('consent_current') }}
+    where purpose = 'marketing'
 ),
 
 sends as (

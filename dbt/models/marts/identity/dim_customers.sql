@@ -122,24 +122,16 @@ channels as (
     group by customer_key
 ),
 
--- current consent per channel for marketing: the newest event wins, a withdrawal from its moment on
-consent_events as (
-    select record_keys.customer_key, stg.consent_channel, stg.consent_purpose, stg.is_granted, stg.event_at,
-           stg.consent_event_id
-    from {{ ref('stg_loyalty__consent_events') }} as stg
-    inner join record_keys on record_keys.record_type = 'consent_event' and record_keys.record_id = stg.consent_event_id
-),
-
+-- marketing consent in force per channel, as governance decides it (consent_current: the newest event of
+-- the consent ledger wins, a withdrawal or unsubscribe from its moment on)
 consent as (
     select
         customer_key,
-        coalesce(first(is_granted order by event_at desc, consent_event_id desc)
-            filter (where consent_channel = 'email' and consent_purpose = 'marketing'), false) as has_email_marketing_consent,
-        coalesce(first(is_granted order by event_at desc, consent_event_id desc)
-            filter (where consent_channel = 'sms' and consent_purpose = 'marketing'), false) as has_sms_marketing_consent,
-        coalesce(first(is_granted order by event_at desc, consent_event_id desc)
-            filter (where consent_channel = 'push' and consent_purpose = 'marketing'), false) as has_push_marketing_consent
-    from consent_events
+        bool_or(is_granted) filter (where channel = 'email') as has_email_marketing_consent,
+        bool_or(is_granted) filter (where channel = 'sms') as has_sms_marketing_consent,
+        bool_or(is_granted) filter (where channel = 'push') as has_push_marketing_consent
+    from {{ ref('consent_current') }}
+    where purpose = 'marketing'
     group by customer_key
 )
 

@@ -1,0 +1,113 @@
+"""dbt source freshness as Dagster asset checks, one per raw table dbt reads.
+
+The thresholds live where dbt keeps them, in each source's `freshness` config (staging/*/_*__sources.yml);
+the load time is the dlt load id (a Unix timestamp) of the newest row. The check runs
+`dbt source freshness` once for the selected tables and reads dbt's own verdict from sources.json:
+pass -> passed, warn -> failed as a warning, error or runtime error -> failed as an error. Not blocking:
+stale data is still correct data, and downstream models should build on what there is.
+"""
+
+# no `from __future__ import annotations` here: Dagster reads the `context` annotation at definition time
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetsDefinition,
+    MetadataValue,
+    multi_asset_check,
+)
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.resources import WAREHOUSE_POOL
+from dagster_project.lib.translators import OmniDbtTranslator
+
+CHECK_NAME = "dbt_source_freshness"
+
+SEVERITY = {"warn": AssetCheckSeverity.WARN}
+
+
+def sources_with_freshness(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Sources of the manifest that declare a warn or error threshold."""
+    found = []
+    for source in manifest["sources"].values():
+        freshness = source.get("freshness") or source.get("config", {}).get("freshness") or {}
+        if any((freshness.get(level) or {}).get("count") for level in ("warn_after", "error_after")):
+            found.append(source)
+    return sorted(found, key=lambda s: s["unique_id"])
+
+
+def _criteria(freshness: Mapping[str, Any]) -> str:
+    parts = []
+    for level in ("warn_after", "error_after"):
+        rule = freshness.get(level) or {}
+        if rule.get("count"):
+            parts.append(f"{level.removesuffix('_after')} after {rule['count']} {rule['period']}(s)")
+    return ", ".join(parts)
+
+
+def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> Iterator[AssetCheckResult]:
+    """Run `dbt source freshness` for `sources` and turn each table's verdict into a check result."""
+    translator = OmniDbtTranslator()
+    selection = [f"source:{s['source_name']}.{s['name']}" for s in sources]
+    invocation = dbt.cli(["source", "freshness", "--select", " ".join(selection)], raise_on_error=False,
+                         manifest=dbt_project.manifest_path)
+    invocation.wait()
+    sources_json = invocation.target_path / "sources.json"
+    results = {}
+    if sources_json.exists():
+        results = {r["unique_id"]: r for r in json.loads(sources_json.read_text())["results"]}
+    for source in sources:
+        key = translator.get_asset_key(source)
+        result = results.get(source["unique_id"])
+        if result is None:  # dbt stopped before this table (the log says why)
+            error = invocation.get_error()
+            yield AssetCheckResult(
+                asset_key=key, check_name=CHECK_NAME, passed=False,
+                metadata={"status": "not run", "error": MetadataValue.text(
+                    str(error)[-2000:] if error else "dbt source freshness returned no result")})
+            continue
+        status = result["status"]
+        metadata = {
+            "status": status,
+            "criteria": _criteria(result.get("criteria") or {}),
+            "loaded_at_field": source["loaded_at_field"],
+        }
+        if status == "runtime error":
+            metadata["error"] = MetadataValue.text(str(result.get("message") or result.get("error")))
+        else:
+            metadata["max_loaded_at"] = result["max_loaded_at"]
+            metadata["snapshotted_at"] = result["snapshotted_at"]
+            metadata["hours_since_load"] = round(result["max_loaded_at_time_ago_in_s"] / 3600, 2)
+        yield AssetCheckResult(
+            asset_key=key, check_name=CHECK_NAME, passed=status == "pass",
+            severity=SEVERITY.get(status, AssetCheckSeverity.ERROR), metadata=metadata)
+
+
+def source_freshness_checks() -> AssetsDefinition:
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    sources = sources_with_freshness(manifest)
+    translator = OmniDbtTranslator()
+    by_key = {}
+    specs = []
+    for source in sources:
+        key = translator.get_asset_key(source)
+        by_key[AssetCheckKey(key, CHECK_NAME)] = source
+        freshness = source.get("freshness") or source["config"]["freshness"]
+        specs.append(AssetCheckSpec(
+            CHECK_NAME, asset=key,
+            description=f"dbt source freshness of {source['source_name']}.{source['name']}: "
+                        f"{_criteria(freshness)} since the newest dlt load."))
+
+    @multi_asset_check(name="dbt_source_freshness", specs=specs, can_subset=True, pool=WAREHOUSE_POOL)
+    def dbt_source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource) -> Iterator[AssetCheckResult]:
+        selected = [by_key[k] for k in sorted(context.selected_asset_check_keys, key=str) if k in by_key]
+        yield from freshness_results(dbt, selected)
+
+    return dbt_source_freshness
