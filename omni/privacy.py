@@ -23,6 +23,16 @@ class Finding:
     example: str
 
 
+@dataclass
+class Coverage:
+    """What a scan read, so that "no findings" can be told apart from "nothing scanned"."""
+
+    tables: int = 0
+    parquet_files: int = 0
+    columns: int = 0
+    distinct_values: int = 0
+
+
 def scan_text(text: str, where: str) -> list[Finding]:
     found = []
     for kind, pattern in (("email", EMAIL), ("phone", PHONE)):
@@ -32,8 +42,10 @@ def scan_text(text: str, where: str) -> list[Finding]:
     return found
 
 
-def scan_table(con: duckdb.DuckDBPyConnection, relation: str, where: str) -> list[Finding]:
+def scan_table(con: duckdb.DuckDBPyConnection, relation: str, where: str,
+               coverage: Coverage | None = None) -> list[Finding]:
     """Every text-like column of a relation (lists and structs as their text form)."""
+    coverage = coverage if coverage is not None else Coverage()
     columns = con.execute(f"select * from {relation} limit 0").description
     found = []
     for name, type_code, *_ in columns:
@@ -42,6 +54,8 @@ def scan_table(con: duckdb.DuckDBPyConnection, relation: str, where: str) -> lis
             continue
         values = con.execute(f'select distinct cast("{name}" as varchar) from {relation} '
                              f'where "{name}" is not null').fetchall()
+        coverage.columns += 1
+        coverage.distinct_values += len(values)
         for (value,) in values:
             hits = scan_text(value, f"{where}.{name}")
             if hits:
@@ -50,7 +64,11 @@ def scan_table(con: duckdb.DuckDBPyConnection, relation: str, where: str) -> lis
     return found
 
 
-def scan_published(published: Path, report: Path | None = None) -> list[Finding]:
+def scan_published(published: Path, report: Path | None = None,
+                   coverage: Coverage | None = None) -> list[Finding]:
+    """Findings in the published DuckDB file, its Parquet files and (if given) the report; `coverage`,
+    when given, is filled with what was read."""
+    coverage = coverage if coverage is not None else Coverage()
     found: list[Finding] = []
     db = published / "marts.duckdb"
     con = duckdb.connect()
@@ -58,9 +76,11 @@ def scan_published(published: Path, report: Path | None = None) -> list[Finding]
         if db.exists():
             con.execute(f"ATTACH '{db}' AS pub (READ_ONLY)")
             for (table,) in con.execute("select table_name from duckdb_tables() where database_name = 'pub'").fetchall():
-                found += scan_table(con, f'pub.main."{table}"', f"marts.duckdb:{table}")
+                found += scan_table(con, f'pub.main."{table}"', f"marts.duckdb:{table}", coverage)
+                coverage.tables += 1
         for parquet in sorted((published / "parquet").glob("*.parquet")) if (published / "parquet").exists() else []:
-            found += scan_table(con, f"read_parquet('{parquet}')", f"parquet:{parquet.name}")
+            found += scan_table(con, f"read_parquet('{parquet}')", f"parquet:{parquet.name}", coverage)
+            coverage.parquet_files += 1
     finally:
         con.close()
     if report is not None and report.exists():

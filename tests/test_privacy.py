@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from omni.privacy import EMAIL, PHONE, scan_published, scan_text
+from omni.privacy import EMAIL, PHONE, Coverage, scan_published, scan_text
 from omni.publish import published_dir
 from omni.report import render
 
@@ -25,10 +25,13 @@ def test_the_scan_finds_what_it_must():
 def test_nothing_published_carries_an_email_or_a_phone(xs_world):
     paths = xs_world(7)
     report = render(paths)
-    findings = scan_published(published_dir(paths), report)
+    coverage = Coverage()
+    findings = scan_published(published_dir(paths), report, coverage)
     assert findings == [], findings[:5]
     # and the scan did look at every table and file
-    assert len(list((published_dir(paths) / "parquet").glob("*.parquet"))) >= 10
+    parquet_files = list((published_dir(paths) / "parquet").glob("*.parquet"))
+    assert len(parquet_files) >= 10 and coverage.parquet_files == len(parquet_files)
+    assert coverage.tables == len(parquet_files) and coverage.distinct_values > 10_000
 
 
 def test_personal_columns_are_classified_and_stay_out_of_public_marts(dbt_manifest):
