@@ -1,6 +1,8 @@
 """The dbt project as Dagster sees it. Kept apart from @dbt_assets so the manifest can be prepared
 first (`dagster dev` does it through prepare_if_dev; `omni build` and the tests call `prepare`)."""
 
+import os
+
 from dagster_dbt import DbtCliResource, DbtProject
 
 from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
@@ -10,12 +12,22 @@ dbt_project.prepare_if_dev()
 
 
 def prepare_manifest() -> None:
-    """Parse the dbt project (manifest.json) unless it is already there and newer than the sources."""
+    """Parse the dbt project (manifest.json) unless it is already there, newer than the sources and
+    parsed for this warehouse.
+
+    dbt keeps its partial-parse cache (target/partial_parse.msgpack) only for the profile it was parsed
+    with, and the profile holds the warehouse path; dagster-dbt hands that cache to every dbt command of a
+    run. Parsing once for the warehouse a build writes lets each of those commands parse in a second or
+    two instead of parsing the whole project again.
+    """
     manifest = dbt_project.manifest_path
-    if manifest.exists():
+    stamp = manifest.parent / "partial_parse.warehouse"
+    warehouse = os.environ.get("OMNI_WAREHOUSE_PATH", "")
+    if manifest.exists() and stamp.exists() and stamp.read_text() == warehouse:
         newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
                      if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts)
         if manifest.stat().st_mtime >= newest:
             return
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
     dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    stamp.write_text(warehouse)
