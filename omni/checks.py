@@ -18,10 +18,10 @@ KINDS = {
     "load_accounting": "ingestion",
     "quarantine": "ingestion",
     "dbt_source_freshness": "freshness",
-    "cases_found": "consistency",
+    "cases_found": "findings",
     "no_personal_data": "privacy",
 }
-KIND_ORDER = ["ingestion", "freshness", "dbt test", "great expectations", "consistency", "privacy"]
+KIND_ORDER = ["ingestion", "freshness", "dbt test", "great expectations", "findings", "privacy"]
 # metadata too long for a line (lists, samples) is left to the UI
 SKIPPED_METADATA = {"failures", "sample", "reasons", "failed_expectations", "dagster_dbt/manifest",
                     "dagster_dbt/dbt_project", "dagster_dbt/select", "dagster_dbt/exclude"}

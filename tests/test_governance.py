@@ -44,6 +44,26 @@ def test_duplicate_coupon_check_finds_the_planted_recipients(xs_world, seed):
     assert by_campaign[0][0] >= found[0]
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_consent_violation_check_finds_the_planted_sends(xs_world, seed):
+    """The generator sends a few newsletters to people after they withdrew e-mail consent; the check
+    finds exactly those sends (matched to the people through the answer key's message list)."""
+    paths = xs_world(seed)
+    truth = planted(paths)["consent_violations"]
+    assert truth, "the world planted no consent violation"
+    found = rows(paths, f"""
+        select truth.person_id, violations.campaign_id, violations.channel
+        from marts.consent_violations as violations
+        inner join intermediate.int_consent__marketing_sends as sends
+            on sends.message_event_id = violations.consent_violation_key
+        inner join read_csv('{paths.truth / "marketing_messages.csv"}') as truth
+            on truth.message_id = sends.message_id""")
+    assert sorted(found) == sorted((v["person_id"], v["campaign_id"], v["channel"]) for v in truth)
+    audit = rows(paths, "select sum(sends_after_withdrawal), sum(sends) from marts.consent_send_audit")[0]
+    sends = rows(paths, "select count(*) from staging.stg_marketing__message_events where event_type = 'send'")
+    assert audit == (len(truth), sends[0][0])
+
+
 def test_ingestion_accounting_and_findings_are_asset_checks(xs_world):
     from dagster import DagsterEventType, DagsterInstance
 
@@ -64,6 +84,8 @@ def test_ingestion_accounting_and_findings_are_asset_checks(xs_world):
     assert not quarantine.passed and quarantine.metadata["rows_quarantined"].value == 3
     stock = evaluations[("marts/consistency_stock_mismatches", "cases_found")]
     assert stock.metadata["cases"].value == len(planted(paths)["stock_mismatches"])
+    violations = evaluations[("marts/consent_violations", "cases_found")]
+    assert violations.metadata["cases"].value == len(planted(paths)["consent_violations"])
     # dbt source freshness: one check per dbt source table, all fresh right after the load
     freshness = {k: e for (k, name), e in evaluations.items() if name == "dbt_source_freshness"}
     assert "raw_webshop/orders" in freshness and "raw_loyalty/consent_events" in freshness
@@ -111,8 +133,8 @@ def test_omni_checks_sums_up_the_runs_checks(xs_world):
     result = CliRunner().invoke(cli, ["checks", "--data-dir", str(paths.data_dir)])
     assert result.exit_code == 0, result.output
     table = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()
-             if line.split() and line.split()[0] in {"ingestion", "freshness", "consistency", "privacy"}}
+             if line.split() and line.split()[0] in {"ingestion", "freshness", "findings", "privacy"}}
     assert table["freshness"][0] == table["freshness"][1] and int(table["freshness"][0]) >= 20
     assert table["privacy"] == ["1", "1", "0", "0"]
-    assert table["consistency"][0] == "3" and table["ingestion"][3] == "0"
+    assert table["findings"][0] == "4" and table["ingestion"][3] == "0"
     assert "[ingestion] raw_pos/receipt_lines : quarantine  rows_quarantined=3" in result.output

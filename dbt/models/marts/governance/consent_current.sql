@@ -13,7 +13,7 @@ ranked as (
         *,
         row_number() over (
             partition by customer_key, channel, purpose
-            order by event_at desc, is_granted asc, consent_event_key
+            order by {{ consent_precedence() }}
         ) as recency
     from ledger
 )
