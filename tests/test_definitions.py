@@ -124,3 +124,26 @@ def test_sensor_starts_a_run_when_files_land(defs, tmp_path, monkeypatch):
     assert len(later.run_requests) == 1
     assert later.run_requests[0].tags["omni/changed_sources"] == "pos"
     assert os.environ["OMNI_DATA_DIR"] == str(tmp_path)
+
+
+def test_old_dbt_invocation_folders_are_pruned(tmp_path):
+    import time
+
+    from dagster_project.defs.dbt.project import prune_invocation_targets
+
+    day = 24 * 3600
+    now = time.time()
+    names = [f"omnichannel_dbt-{i:07x}-abcdef{i % 10}" for i in range(14)] + ["1a2b3c4"]
+    for age, name in enumerate(names):  # one day older each
+        folder = tmp_path / name
+        folder.mkdir()
+        os.utime(folder, (now - age * day, now - age * day))
+    keep_anyway = [tmp_path / "compiled", tmp_path / "manifest.json"]  # dbt's own files are not touched
+    keep_anyway[0].mkdir()
+    keep_anyway[1].write_text("{}")
+    os.utime(keep_anyway[0], (now - 30 * day, now - 30 * day))
+    assert prune_invocation_targets(tmp_path, keep=10, min_age_hours=24) == 5
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == set(names[:10]) | {"compiled", "manifest.json"}
+    # nothing younger than the minimum age goes, however many there are
+    assert prune_invocation_targets(tmp_path, keep=2, min_age_hours=24 * 30) == 0

@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.dbt.project import dbt_project, prune_invocation_targets
 from dagster_project.defs.resources import WAREHOUSE_POOL
 from dagster_project.lib.translators import OmniDbtTranslator
 
@@ -16,3 +16,4 @@ from dagster_project.lib.translators import OmniDbtTranslator
 )
 def omnichannel_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
+    prune_invocation_targets()

@@ -2,6 +2,10 @@
 first (`dagster dev` does it through prepare_if_dev; `omni build` and the tests call `prepare`)."""
 
 import os
+import re
+import shutil
+import time
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
@@ -31,3 +35,26 @@ def prepare_manifest() -> None:
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
     dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     stamp.write_text(warehouse)
+
+
+# dagster-dbt gives every dbt command its own folder in dbt/target: `<op>-<run id>-<id>` inside a run,
+# `<id>` outside one (7 hex characters each)
+INVOCATION_DIR = re.compile(r"^(?:\w+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
+
+
+def prune_invocation_targets(target: Path | None = None, keep: int = 10, min_age_hours: float = 24) -> int:
+    """Remove the target folders of old dbt commands (compiled SQL, logs, artifacts: tens of MB each at
+    size s, so a daily schedule would fill the disk). Keeps the newest `keep` and any younger than
+    `min_age_hours`, so a command still running is never touched. Returns how many were removed."""
+    target = target or dbt_project.target_path
+    if not target.is_dir():
+        return 0
+    folders = sorted((p for p in target.iterdir() if p.is_dir() and INVOCATION_DIR.match(p.name)),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    cutoff = time.time() - min_age_hours * 3600
+    removed = 0
+    for folder in folders[keep:]:
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
