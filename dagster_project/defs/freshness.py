@@ -63,14 +63,14 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
     results = {}
     if sources_json.exists():
         results = {r["unique_id"]: r for r in json.loads(sources_json.read_text())["results"]}
+    error = None if len(results) == len(sources) else invocation.get_error()
     for source in sources:
         key = translator.get_asset_key(source)
         result = results.get(source["unique_id"])
         if result is None:  # dbt stopped before this table (the log says why)
-            error = invocation.get_error()
             yield AssetCheckResult(
                 asset_key=key, check_name=CHECK_NAME, passed=False,
-                metadata={"status": "not run", "error": MetadataValue.text(
+                metadata={"status": "no result", "error": MetadataValue.text(
                     str(error)[-2000:] if error else "dbt source freshness returned no result")})
             continue
         status = result["status"]
