@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ class BuildResult:
     run_id: str
     failed_steps: list[str] = field(default_factory=list)
     materialized: int = 0
+    log: str = ""
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
 
@@ -38,8 +40,11 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
 
     job = defs.resolve_job_def(BUILD_JOB_NAME)
     started = time.perf_counter()
-    with DagsterInstance.get() as instance:
-        # one line per step instead of the full event log (the UI keeps every event)
+    # the terminal gets one line per step (the step_progress logger, on stderr); what the tools print
+    # (dbt's log lines, which dagster-dbt echoes on stdout) goes to a log file of the data directory
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    log = paths.logs / f"build-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    with DagsterInstance.get() as instance, log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"step_progress": {}}}
         )
@@ -57,6 +62,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
         run_id=result.run_id,
         failed_steps=[f"{step}: {message}" for step, message in failures.items()],
         materialized=materialized,
+        log=str(log),
         checks_failed=checks_failed,
         checks_warned=checks_warned,
     )

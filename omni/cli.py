@@ -107,9 +107,11 @@ def _build(paths: Paths) -> None:
         _echo(f"  checks with findings (warnings): {', '.join(result.checks_warned)}")
     if not result.success:
         raise click.ClickException(
-            f"build failed: {'; '.join(result.failed_steps) or '?'} (run {result.run_id}; full log: make dev)"
+            f"build failed: {'; '.join(result.failed_steps) or '?'} (run {result.run_id}; tool output: "
+            f"{result.log}; every event: make dev)"
         )
     _echo(f"built: {result.materialized} assets materialised in {result.seconds:.1f}s (run {result.run_id})")
+    _echo(f"  tool output (dbt, dlt): {result.log}")
 
 
 @cli.command()

@@ -46,6 +46,10 @@ class Paths:
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 
+    @property
+    def logs(self) -> Path:
+        return self.data_dir / "logs"
+
     def export_env(self) -> None:
         """Make the paths visible to tools that read the environment (dbt's profile, Dagster)."""
         os.environ["OMNI_DATA_DIR"] = str(self.data_dir)

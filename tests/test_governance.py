@@ -138,3 +138,6 @@ def test_omni_checks_sums_up_the_runs_checks(xs_world):
     assert table["privacy"] == ["1", "1", "0", "0"]
     assert table["findings"][0] == "4" and table["ingestion"][3] == "0"
     assert "[ingestion] raw_pos/receipt_lines : quarantine  rows_quarantined=3" in result.output
+    # what dbt printed during the build is in the data directory's build log, not on the terminal
+    logs = list(paths.logs.glob("build-*.log"))
+    assert logs and any("freshness of webshop.orders" in log.read_text() for log in logs)
