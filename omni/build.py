@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from omni.checks import evaluation
 from omni.instance import ensure_dagster_home
 from omni.settings import Paths
 
@@ -54,8 +55,10 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
         if e.event_type_value == "STEP_FAILURE"
     }
     materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
-    checks_failed = _failed_checks(result)
-    checks_warned = _failed_checks(result, "WARN")
+    evaluations = [evaluation(e.event_specific_data) for e in result.all_events
+                   if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    checks_failed = [f"{e.asset}:{e.check}" for e in evaluations if e.outcome == "failed"]
+    checks_warned = [f"{e.asset}:{e.check}" for e in evaluations if e.outcome == "warned"]
     return BuildResult(
         success=result.success,
         seconds=time.perf_counter() - started,
@@ -75,15 +78,3 @@ def _innermost_message(error) -> str:
     while error.cause is not None:
         error = error.cause
     return error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name or "error"
-
-
-def _failed_checks(result, severity: str = "ERROR") -> list[str]:
-    """Checks that did not pass, of the given severity (ERROR: failures; WARN: findings)."""
-    failed = []
-    for event in result.all_events:
-        if event.event_type_value != "ASSET_CHECK_EVALUATION":
-            continue
-        evaluation = event.event_specific_data
-        if not evaluation.passed and evaluation.severity.value == severity:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return failed

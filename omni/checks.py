@@ -59,14 +59,15 @@ def evaluations(paths: Paths, run_id: str | None = None) -> tuple[str, list[Eval
             run_id = runs[0].run_id
         records = instance.get_records_for_run(
             run_id=run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000).records
-    found = []
-    for record in records:
-        data = record.event_log_entry.dagster_event.event_specific_data
-        found.append(Evaluation(
-            asset=data.asset_key.to_user_string(), check=data.check_name, passed=data.passed,
-            severity=data.severity.value,
-            metadata={k: getattr(v, "value", v) for k, v in data.metadata.items() if k not in SKIPPED_METADATA}))
-    return run_id, found
+    return run_id, [evaluation(record.event_log_entry.dagster_event.event_specific_data) for record in records]
+
+
+def evaluation(data) -> Evaluation:
+    """An Evaluation from the data of an ASSET_CHECK_EVALUATION event (AssetCheckEvaluation)."""
+    return Evaluation(
+        asset=data.asset_key.to_user_string(), check=data.check_name, passed=data.passed,
+        severity=data.severity.value,
+        metadata={k: getattr(v, "value", v) for k, v in data.metadata.items() if k not in SKIPPED_METADATA})
 
 
 def _figures(metadata: dict[str, object]) -> str:

@@ -33,11 +33,16 @@ CHECK_NAME = "dbt_source_freshness"
 SEVERITY = {"warn": AssetCheckSeverity.WARN}
 
 
+def _freshness(source: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A source's freshness config (top level in older manifests, under `config` in newer ones)."""
+    return source.get("freshness") or source.get("config", {}).get("freshness") or {}
+
+
 def sources_with_freshness(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Sources of the manifest that declare a warn or error threshold."""
     found = []
     for source in manifest["sources"].values():
-        freshness = source.get("freshness") or source.get("config", {}).get("freshness") or {}
+        freshness = _freshness(source)
         if any((freshness.get(level) or {}).get("count") for level in ("warn_after", "error_after")):
             found.append(source)
     return sorted(found, key=lambda s: s["unique_id"])
@@ -99,11 +104,10 @@ def source_freshness_checks() -> AssetsDefinition:
     for source in sources:
         key = translator.get_asset_key(source)
         by_key[AssetCheckKey(key, CHECK_NAME)] = source
-        freshness = source.get("freshness") or source["config"]["freshness"]
         specs.append(AssetCheckSpec(
             CHECK_NAME, asset=key,
             description=f"dbt source freshness of {source['source_name']}.{source['name']}: "
-                        f"{_criteria(freshness)} since the newest dlt load."))
+                        f"{_criteria(_freshness(source))} since the newest dlt load."))
 
     @multi_asset_check(name="dbt_source_freshness", specs=specs, can_subset=True, pool=WAREHOUSE_POOL)
     def dbt_source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource) -> Iterator[AssetCheckResult]:

@@ -68,3 +68,12 @@ left join (select distinct {{ column_name }} as value from {{ model }}) as child
     on child.value = parent.{{ field }}
 where child.value is null
 {% endtest %}
+
+{#- The outcome of a group of journeys (journey_paths rows), the same in every journey summary:
+    journeys, converted journeys, revenue and touchpoints per conversion. -#}
+{% macro journey_outcomes() -%}
+    count(*) as journey_count,
+    count(*) filter (where is_converted) as converted_journey_count,
+    sum(order_total_pln) as revenue_pln,
+    avg(touchpoint_count) filter (where is_converted) as avg_touchpoints_per_conversion
+{%- endmacro %}

@@ -19,3 +19,20 @@
 {% macro pln(column) -%}
     cast(round({{ column }}, 2) as decimal(18, 2))
 {%- endmacro %}
+
+{#- The system an order reference points at: a web shop order id is a number, a till receipt id is not;
+    null when there is no reference. -#}
+{% macro order_reference_source(column) -%}
+    case
+        when regexp_matches({{ column }}, '^[0-9]+$') then 'webshop'
+        when {{ column }} is not null then 'pos'
+    end
+{%- endmacro %}
+
+{#- Campaigns by the utm_campaign that names them in links: one campaign per value, since a value
+    reused by several campaigns names the latest of them. A select, for a CTE. -#}
+{% macro campaigns_by_utm_campaign() -%}
+    select campaign_id, utm_campaign from {{ ref('stg_marketing__campaigns') }}
+    where utm_campaign is not null
+    qualify row_number() over (partition by utm_campaign order by start_date desc, campaign_id) = 1
+{%- endmacro %}

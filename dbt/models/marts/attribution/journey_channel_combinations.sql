@@ -11,10 +11,7 @@ summed as (
     select
         channel_combination,
         any_value(channel_count) as channel_count,
-        count(*) as journey_count,
-        count(*) filter (where is_converted) as converted_journey_count,
-        sum(order_total_pln) as revenue_pln,
-        avg(touchpoint_count) filter (where is_converted) as avg_touchpoints_per_conversion,
+        {{ journey_outcomes() }},
         count(*) >= {{ var('journey_min_journeys', 20) }} and channel_combination <> 'direct' as is_ranked_by_rate
     from journeys
     group by channel_combination

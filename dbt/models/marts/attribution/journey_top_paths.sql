@@ -12,10 +12,7 @@ summed as (
     select
         channel_path,
         any_value(channel_count) as channel_count,
-        count(*) as journey_count,
-        count(*) filter (where is_converted) as converted_journey_count,
-        sum(order_total_pln) as revenue_pln,
-        avg(touchpoint_count) filter (where is_converted) as avg_touchpoints_per_conversion,
+        {{ journey_outcomes() }},
         count(*) filter (where is_cross_channel) as cross_channel_conversion_count
     from journeys
     group by channel_path

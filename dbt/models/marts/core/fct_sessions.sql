@@ -12,10 +12,7 @@ web_orders as (
 ),
 
 campaigns as (
-    select campaign_id, utm_campaign from {{ ref('stg_marketing__campaigns') }}
-    where utm_campaign is not null
-    -- a utm_campaign reused by several campaigns names the latest of them
-    qualify row_number() over (partition by utm_campaign order by start_date desc, campaign_id) = 1
+    {{ campaigns_by_utm_campaign() }}
 ),
 
 record_keys as (

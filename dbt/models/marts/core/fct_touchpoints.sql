@@ -40,10 +40,7 @@ web_orders as (
 ),
 
 campaigns as (
-    select campaign_id, utm_campaign from {{ ref('stg_marketing__campaigns') }}
-    where utm_campaign is not null
-    -- a utm_campaign reused by several campaigns names the latest of them
-    qualify row_number() over (partition by utm_campaign order by start_date desc, campaign_id) = 1
+    {{ campaigns_by_utm_campaign() }}
 ),
 
 record_keys as (
@@ -158,11 +155,7 @@ helpdesk as (
         cast(ticket_id as varchar) as source_record_id,
         cast(null as varchar) as campaign_id,
         cast(null as varchar) as session_id,
-        -- a web order id is a number, a till receipt id is not
-        case
-            when regexp_matches(order_reference, '^[0-9]+$') then 'webshop'
-            when order_reference is not null then 'pos'
-        end as order_source_system,
+        {{ order_reference_source('order_reference') }} as order_source_system,
         order_reference as order_id,
         cast(null as varchar) as store_id,
         cast(null as varchar) as sku,
@@ -182,10 +175,7 @@ surveys as (
         response_id as source_record_id,
         cast(null as varchar) as campaign_id,
         cast(null as varchar) as session_id,
-        case
-            when regexp_matches(order_reference, '^[0-9]+$') then 'webshop'
-            when order_reference is not null then 'pos'
-        end as order_source_system,
+        {{ order_reference_source('order_reference') }} as order_source_system,
         order_reference as order_id,
         cast(null as varchar) as store_id,
         cast(null as varchar) as sku,
