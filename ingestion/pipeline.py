@@ -7,6 +7,7 @@ same way. Every run gets fresh source and pipeline objects (dagster-dlt mutates 
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 
 import dlt
@@ -17,6 +18,8 @@ from ingestion import SOURCE_NAMES
 
 # Arrow tables loaded as Parquet: the fast path (insert_values is ~10x slower, STACK_NOTES.md)
 LOADER_FILE_FORMAT = "parquet"
+
+log = logging.getLogger(__name__)
 
 
 def dataset_name(source_name: str) -> str:
@@ -44,6 +47,15 @@ def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: s
 def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | Path,
                pipelines_dir: str | Path, **options) -> LoadInfo:
     pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir)
+    if pipeline.has_pending_data:
+        # A package left by a run that died is not resumed: dlt copies into the staging dataset at least
+        # once, and a copy job killed after DuckDB committed it, before dlt recorded it, runs again and
+        # every staged row is merged twice. So, as dagster-dlt does before every run, the local pipeline
+        # is dropped; state comes back from the warehouse's last completed load, the package's files are
+        # read again, and the merge on their file replaces whatever the dead run wrote.
+        log.warning("%s: dropping a load package left by an interrupted run; its files are read again",
+                    pipeline.pipeline_name)
+        pipeline.drop()
     source = make_source(source_name, landing_dir, **options)
     info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     info.raise_on_failed_jobs()
