@@ -4,13 +4,12 @@ Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py.
 """
 
 from dagster import Definitions, EnvVar, colored_console_logger
-from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from dagster_project.defs.automation import build_warehouse, daily_build, landing_files_sensor
 from dagster_project.defs.checks import all_checks
 from dagster_project.defs.dbt.assets import omnichannel_dbt
-from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.dbt.project import dbt_resource
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
 from dagster_project.defs.freshness import source_freshness_checks
 from dagster_project.defs.governance import erasure_requests
@@ -18,7 +17,7 @@ from dagster_project.defs.gx import gx_checks
 from dagster_project.defs.publish import kpi_report, no_personal_data, published_marts
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.progress import step_progress_logger
-from omni.settings import DBT_EXECUTABLE, Paths
+from omni.settings import Paths
 
 paths = Paths.from_env()
 # Absolute OMNI_DATA_DIR / OMNI_WAREHOUSE_PATH in the environment: dbt's profile and the warehouse
@@ -36,7 +35,7 @@ defs = Definitions(
     resources={
         "dlt": DagsterDltResource(),
         # the dbt of this environment, whether or not the virtualenv is activated
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": dbt_resource(),
         "warehouse": WarehouseResource(data_dir=EnvVar("OMNI_DATA_DIR")),
     },
 )

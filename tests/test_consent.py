@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from omni.settings import Paths
+from tests.late_arrivals import dbt_wide
 
 pytestmark = pytest.mark.e2e
 
@@ -49,52 +50,14 @@ def test_newest_consent_event_wins_and_withdrawal_wins_a_tie(xs_world):
     assert rows(paths, VIOLATIONS) == [(0,)]
 
 
-WIDE = "{audience_abandoned_cart_days: 120, audience_frequency_cap_messages: 1000}"
-
-
-def dbt(warehouse, tmp_path, *args: str):
-    """dbt against a copied warehouse, the audience over a window wide enough to hold people in an xs world."""
-    import os
-    import subprocess
-
-    from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
-
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    return subprocess.run([DBT_EXECUTABLE, *args, "--vars", WIDE, "--profiles-dir", str(DBT_PROJECT_DIR),
-                           "--target-path", str(tmp_path / "target")],
-                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
-
-
-def test_a_withdrawal_in_the_middle_removes_the_channel_from_the_audience(xs_world, tmp_path):
-    from omni.build import build
-
-    source = xs_world(8)
-    paths = Paths.from_env(tmp_path / "data")
-    shutil.copytree(source.data_dir, paths.data_dir, symlinks=True)
-    assert dbt(paths.warehouse, tmp_path, "build", "--select", "audience_abandoned_carts").returncode == 0
-    audience = rows(paths, """
-        select a.customer_key, any_value(m.email_normalized), any_value(m.member_id), max(cast(a.as_of_at as varchar))
-        from marts.audience_abandoned_carts as a
-        inner join intermediate.int_identity__record_keys as k
-            on k.customer_key = a.customer_key and k.record_type = 'loyalty_member'
-        inner join staging.stg_loyalty__members as m on m.member_id = k.record_id
-        where a.has_email_consent and m.email_normalized is not null
-        group by all order by all limit 1""")
-    assert audience, "the world's audience has no loyalty member with e-mail consent"
-    (customer_key, email, member_id, as_of), = audience
-    # the customer withdraws e-mail consent at the store desk two days before the audience's as-of moment
-    withdrawn_at = rows(paths, f"select strftime(cast('{as_of}' as timestamptz) - interval 2 day, "
-                               "'%Y-%m-%dT%H:%M:%SZ')")[0][0]
-    drop = paths.landing / "loyalty" / "consents" / "consent_events_2026-10-31-withdrawal.csv"
-    drop.write_text('"consent_event_id","member_id","email","phone","channel","purpose","status","source","event_at"\n'
-                    f'"CE-TEST-1","{member_id}","{email}",,"email","marketing","withdrawn","store","{withdrawn_at}"\n')
-    result = build(paths, echo=lambda _m: None)
-    assert result.success, result.failed_steps
-    assert not result.checks_failed, result.checks_failed
+def test_a_withdrawal_in_the_middle_removes_the_channel_from_the_audience(late_world, tmp_path):
+    # a member of the (wide) audience withdrew e-mail consent at the store desk two days before the
+    # audience's as-of moment; the withdrawal arrived late (tests/late_arrivals.py)
+    paths, customer_key = late_world.paths, late_world.withdrawal.customer_key
     assert rows(paths, f"""select is_granted from marts.consent_current
                            where customer_key = '{customer_key}' and channel = 'email' and purpose = 'marketing'""") \
         == [(False,)]
-    run = dbt(paths.warehouse, tmp_path, "build", "--select", "audience_abandoned_carts")
+    run = dbt_wide(paths.warehouse, tmp_path, "build", "--select", "audience_abandoned_carts")
     assert run.returncode == 0, run.stdout[-2000:]  # includes the blocking consent test
     after = rows(paths, f"select next_best_channel, has_email_consent from marts.audience_abandoned_carts "
                         f"where customer_key = '{customer_key}'")
@@ -108,7 +71,7 @@ def test_the_consent_check_blocks_an_audience_that_breaks_consent(xs_world, tmp_
     source = xs_world(7)
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(source.warehouse, warehouse)
-    assert dbt(warehouse, tmp_path, "build", "--select", "audience_abandoned_carts").returncode == 0
+    assert dbt_wide(warehouse, tmp_path, "build", "--select", "audience_abandoned_carts").returncode == 0
     with duckdb.connect(str(warehouse)) as con:
         target = con.execute("""select customer_key, next_best_channel from marts.audience_abandoned_carts
                                 where next_best_channel is not null order by all limit 1""").fetchall()
@@ -116,6 +79,6 @@ def test_the_consent_check_blocks_an_audience_that_breaks_consent(xs_world, tmp_
         (customer_key, channel), = target
         con.execute("update marts.consent_current set is_granted = false, status = 'withdrawn' "
                     "where customer_key = ? and channel = ? and purpose = 'marketing'", [customer_key, channel])
-    run = dbt(warehouse, tmp_path, "test", "--select", "audience_abandoned_carts,test_name:consented_contacts_only")
+    run = dbt_wide(warehouse, tmp_path, "test", "--select", "audience_abandoned_carts,test_name:consented_contacts_only")
     assert run.returncode != 0, run.stdout[-2000:]
     assert "FAIL 1" in run.stdout, run.stdout[-2000:]

@@ -98,11 +98,9 @@ def test_source_freshness_checks_report_dbts_verdict_on_stale_tables(xs_world, t
     import shutil
 
     from dagster import AssetCheckSeverity
-    from dagster_dbt import DbtCliResource
 
-    from dagster_project.defs.dbt.project import dbt_project
+    from dagster_project.defs.dbt.project import dbt_project, dbt_resource
     from dagster_project.defs.freshness import freshness_results, sources_with_freshness
-    from omni.settings import DBT_EXECUTABLE
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(xs_world(7).warehouse, warehouse)
@@ -113,8 +111,7 @@ def test_source_freshness_checks_report_dbts_verdict_on_stale_tables(xs_world, t
     monkeypatch.setenv("OMNI_WAREHOUSE_PATH", str(warehouse))
     sources = sources_with_freshness(json.loads(dbt_project.manifest_path.read_text()))
     assert len(sources) >= 20
-    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
-    results = {r.asset_key.to_user_string(): r for r in freshness_results(dbt, sources)}
+    results = {r.asset_key.to_user_string(): r for r in freshness_results(dbt_resource(), sources)}
     assert len(results) == len(sources)
     members, customers = results.pop("raw_loyalty/members"), results.pop("raw_webshop/customers")
     assert not members.passed and members.severity == AssetCheckSeverity.WARN

@@ -3,8 +3,6 @@ late links that re-stitch history, and no personal data in the identity marts.""
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 import pytest
 
@@ -41,16 +39,17 @@ def test_stitching_meets_its_targets_against_the_truth(xs_world, seed):
     assert anonymous["of_which_linkable"] <= 0.01 * anonymous["records"], anonymous
 
 
-def test_customer_keys_are_stable_across_rebuilds(xs_world, tmp_path):
-    from omni.build import build
-
-    paths = xs_world(8)
-    query = ("select entity_type, entity_id, customer_key from marts.customer_identity_map "
-             "where entity_kind = 'record' order by all")
-    before = rows(paths, query)
-    result = build(paths, echo=lambda _msg: None)
-    assert result.success, result.failed_steps
-    assert rows(paths, query) == before
+def test_a_rebuild_with_late_data_keeps_every_other_customers_key(late_world):
+    guests = late_world.guests
+    before, after = late_world.identity_before, late_world.identity_after
+    assert set(before) <= set(after)
+    moved = {record: (key, after[record]) for record, key in before.items() if after[record] != key}
+    # only the records of the profile merged into the older one change key, and all of them do
+    assert moved
+    assert set(moved.values()) == {(guests.newer, guests.older)}
+    assert {r for r, key in before.items() if key == guests.newer} == set(moved)
+    # what is new: the two tickets and the consent event
+    assert {t for t, _ in set(after) - set(before)} <= {"helpdesk_ticket", "consent_event"}
 
 
 def test_a_login_restitches_the_cookies_earlier_anonymous_sessions(xs_world):
@@ -79,52 +78,14 @@ def test_a_login_restitches_the_cookies_earlier_anonymous_sessions(xs_world):
             assert len(keys) == 1 and keys[0][0] is not None, (cookie, keys)
 
 
-def test_a_late_link_merges_two_profiles_and_their_history_follows(xs_world):
-    from omni.build import build
-
-    paths = xs_world(9)
-    # two known guest customers (no account, no loyalty card: nothing that limits a merge) with web
-    # orders, each with an e-mail of their own
-    pair = rows(paths, """
-        with customers as (
-            select o.customer_key, any_value(o.order_id) as order_id, any_value(w.email_normalized) as email
-            from marts.fct_orders as o
-            inner join staging.stg_webshop__orders as w on cast(w.order_id as varchar) = o.order_id
-            inner join marts.dim_customers as c on c.customer_key = o.customer_key
-            where o.source_system = 'webshop' and not c.has_webshop_account and not c.is_loyalty_member
-              and c.email_count = 1 and not w.is_placeholder_email
-            group by o.customer_key
-        )
-        select customers.customer_key, order_id, email, c.first_seen_at
-        from customers inner join marts.dim_customers as c using (customer_key)
-        order by customers.customer_key limit 2
-    """)
-    assert len(pair) == 2, "the world has no two guest customers"
-    (key_a, _order_a, email_a, seen_a), (key_b, order_b, _email_b, seen_b) = pair
-    older = key_a if seen_a <= seen_b else key_b
-    orders_before = {k: rows(paths, f"select order_key from marts.fct_orders where customer_key = '{k}'")
-                     for k in (key_a, key_b)}
-    # a chat arrives later: customer A writes from their e-mail about B's order (the same person, say,
-    # ordering as a guest under a second address)
-    ticket = {"id": 999001, "via_channel": "chat",
-              "requester": {"email": email_a, "phone": None, "name": "Test Klient"},
-              "subject": "Pytanie o zamówienie", "order_id": order_b, "status": "open",
-              "created_at": "2026-10-31T10:00:00Z", "first_response_at": "2026-10-31T10:05:00Z",
-              "solved_at": None, "updated_at": "2026-10-31T10:05:00Z", "contacts": 1, "satisfaction": None,
-              "tags": "zamowienie,chat"}
-    drop = paths.landing / "helpdesk" / "tickets" / "tickets_2026-10-31-late.json"
-    drop.write_text(json.dumps({"tickets": [ticket]}))
-    try:
-        result = build(paths, echo=lambda _msg: None)
-        assert result.success, result.failed_steps
-        keys = rows(paths, "select distinct customer_key from marts.fct_orders where order_key in ("
-                    + ",".join(f"'{o}'" for (o,) in orders_before[key_a] + orders_before[key_b]) + ")")
-        # every order of both follows one key, the older profile's
-        assert keys == [(older,)]
-        newer = key_b if older == key_a else key_a
-        assert rows(paths, f"select count(*) from marts.dim_customers where customer_key = '{newer}'") == [(0,)]
-    finally:
-        drop.unlink()
+def test_a_late_link_merges_two_profiles_and_their_history_follows(late_world):
+    # a chat from guest A's e-mail about guest B's order arrived late (tests/late_arrivals.py)
+    paths, guests = late_world.paths, late_world.guests
+    keys = rows(paths, "select distinct customer_key from marts.fct_orders where order_key in ("
+                + ",".join(f"'{o}'" for o in guests.orders) + ")")
+    # every order of both follows one key, the older profile's
+    assert keys == [(guests.older,)]
+    assert rows(paths, f"select count(*) from marts.dim_customers where customer_key = '{guests.newer}'") == [(0,)]
 
 
 def test_identity_marts_carry_no_raw_emails_or_phones(xs_world):

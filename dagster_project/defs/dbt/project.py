@@ -1,18 +1,43 @@
 """The dbt project as Dagster sees it. Kept apart from @dbt_assets so the manifest can be prepared
 first (`dagster dev` does it through prepare_if_dev; `omni build` and the tests call `prepare`)."""
 
+import hashlib
 import os
 import re
 import shutil
 import time
+from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.compat import DBT_PYTHON_VERSION
+from packaging import version
 
 from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
+
+
+class DbtResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, running this environment's dbt (DBT_EXECUTABLE).
+
+    dagster-dbt learns which dbt it drives (dbt Core or dbt Fusion) by running `dbt --version` once per
+    resource, that is once per dbt command of a build; that command also asks PyPI for the newest
+    release (a network call at run time) and costs 3 to 4 seconds each time. The executable is the
+    dbt-core installed next to dagster-dbt, so its version is the installed package's.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return DBT_PYTHON_VERSION
+
+
+def dbt_resource() -> DbtResource:
+    return DbtResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+PARSE_CACHES_KEPT = 8
 
 
 def prepare_manifest() -> None:
@@ -22,7 +47,9 @@ def prepare_manifest() -> None:
     dbt keeps its partial-parse cache (target/partial_parse.msgpack) only for the profile it was parsed
     with, and the profile holds the warehouse path; dagster-dbt hands that cache to every dbt command of a
     run. Parsing once for the warehouse a build writes lets each of those commands parse in a second or
-    two instead of parsing the whole project again.
+    two instead of parsing the whole project again. The caches of the last few warehouses are kept
+    (target/partial_parse/), so going back to one of them is a partial parse, not a full one; dbt itself
+    still checks that a cache fits before it uses it.
     """
     manifest = dbt_project.manifest_path
     stamp = manifest.parent / "partial_parse.warehouse"
@@ -32,9 +59,22 @@ def prepare_manifest() -> None:
                      if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts)
         if manifest.stat().st_mtime >= newest:
             return
-    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
-    dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    current = manifest.parent / "partial_parse.msgpack"
+    cached = _parse_cache(warehouse)
+    if cached.exists() and not (stamp.exists() and stamp.read_text() == warehouse):
+        shutil.copyfile(cached, current)
+    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     stamp.write_text(warehouse)
+    if current.exists():
+        cached.parent.mkdir(exist_ok=True)
+        shutil.copyfile(current, cached)
+        for old in sorted(cached.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime)[:-PARSE_CACHES_KEPT]:
+            old.unlink(missing_ok=True)
+
+
+def _parse_cache(warehouse: str) -> Path:
+    key = hashlib.sha256(warehouse.encode()).hexdigest()[:16]
+    return dbt_project.manifest_path.parent / "partial_parse" / f"{key}.msgpack"
 
 
 # dagster-dbt gives every dbt command its own folder in dbt/target: `<op>-<run id>-<id>` inside a run,
