@@ -152,16 +152,17 @@ SECTIONS = [
             "was about and by customer lifecycle stage.", ("kpi_nps",), nps),
 ]
 
-# the headline cards: KPIs of marts.kpi_overview, where each is defined once (revenue: the numerator of AOV)
-HEADLINES = {
-    "orders": "select kpi_value from kpi_overview where kpi = 'orders'",
-    "customers": "select kpi_value from kpi_overview where kpi = 'customers'",
-    "revenue_pln": "select numerator from kpi_overview where kpi = 'aov_pln'",
-    "aov_pln": "select kpi_value from kpi_overview where kpi = 'aov_pln'",
-    "click_and_collect_share": "select kpi_value from kpi_overview where kpi = 'click_and_collect_share'",
-    "multichannel_customer_share": "select kpi_value from kpi_overview where kpi = 'multichannel_customer_share'",
-    "nps": "select kpi_value from kpi_overview where kpi = 'nps'",
-}
+# the headline cards: (card, KPI of marts.kpi_overview, its column), each KPI defined once there
+# (revenue: the numerator of AOV)
+HEADLINES = [
+    ("orders", "orders", "kpi_value"),
+    ("customers", "customers", "kpi_value"),
+    ("revenue_pln", "aov_pln", "numerator"),
+    ("aov_pln", "aov_pln", "kpi_value"),
+    ("click_and_collect_share", "click_and_collect_share", "kpi_value"),
+    ("multichannel_customer_share", "multichannel_customer_share", "kpi_value"),
+    ("nps", "nps", "kpi_value"),
+]
 
 
 def render(paths: Paths, out: Path | None = None) -> Path:
@@ -174,13 +175,11 @@ def render(paths: Paths, out: Path | None = None) -> Path:
     try:
         present = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
         version = source.resolve().parent.name
-        headlines = {}
-        for k, q in HEADLINES.items():
-            try:
-                row = con.execute(q).fetchone()
-                headlines[k] = row[0] if row else None
-            except duckdb.CatalogException:  # a mart this publication does not have
-                headlines[k] = None
+        kpis = {}
+        if "kpi_overview" in present:  # else a publication without the KPI marts: cards show no value
+            kpis = {kpi: {"kpi_value": value, "numerator": numerator} for kpi, value, numerator in
+                    con.execute("select kpi, kpi_value, numerator from kpi_overview").fetchall()}
+        headlines = {card: kpis.get(kpi, {}).get(column) for card, kpi, column in HEADLINES}
         blocks, first = [], True
         for section in SECTIONS:
             missing = [t for t in section.needs if t not in present]

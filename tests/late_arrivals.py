@@ -20,18 +20,14 @@ from pathlib import Path
 
 import duckdb
 
-from omni.build import BuildResult, build
+from omni.build import build
 from omni.publish import current_version, published_dir
 from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Paths
+from tests.support import rows
 
 # the audience over a window wide enough to hold people in an xs world
 WIDE = "{audience_abandoned_cart_days: 120, audience_frequency_cap_messages: 1000}"
 NEW_REQUESTER_TICKET = "999777"
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def dbt_wide(warehouse: Path, target_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -46,8 +42,6 @@ def dbt_wide(warehouse: Path, target_dir: Path, *args: str) -> subprocess.Comple
 class Guests:
     """Two guest customers (no account, no loyalty card), each with one e-mail; `older` keeps its key."""
 
-    key_a: str
-    key_b: str
     older: str
     newer: str
     orders: tuple[str, ...]  # order keys of both before the merge
@@ -62,7 +56,6 @@ class Withdrawal:
 @dataclass(frozen=True)
 class LateArrivals:
     paths: Paths
-    result: BuildResult
     guests: Guests
     withdrawal: Withdrawal
     identity_before: dict[tuple[str, str], str]  # (entity_type, entity_id) of each record -> customer_key
@@ -99,7 +92,7 @@ def _guests(paths: Paths) -> tuple[Guests, str, str]:
     older, newer = (key_a, key_b) if seen_a <= seen_b else (key_b, key_a)
     orders = tuple(o for (o,) in rows(paths, f"select order_key from marts.fct_orders "
                                              f"where customer_key in ('{key_a}', '{key_b}') order by 1"))
-    return Guests(key_a, key_b, older, newer, orders), email_a, order_b
+    return Guests(older, newer, orders), email_a, order_b
 
 
 def _audience_member(paths: Paths, scratch: Path) -> tuple[Withdrawal, str, str]:
@@ -128,7 +121,8 @@ def _ticket(ticket_id: int, email: str, name: str, order_id: str | None, via: st
 
 
 def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
-    """Copy the world built in `source` to `data_dir`, drop the late arrivals and build once."""
+    """Copy the world built in `source` to `data_dir`, drop the late arrivals and build once (the build
+    must succeed with no failed check)."""
     paths = Paths.from_env(data_dir)
     shutil.copytree(source.data_dir, paths.data_dir, symlinks=True)
     identity_before = _identity(paths)
@@ -160,9 +154,11 @@ def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
         seen_by_reader = reader.execute("select count(*) from customer_identity_map").fetchall()[0][0]
     finally:
         reader.close()
+    assert result.success, result.failed_steps
+    assert not result.checks_failed, result.checks_failed
     return LateArrivals(
-        paths=paths, result=result, guests=guests, withdrawal=withdrawal,
-        identity_before=identity_before, identity_after=_identity(paths) if result.success else {},
+        paths=paths, guests=guests, withdrawal=withdrawal,
+        identity_before=identity_before, identity_after=_identity(paths),
         published_version_before=version_before, published_records_before=records_before,
         records_seen_by_the_open_reader=seen_by_reader,
     )

@@ -8,15 +8,10 @@ import shutil
 import duckdb
 import pytest
 
-from omni.settings import Paths
 from tests.late_arrivals import dbt_wide
+from tests.support import rows
 
 pytestmark = pytest.mark.e2e
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 VIOLATIONS = """

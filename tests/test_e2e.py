@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingestion import SOURCE_NAMES
 from omni.settings import Paths
+from tests.support import rows
 
 pytestmark = pytest.mark.e2e
 
@@ -17,11 +17,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def built_world(xs_world) -> Paths:
     return xs_world(7)
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_every_raw_table_is_loaded_and_accounted_for(built_world):

@@ -12,13 +12,9 @@ import pytest
 from omni.erasure import forget
 from omni.publish import published_dir
 from omni.settings import Paths
+from tests.support import rows
 
 pytestmark = pytest.mark.e2e
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def text_tables(con, schemas: tuple[str, ...]) -> list[tuple[str, str, str]]:

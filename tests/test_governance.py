@@ -8,12 +8,9 @@ import json
 import duckdb
 import pytest
 
+from tests.support import rows
+
 pytestmark = pytest.mark.e2e
-
-
-def rows(paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def planted(paths) -> dict:

@@ -3,21 +3,15 @@ late links that re-stitch history, and no personal data in the identity marts.""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from omni.identity.evaluate import evaluate
 from omni.privacy import scan_text
-from omni.settings import Paths
+from tests.support import rows
 
 pytestmark = pytest.mark.e2e
 
 SEEDS = [7, 8, 9]
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

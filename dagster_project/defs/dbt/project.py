@@ -54,14 +54,15 @@ def prepare_manifest() -> None:
     manifest = dbt_project.manifest_path
     stamp = manifest.parent / "partial_parse.warehouse"
     warehouse = os.environ.get("OMNI_WAREHOUSE_PATH", "")
-    if manifest.exists() and stamp.exists() and stamp.read_text() == warehouse:
+    parsed_for_this_warehouse = stamp.exists() and stamp.read_text() == warehouse
+    if manifest.exists() and parsed_for_this_warehouse:
         newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
                      if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts)
         if manifest.stat().st_mtime >= newest:
             return
     current = manifest.parent / "partial_parse.msgpack"
     cached = _parse_cache(warehouse)
-    if cached.exists() and not (stamp.exists() and stamp.read_text() == warehouse):
+    if cached.exists() and not parsed_for_this_warehouse:
         shutil.copyfile(cached, current)
     dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     stamp.write_text(warehouse)
