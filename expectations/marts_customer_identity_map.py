@@ -25,6 +25,8 @@ from expectations.common import (
 if TYPE_CHECKING:
     import great_expectations as gx
 
+    from omni.config import RetailerConfig
+
 NAME = "marts_customer_identity_map"
 COLUMNS = (
     "identity_map_key", "entity_kind", "entity_type", "entity_id", "customer_key", "anonymous_id", "link_rule",
@@ -37,7 +39,7 @@ IDENTIFIER_TYPES = ["click_id", "cookie_id", "customer_id", "device_id", "email"
 PSEUDONYMISED = ["email", "phone", "loyalty_card"]
 
 
-def build_suite() -> gx.ExpectationSuite:
+def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe  # GX loads slowly: only when a suite is built
 
     record, identifier = col("entity_kind") == "record", col("entity_kind") == "identifier"
@@ -64,8 +66,8 @@ def build_suite() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),
         gxe.ExpectColumnValuesToBeBetween(column="record_count", min_value=1),
         gxe.ExpectColumnValuesToBeBetween(column="record_count", min_value=1, max_value=1, **where(record)),
-        in_window("first_seen_at"),
-        in_window("last_seen_at"),
+        in_window("first_seen_at", config),
+        in_window("last_seen_at", config),
         not_before("last_seen_at", "first_seen_at"),
     )
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from expectations.common import (
-    MAX_AMOUNT_PLN,
-    MAX_QUANTITY,
     MD5_KEY,
-    SKU,
-    STORE_ID,
     TableSuite,
+    at_most,
+    id_format,
     in_window,
     key,
     not_null,
@@ -24,6 +22,8 @@ from expectations.marts_fct_orders import FULFILMENT_TYPES, ORDERING_CHANNELS
 if TYPE_CHECKING:
     import great_expectations as gx
 
+    from omni.config import RetailerConfig
+
 NAME = "marts_fct_order_lines"
 COLUMNS = (
     "order_line_key", "order_key", "order_id", "source_system", "order_line_id", "line_no", "sku", "quantity",
@@ -32,7 +32,7 @@ COLUMNS = (
 )
 
 
-def build_suite() -> gx.ExpectationSuite:
+def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe  # GX loads slowly: only when a suite is built
 
     return suite(
@@ -44,19 +44,19 @@ def build_suite() -> gx.ExpectationSuite:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_system", "order_line_id"]),
         gxe.ExpectColumnValuesToMatchRegex(column="order_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
-        gxe.ExpectColumnValuesToMatchRegex(column="sku", regex=SKU),
-        gxe.ExpectColumnValuesToMatchRegex(column="store_id", regex=STORE_ID),
+        id_format(config, "sku", "sku"),
+        id_format(config, "store_id", "store_id"),
         gxe.ExpectColumnValuesToBeInSet(column="source_system", value_set=["webshop", "pos"]),
         gxe.ExpectColumnValuesToBeInSet(column="ordering_channel", value_set=ORDERING_CHANNELS),
         gxe.ExpectColumnValuesToBeInSet(column="fulfilment_type", value_set=FULFILMENT_TYPES),
         gxe.ExpectColumnValuesToBeBetween(column="line_no", min_value=1, max_value=500),
         # lines of sales only (returns are in fct_returns): quantities and amounts are never negative
-        gxe.ExpectColumnValuesToBeBetween(column="quantity", min_value=1, max_value=MAX_QUANTITY),
-        gxe.ExpectColumnValuesToBeBetween(column="unit_price_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
-        gxe.ExpectColumnValuesToBeBetween(column="discount_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
-        gxe.ExpectColumnValuesToBeBetween(column="line_total_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
-        in_window("placed_at"),
-        in_window("placed_date"),
+        at_most("quantity", config.plausibility.max_line_quantity, minimum=1),
+        at_most("unit_price_pln", config.plausibility.max_order_amount),
+        at_most("discount_pln", config.plausibility.max_order_amount),
+        at_most("line_total_pln", config.plausibility.max_order_amount),
+        in_window("placed_at", config),
+        in_window("placed_date", config),
     )
 
 

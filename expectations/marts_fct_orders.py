@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from expectations.common import (
-    MAX_AMOUNT_PLN,
-    MAX_QUANTITY,
     MD5_KEY,
-    STORE_ID,
     TableSuite,
+    at_most,
     col,
+    id_format,
     in_window,
     key,
     not_null,
@@ -25,6 +24,8 @@ from expectations.common import (
 if TYPE_CHECKING:
     import great_expectations as gx
 
+    from omni.config import RetailerConfig
+
 NAME = "marts_fct_orders"
 COLUMNS = (
     "order_key", "order_id", "source_system", "customer_key", "anonymous_id", "ordering_channel",
@@ -35,7 +36,7 @@ ORDERING_CHANNELS = ["web", "app", "store"]
 FULFILMENT_TYPES = ["home_delivery", "click_and_collect", "parcel_locker", "in_store"]
 
 
-def build_suite() -> gx.ExpectationSuite:
+def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe  # GX loads slowly: only when a suite is built
 
     return suite(
@@ -56,16 +57,16 @@ def build_suite() -> gx.ExpectationSuite:
                                            **where(col("ordering_channel") != "store")),
         gxe.ExpectColumnValuesToNotBeNull(column="store_id",
                                           **where(col("fulfilment_type").is_in(["in_store", "click_and_collect"]))),
-        gxe.ExpectColumnValuesToMatchRegex(column="store_id", regex=STORE_ID),
+        id_format(config, "store_id", "store_id"),
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),
         # SALE receipts and web orders only: returns and refunds live in fct_returns, so nothing is negative
-        gxe.ExpectColumnValuesToBeBetween(column="order_total_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
-        gxe.ExpectColumnValuesToBeBetween(column="discount_pln", min_value=0, max_value=MAX_AMOUNT_PLN),
-        gxe.ExpectColumnValuesToBeBetween(column="shipping_pln", min_value=0, max_value=1_000),
-        gxe.ExpectColumnValuesToBeBetween(column="item_count", min_value=1, max_value=MAX_QUANTITY),
-        in_window("placed_at"),
-        in_window("placed_date"),
+        at_most("order_total_pln", config.plausibility.max_order_amount),
+        at_most("discount_pln", config.plausibility.max_order_amount),
+        at_most("shipping_pln", config.plausibility.max_shipping_amount),
+        at_most("item_count", None, minimum=1),
+        in_window("placed_at", config),
+        in_window("placed_date", config),
     )
 
 

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from expectations.common import (
     MD5_KEY,
-    SKU,
-    STORE_ID,
     TableSuite,
     col,
+    id_format,
     in_window,
     key,
     not_null,
@@ -24,6 +23,8 @@ from expectations.common import (
 
 if TYPE_CHECKING:
     import great_expectations as gx
+
+    from omni.config import RetailerConfig
 
 NAME = "marts_fct_touchpoints"
 COLUMNS = (
@@ -53,7 +54,7 @@ CHANNELS_OF = {
 }
 
 
-def build_suite() -> gx.ExpectationSuite:
+def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
     import great_expectations.expectations as gxe  # GX loads slowly: only when a suite is built
 
     return suite(
@@ -74,10 +75,10 @@ def build_suite() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="order_key", regex=MD5_KEY),
-        gxe.ExpectColumnValuesToMatchRegex(column="store_id", regex=STORE_ID),
-        gxe.ExpectColumnValuesToMatchRegex(column="sku", regex=SKU),
-        in_window("touchpoint_at"),
-        in_window("touchpoint_date"),
+        id_format(config, "store_id", "store_id"),
+        id_format(config, "sku", "sku"),
+        in_window("touchpoint_at", config),
+        in_window("touchpoint_date", config),
     )
 
 

@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.common import TableSuite
+from expectations.common import TableSuite, is_finding
+from omni.config import RetailerConfig, load_config
 
 DATASOURCE = "warehouse_frames"
 BATCH_DEFINITION = "whole_table"
@@ -37,6 +38,7 @@ class FailedExpectation:
     column: str | None
     arguments: dict[str, Any]
     observed: dict[str, Any]
+    finding: bool = False  # a finding (warning) rather than a guard of the warehouse (expectations.common)
 
     def summary(self) -> str:
         """One line: `expect_column_values_to_be_in_set(channel): 2 unexpected (0.9%), e.g. ['fax']`."""
@@ -75,6 +77,16 @@ class SuiteResult:
     def failed(self) -> set[tuple[str, str | None]]:
         """(expectation type, column) of every failing expectation: what a test asserts on."""
         return {(f.expectation_type, f.column) for f in self.failures}
+
+    @property
+    def guards_failed(self) -> list[FailedExpectation]:
+        """Failing expectations that guard the warehouse (keys, columns, invariants)."""
+        return [f for f in self.failures if not f.finding]
+
+    @property
+    def findings(self) -> list[FailedExpectation]:
+        """Failing expectations that are findings (formats, plausibility, dates)."""
+        return [f for f in self.failures if f.finding]
 
 
 def read_table(warehouse_path: str | Path, relation: str, columns: list[str] | tuple[str, ...]) -> pd.DataFrame:
@@ -157,11 +169,15 @@ def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
     )
 
 
-def validate_table(table_suite: TableSuite, warehouse_path: str | Path) -> SuiteResult:
-    """Read the suite's columns of its relation and validate them (seconds include the read)."""
+def validate_table(table_suite: TableSuite, warehouse_path: str | Path,
+                   config: RetailerConfig | None = None) -> SuiteResult:
+    """Read the suite's columns of its relation and validate them against the suite built for the
+    retailer's configuration (default: the configuration of the warehouse's data directory); seconds
+    include the read."""
     started = time.perf_counter()
+    config = config or load_config(Path(warehouse_path).parent)
     frame = read_table(warehouse_path, table_suite.relation, table_suite.columns)
-    result = validate(table_suite.build(), frame)
+    result = validate(table_suite.build(config), frame)
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -220,6 +236,7 @@ def _failure(result) -> FailedExpectation:
         column=column,
         arguments={k: _plain(v) for k, v in kwargs.items() if k not in ("column",)},
         observed={k: _plain(v) for k, v in observed.items()},
+        finding=is_finding(config.meta),
     )
 
 

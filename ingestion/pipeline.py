@@ -15,6 +15,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.extract.source import DltSource
 
 from ingestion import SOURCE_NAMES
+from ingestion.common.raw_tables import ensure_raw_tables
 
 # Arrow tables loaded as Parquet: the fast path (insert_values is ~10x slower, STACK_NOTES.md)
 LOADER_FILE_FORMAT = "parquet"
@@ -59,4 +60,6 @@ def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | 
     source = make_source(source_name, landing_dir, **options)
     info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     info.raise_on_failed_jobs()
+    # a table no file has fed yet exists all the same, empty and typed by the contract
+    ensure_raw_tables(warehouse_path, [source_name])
     return info

@@ -90,6 +90,28 @@ def ingest(paths: Paths, sources: tuple[str, ...]) -> None:
 
 
 @cli.command()
+@click.option("--landing", "landing_dir", default=None, type=click.Path(file_okay=False, exists=True),
+              help="The landing folder to read (default: the data directory's landing/).")
+@data_dir_option
+def validate(paths: Paths, landing_dir: str | None) -> None:
+    """Read landing files against the contract without building: per source and file, what would load, be
+    quarantined or flagged, and why. Exits 1 when something would stop a build."""
+    from pathlib import Path
+
+    from ingestion.validate import format_report, validate_landing
+    from omni.config import load_config
+
+    config = load_config(paths.data_dir)
+    landing = Path(landing_dir) if landing_dir else paths.landing
+    where = f" ({config.path})" if config.path else " (no omni.toml: every source on)"
+    _echo(f"validating {landing} for sources {', '.join(config.sources)}{where}")
+    report = validate_landing(landing, config.sources)
+    click.echo(format_report(report))
+    if report.stops:
+        raise click.ClickException(f"{len(report.stops)} problem(s) would stop the build: {report.stops[0]}")
+
+
+@cli.command()
 @data_dir_option
 def build(paths: Paths) -> None:
     """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would."""
@@ -100,15 +122,14 @@ def _build(paths: Paths) -> None:
     from omni.build import build as run_build
 
     _echo(f"building the warehouse in {paths.warehouse}")
+    # run_build prints what broke (failed steps and checks with their expectation, column, failing rows
+    # and examples, the steps not run) and the checks that warned
     result = run_build(paths, echo=_echo)
-    if result.checks_failed:
-        _echo(f"  checks failed: {', '.join(result.checks_failed)}")
-    if result.checks_warned:
-        _echo(f"  checks with findings (warnings): {', '.join(result.checks_warned)}")
     if not result.success:
+        steps = [step.split(":", 1)[0] for step in result.failed_steps]
         raise click.ClickException(
-            f"build failed: {'; '.join(result.failed_steps) or '?'} (run {result.run_id}; tool output: "
-            f"{result.log}; every event: make dev)"
+            f"build failed: {len(steps)} step(s) failed ({', '.join(steps) or '?'}), see above (run "
+            f"{result.run_id}; every event: omni dev)"
         )
     _echo(f"built: {result.materialized} assets materialised in {result.seconds:.1f}s (run {result.run_id})")
     _echo(f"  tool output (dbt, dlt): {result.log}")
@@ -162,11 +183,12 @@ def forget(paths: Paths, email: str | None, phone: str | None, customer_key: str
 @click.option("--all", "show_passed", is_flag=True, help="List the checks that passed too.")
 @data_dir_option
 def checks(paths: Paths, run_id: str | None, show_passed: bool) -> None:
-    """Sum up the asset checks of a build run: passed, warned (findings), failed, with their figures."""
+    """Sum up the asset checks of a build run: passed, warned, failed, and what broke (expectation, column,
+    failing rows, examples)."""
     from omni.checks import evaluations, format_summary
 
     run_id, found = evaluations(paths, run_id)
-    click.echo(format_summary(run_id, found, show_passed=show_passed))
+    click.echo(format_summary(run_id, found, show_passed=show_passed, paths=paths))
 
 
 @cli.command()

@@ -3,6 +3,7 @@ the expectation, on a deliberately broken copy of it; the Dagster checks sit on 
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,9 @@ BREAKS = [
     Break("raw_loyalty_members", (
         update("member_id = null"),
         update("card_number = '123'"),
-        update("status = 'suspended'"),
+        update("status = null"),
         update("birth_date = date '1850-01-01'"),
-    ), {(NOT_NULL, "member_id"), (REGEX, "card_number"), (IN_SET, "status"), (BETWEEN, "birth_date")}),
+    ), {(NOT_NULL, "member_id"), (REGEX, "card_number"), (NOT_NULL, "status"), (BETWEEN, "birth_date")}),
     Break("raw_loyalty_members", ("delete from t",), {(ROW_COUNT, None)}),
     Break("raw_helpdesk_tickets", (
         update("via_channel = 'fax'"),
@@ -129,6 +130,8 @@ def broken_copy(warehouse: Path, relation: str, statements, directory: Path) -> 
     """A warehouse file holding only a copy of `relation`, broken by `statements` (on the view `t`)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "warehouse.duckdb"
+    # the suites read the retailer's configuration (id formats, bounds) from the data directory
+    shutil.copyfile(warehouse.parent / "omni.toml", directory / "omni.toml")
     schema, table = relation.split(".")
     with duckdb.connect(str(path)) as con:
         con.execute(f"attach '{warehouse}' as built (read_only)")
@@ -197,10 +200,11 @@ def test_failures_report_what_was_observed(warehouse, tmp_path):
 def test_a_suite_validates_again_in_the_same_process(warehouse):
     """GX's `.add()` raises on a name that exists: repeated runs must not."""
     from expectations.runner import read_table, validate
+    from omni.config import load_config
 
     table_suite = SUITES["raw_helpdesk_tickets"]
     frame = read_table(warehouse, table_suite.relation, table_suite.columns)
-    suite = table_suite.build()
+    suite = table_suite.build(load_config(warehouse.parent))
     first, second = validate(suite, frame), validate(suite, frame)
     assert first.statistics == second.statistics
     assert first.success and second.success
@@ -221,7 +225,7 @@ def test_read_table_reads_only_the_columns_asked_for(warehouse):
 
 
 def test_gx_checks_sit_on_dagster_assets(dbt_manifest):
-    from dagster import AssetKey, Definitions
+    from dagster import AssetKey
 
     from dagster_project.definitions import defs
     from dagster_project.defs.gx import gx_checks
@@ -229,45 +233,58 @@ def test_gx_checks_sit_on_dagster_assets(dbt_manifest):
     checks = gx_checks()
     assert len(checks) == len(SUITES)
     asset_keys = defs.resolve_asset_graph().get_all_asset_keys()
+    wired = {(k.asset_key, k.name) for k in defs.resolve_asset_graph().asset_check_keys}
     for check in checks:
-        (spec,) = check.check_specs
-        table_suite = SUITES[spec.name.removeprefix("gx_")]
-        assert spec.asset_key == AssetKey(list(table_suite.asset_key))
-        assert spec.asset_key in asset_keys, f"{spec.asset_key} is not an asset of the definitions"
-        assert spec.blocking == table_suite.blocking
+        guard, findings = sorted(check.check_specs, key=lambda spec: spec.name)
+        table_suite = SUITES[guard.name.removeprefix("gx_")]
+        assert findings.name == f"{guard.name}_findings"
+        for spec in (guard, findings):
+            assert spec.asset_key == AssetKey(list(table_suite.asset_key))
+            assert spec.asset_key in asset_keys, f"{spec.asset_key} is not an asset of the definitions"
+            assert (spec.asset_key, spec.name) in wired
+        assert guard.blocking == table_suite.blocking
+        assert not findings.blocking  # a finding never stops a build
         assert check.node_def.pool == "duckdb_warehouse"
-    wired = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
-    if not wired & {spec.name for c in checks for spec in c.check_specs}:
-        # not yet in definitions.py: the definitions still load with the checks added
-        Definitions.validate_loadable(Definitions.merge(defs, Definitions(asset_checks=checks)))
+
+
+def run_check(table_suite, data_dir: Path) -> dict:
+    """What a suite's checks report on a data directory: {check name: result}."""
+    from dagster_project.defs.gx import evaluate_suite
+    from omni.settings import Paths
+
+    return {result.check_name: result for result in evaluate_suite(table_suite, Paths.from_env(data_dir))}
 
 
 def test_gx_check_reports_statistics_and_failures(warehouse, tmp_path):
-    from dagster import AssetCheckSeverity, build_asset_check_context
+    from dagster import AssetCheckSeverity
 
-    from dagster_project.defs.gx import gx_checks
-    from dagster_project.defs.resources import WarehouseResource
+    good = run_check(SUITES["marts_fct_orders"], warehouse.parent)
+    assert good["gx_marts_fct_orders"].passed and good["gx_marts_fct_orders_findings"].passed
+    assert good["gx_marts_fct_orders"].metadata["unsuccessful_expectations"].value == 0
+    assert good["gx_marts_fct_orders"].metadata["success_percent"].value == 100.0
 
-    by_name = {next(iter(c.check_specs)).name: c for c in gx_checks()}
-    good = by_name["gx_marts_fct_orders"](build_asset_check_context(
-        resources={"warehouse": WarehouseResource(data_dir=str(warehouse.parent))}))
-    assert good.passed
-    assert good.metadata["unsuccessful_expectations"].value == 0
-    assert good.metadata["success_percent"].value == 100.0
-
+    # a key loaded twice guards the warehouse: an error of the blocking check
     broken_dir = tmp_path / "broken"
-    broken_copy(warehouse, "marts.fct_orders", ("update t set order_total_pln = -1 where rowid = 0",), broken_dir)
-    bad = by_name["gx_marts_fct_orders"](build_asset_check_context(
-        resources={"warehouse": WarehouseResource(data_dir=str(broken_dir))}))
-    assert not bad.passed
-    assert bad.severity == AssetCheckSeverity.ERROR  # blocking suite
-    assert bad.metadata["unsuccessful_expectations"].value >= 1
-    assert "order_total_pln" in bad.metadata["failed_expectations"].value
-    assert any(f["column"] == "order_total_pln" for f in bad.metadata["failures"].value)
+    broken_copy(warehouse, "marts.fct_orders", (DUPLICATE_A_ROW,), broken_dir)
+    bad = run_check(SUITES["marts_fct_orders"], broken_dir)
+    assert not bad["gx_marts_fct_orders"].passed
+    assert bad["gx_marts_fct_orders"].severity == AssetCheckSeverity.ERROR  # blocking suite
+    assert "order_key" in bad["gx_marts_fct_orders"].metadata["failed_expectations"].value
+    assert bad["gx_marts_fct_orders_findings"].passed
 
-    # a non-blocking suite warns; a missing table fails the check instead of crashing it
-    missing = by_name["gx_marts_fct_touchpoints"](build_asset_check_context(
-        resources={"warehouse": WarehouseResource(data_dir=str(broken_dir))}))
+    # an implausible amount is a finding: a warning with the count and an example, never an error
+    odd_dir = tmp_path / "odd"
+    broken_copy(warehouse, "marts.fct_orders", ("update t set order_total_pln = -1 where rowid = 0",), odd_dir)
+    odd = run_check(SUITES["marts_fct_orders"], odd_dir)
+    assert odd["gx_marts_fct_orders"].passed
+    finding = odd["gx_marts_fct_orders_findings"]
+    assert not finding.passed and finding.severity == AssetCheckSeverity.WARN
+    assert finding.metadata["findings"].value == 1
+    (failure,) = finding.metadata["failures"].value
+    assert failure["column"] == "order_total_pln" and failure["observed"]["unexpected_count"] == 1
+
+    # a missing table fails the check instead of crashing it; a non-blocking suite only warns
+    missing = run_check(SUITES["marts_fct_touchpoints"], broken_dir)["gx_marts_fct_touchpoints"]
     assert not missing.passed
     assert missing.severity == AssetCheckSeverity.WARN
     assert "does not exist" in missing.metadata["error"].value

@@ -47,7 +47,9 @@ def test_a_corrected_re_export_replaces_the_record(tmp_path):
         assert con.execute("SELECT count(*) FROM raw_webshop.orders").fetchone() == (3,)  # every version kept
 
     dbt(warehouse, "seed", "--select", "placeholder_identifiers")
-    dbt(warehouse, "run", "--select", "stg_webshop__orders", "stg_webshop__order_lines")
+    # staging reads phones through the phone numbers model (libphonenumber): built first
+    dbt(warehouse, "run", "--select", "stg_identifiers__phone_numbers", "stg_webshop__orders",
+        "stg_webshop__order_lines")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("SELECT order_id, total_pln, financial_status, email_normalized, phone_normalized "
                            "FROM staging.stg_webshop__orders").fetchall()

@@ -17,7 +17,7 @@ from dagster import (
     sensor,
 )
 
-from ingestion import SOURCE_NAMES
+from omni.config import load_config
 from omni.settings import Paths
 
 BUILD_JOB_NAME = "build_warehouse"
@@ -39,9 +39,9 @@ daily_build = ScheduleDefinition(
 
 
 def landing_fingerprints(paths: Paths) -> dict[str, str]:
-    """Per source, a hash of its files' names, sizes and modification times."""
+    """Per source that is on (omni.toml), a hash of its files' names, sizes and modification times."""
     prints = {}
-    for name in SOURCE_NAMES:
+    for name in load_config(paths.data_dir).sources:
         root = paths.landing / name
         digest = hashlib.sha256()
         if root.exists():

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
@@ -25,7 +26,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.dbt.project import dbt_project
-from dagster_project.defs.resources import WAREHOUSE_POOL
+from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDbtTranslator
 
 CHECK_NAME = "dbt_source_freshness"
@@ -95,9 +96,25 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
             severity=SEVERITY.get(status, AssetCheckSeverity.ERROR), metadata=metadata)
 
 
-def source_freshness_checks() -> AssetsDefinition:
+def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]]) -> set[str]:
+    """unique_ids of the raw tables among `sources` that hold no row (or do not exist)."""
+    empty = set()
+    with duckdb.connect(str(warehouse.paths.warehouse), read_only=True) as con:
+        present = {(s, t) for s, t in con.execute(
+            "select schema_name, table_name from duckdb_tables()").fetchall()}
+        for source in sources:
+            schema, table = source["schema"], source["identifier"]
+            if (schema, table) not in present or not con.execute(
+                    f'select exists (select 1 from "{schema}"."{table}")').fetchone()[0]:
+                empty.add(source["unique_id"])
+    return empty
+
+
+def source_freshness_checks(sources_on: tuple[str, ...] | None = None) -> AssetsDefinition:
+    """One freshness check per raw table dbt reads, of the sources that are on (default: all)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    sources = sources_with_freshness(manifest)
+    sources = [s for s in sources_with_freshness(manifest)
+               if sources_on is None or s["source_name"] in sources_on]
     translator = OmniDbtTranslator()
     by_key = {}
     specs = []
@@ -110,8 +127,17 @@ def source_freshness_checks() -> AssetsDefinition:
                         f"{_criteria(_freshness(source))} since the newest dlt load."))
 
     @multi_asset_check(name="dbt_source_freshness", specs=specs, can_subset=True, pool=WAREHOUSE_POOL)
-    def dbt_source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource) -> Iterator[AssetCheckResult]:
+    def dbt_source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource,
+                             warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
         selected = [by_key[k] for k in sorted(context.selected_asset_check_keys, key=str) if k in by_key]
-        yield from freshness_results(dbt, selected)
+        # a table no file has fed yet has no load time: a warning that says so, not dbt's error
+        empty = empty_tables(warehouse, selected)
+        for source in selected:
+            if source["unique_id"] in empty:
+                yield AssetCheckResult(
+                    asset_key=translator.get_asset_key(source), check_name=CHECK_NAME, passed=False,
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"status": "no rows loaded", "rows": 0, "criteria": _criteria(_freshness(source))})
+        yield from freshness_results(dbt, [s for s in selected if s["unique_id"] not in empty])
 
     return dbt_source_freshness

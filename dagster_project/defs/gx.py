@@ -1,81 +1,115 @@
 """The Great Expectations suites of expectations/ as Dagster asset checks: one check per suite, on the
-table it validates, blocking where a bad table must not flow downstream; the validation statistics and
-the failing expectations are the check's metadata. (dagster-ge supports GX < 1.0 only: this is the
+table it validates, two checks each: what guards the warehouse (blocking where a bad table must not flow
+downstream) and the findings (formats, plausibility, dates: warnings). The validation statistics and
+the failing expectations are the checks' metadata. (dagster-ge supports GX < 1.0 only: this is the
 thin wrapper in its place.)"""
 
 # no `from __future__ import annotations` here: Dagster reads the `context` annotation at definition time
+from collections.abc import Iterator
+
 from dagster import (
     AssetCheckExecutionContext,
+    AssetCheckKey,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
+    multi_asset_check,
 )
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from expectations import all_suites
 from expectations.common import TableSuite
+from omni.config import load_config
 
 
 def check_name(table_suite: TableSuite) -> str:
     return f"gx_{table_suite.name}"
 
 
-def suite_check_result(table_suite: TableSuite, result) -> AssetCheckResult:
-    """A runner SuiteResult as an AssetCheckResult: statistics, rows, time and the failing expectations.
-    A non-blocking suite fails as a warning (a finding), a blocking one as an error."""
-    failures = [
-        {"expectation": f.expectation_type, "column": f.column, "arguments": f.arguments, "observed": f.observed}
-        for f in result.failures
+def findings_check_name(table_suite: TableSuite) -> str:
+    return f"gx_{table_suite.name}_findings"
+
+
+def _failures_metadata(failures) -> dict:
+    return {
+        "failed_expectations": MetadataValue.md("\n".join(f"- `{f.summary()}`" for f in failures) or "none"),
+        "failures": MetadataValue.json([
+            {"expectation": f.expectation_type, "column": f.column, "arguments": f.arguments, "observed": f.observed}
+            for f in failures]),
+    }
+
+
+def suite_check_results(table_suite: TableSuite, result) -> list[AssetCheckResult]:
+    """A runner SuiteResult as two check results: the guards (keys, columns, the warehouse's invariants:
+    an error where the suite is blocking) and the findings (formats, plausibility, dates: a warning)."""
+    key = AssetKey(list(table_suite.asset_key))
+    common = {**result.statistics, "rows_validated": result.rows, "seconds": round(result.seconds, 2),
+              "relation": table_suite.relation}
+    return [
+        AssetCheckResult(
+            asset_key=key, check_name=check_name(table_suite), passed=not result.guards_failed,
+            severity=AssetCheckSeverity.ERROR if table_suite.blocking else AssetCheckSeverity.WARN,
+            metadata={**common, **_failures_metadata(result.guards_failed)}),
+        AssetCheckResult(
+            asset_key=key, check_name=findings_check_name(table_suite), passed=not result.findings,
+            severity=AssetCheckSeverity.WARN,
+            metadata={**common, "findings": len(result.findings), **_failures_metadata(result.findings)}),
     ]
-    return AssetCheckResult(
-        passed=result.success,
-        severity=AssetCheckSeverity.ERROR if table_suite.blocking else AssetCheckSeverity.WARN,
-        metadata={
-            **result.statistics,
-            "rows_validated": result.rows,
-            "seconds": round(result.seconds, 2),
-            "relation": table_suite.relation,
-            "failed_expectations": MetadataValue.md(
-                "\n".join(f"- `{f.summary()}`" for f in result.failures) or "none"),
-            "failures": MetadataValue.json(failures),
-        },
-    )
+
+
+def evaluate_suite(table_suite: TableSuite, paths) -> list[AssetCheckResult]:
+    """Validate a suite on the warehouse of `paths` (with its retailer's configuration): the guards' and the
+    findings' check results. A missing table fails both (nothing downstream can trust it)."""
+    from expectations.runner import validate_table  # imports GX (seconds): only when a check runs
+
+    key = AssetKey(list(table_suite.asset_key))
+    try:
+        result = validate_table(table_suite, paths.warehouse, load_config(paths.data_dir))
+    except LookupError as missing:
+        return [AssetCheckResult(
+            asset_key=key, check_name=name, passed=False,
+            severity=AssetCheckSeverity.ERROR if name == check_name(table_suite) and table_suite.blocking
+            else AssetCheckSeverity.WARN,
+            metadata={"relation": table_suite.relation, "error": str(missing)})
+            for name in (check_name(table_suite), findings_check_name(table_suite))]
+    return suite_check_results(table_suite, result)
 
 
 def _gx_check(table_suite: TableSuite) -> AssetChecksDefinition:
     blocking_note = ("Blocking: downstream assets wait for it to pass." if table_suite.blocking
                      else "Not blocking: a failure is a warning.")
+    key = AssetKey(list(table_suite.asset_key))
+    specs = [
+        AssetCheckSpec(
+            check_name(table_suite), asset=key, blocking=table_suite.blocking,
+            description=f"Great Expectations suite `{table_suite.name}` on {table_suite.relation}: "
+                        f"{table_suite.description} What guards the warehouse (keys, columns). {blocking_note}"),
+        AssetCheckSpec(
+            findings_check_name(table_suite), asset=key,
+            description=f"Findings of the Great Expectations suite `{table_suite.name}` on {table_suite.relation}: "
+                        "id formats, plausibility bounds and date windows of the retailer's omni.toml, with counts "
+                        "and examples. Never blocking."),
+    ]
 
-    @asset_check(
-        asset=AssetKey(list(table_suite.asset_key)),
-        name=check_name(table_suite),
-        description=f"Great Expectations suite `{table_suite.name}` on {table_suite.relation}: "
-                    f"{table_suite.description} {blocking_note}",
-        blocking=table_suite.blocking,
-        pool=WAREHOUSE_POOL,  # reads the warehouse file: never while a step writes it
-    )
-    def gx_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        from expectations.runner import validate_table  # imports GX (seconds): only when a check runs
-
-        try:
-            result = validate_table(table_suite, warehouse.paths.warehouse)
-        except LookupError as missing:  # the table is not there: nothing downstream can trust it
-            return AssetCheckResult(
-                passed=False,
-                severity=AssetCheckSeverity.ERROR if table_suite.blocking else AssetCheckSeverity.WARN,
-                metadata={"relation": table_suite.relation, "error": str(missing)},
-            )
-        context.log.info(
-            f"{table_suite.name}: {result.successful}/{result.evaluated} expectations met on {result.rows} rows "
-            f"in {result.seconds:.1f}s")
-        return suite_check_result(table_suite, result)
+    @multi_asset_check(name=check_name(table_suite), specs=specs, can_subset=True,
+                       pool=WAREHOUSE_POOL)  # reads the warehouse file: never while a step writes it
+    def gx_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
+        selected = context.selected_asset_check_keys
+        results = evaluate_suite(table_suite, warehouse.paths)
+        for result in results:
+            context.log.info(f"{result.check_name}: {'passed' if result.passed else 'failed'}")
+        for check in results:
+            if AssetCheckKey(key, check.check_name) in selected:
+                yield check
 
     return gx_check
 
 
-def gx_checks() -> list[AssetChecksDefinition]:
-    """One asset check per suite of expectations/."""
-    return [_gx_check(table_suite) for table_suite in all_suites()]
+def gx_checks(sources: tuple[str, ...] | None = None) -> list[AssetChecksDefinition]:
+    """Checks of every suite of expectations/: the marts', and the raw tables' of the sources that are on
+    (default: all)."""
+    return [_gx_check(table_suite) for table_suite in all_suites()
+            if sources is None or table_suite.source is None or table_suite.source in sources]

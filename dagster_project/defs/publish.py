@@ -16,7 +16,7 @@ from dagster import (
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from omni.privacy import Coverage, scan_published
+from omni.privacy import Coverage, load_classification, scan_published
 from omni.publish import publish, published_dir
 from omni.report import render
 
@@ -65,16 +65,46 @@ def kpi_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     asset=published_marts,
     name="no_personal_data",
     blocking=True,
-    description="No e-mail address or phone number in any published table or Parquet file (omni/privacy.py). "
-                "Blocking: the report is not rendered from a publication that fails it.",
+    description="No personal data in any published table or Parquet file (omni/privacy.py): a column the dbt "
+    "YAML classifies `pii: direct`, or that carries the name of a direct column upstream without being "
+    "declared `pseudonymised`, fails it whatever its values; every other text column that is not a declared "
+    "id is scanned for e-mail addresses and phone numbers of any country. "
+    "Blocking: the report is not rendered from a publication that fails it.",
 )
 def no_personal_data(warehouse: WarehouseResource) -> AssetCheckResult:
     coverage = Coverage()
-    findings = scan_published(published_dir(warehouse.paths), coverage=coverage)
-    return AssetCheckResult(
-        passed=not findings,
-        metadata={"findings": len(findings), "tables_scanned": coverage.tables,
-                  "parquet_files_scanned": coverage.parquet_files, "text_columns_scanned": coverage.columns,
-                  "distinct_values_scanned": coverage.distinct_values,
-                  "where": MetadataValue.md("\n".join(f"- {f.where}: {f.kind}" for f in findings[:20]) or "none")},
+    findings = scan_published(
+        published_dir(warehouse.paths),
+        coverage=coverage,
+        classification=load_classification(dbt_project.manifest_path),
     )
+    judged: dict[str, list[str]] = {}
+    for column, verdict in sorted(coverage.by_classification.items()):
+        judged.setdefault(verdict, []).append(column)
+    personal = {c: level for c, level in sorted(coverage.personal.items()) if level != "pseudonymised"}
+    listed = [
+        f"- `{f.where}`: {f.kind} ({f.basis}{f', {f.values} values' if f.values > 1 else ''}) {f.example}"
+        f" [{', '.join(f.files)}]"
+        for f in findings[:50]
+    ]
+    metadata = {
+        "findings": len(findings),
+        "where": MetadataValue.md("\n".join(listed) or "none"),
+        "columns_judged_by_classification": len(coverage.by_classification),
+        "judged_by_classification": MetadataValue.json({k: judged[k] for k in sorted(judged)}),
+        "columns_judged_by_value_scan": len(coverage.by_value),
+        "tables_scanned": coverage.tables,
+        "parquet_files_scanned": coverage.parquet_files,
+        "text_columns_scanned": coverage.columns,
+        "distinct_values_scanned": coverage.distinct_values,
+        # not blocking
+        "unclassified_columns": len(coverage.unclassified),
+        "unclassified_named_like_personal_upstream": MetadataValue.json(
+            dict(sorted(coverage.unclassified_upstream.items()))
+        ),
+        "personal_columns_published": MetadataValue.json(personal),
+        "pseudonymised_columns": sum(1 for level in coverage.personal.values() if level == "pseudonymised"),
+    }
+    if coverage.invalid:
+        metadata["unknown_pii_levels"] = MetadataValue.json(dict(sorted(coverage.invalid.items())))
+    return AssetCheckResult(passed=not findings, metadata=metadata)

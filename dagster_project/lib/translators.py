@@ -43,8 +43,19 @@ class OmniDltTranslator(DagsterDltTranslator):
 
 
 class OmniDbtTranslator(DagsterDbtTranslator):
-    def __init__(self) -> None:
+    """`sources_off`: channel sources the retailer does not have (omni.toml). Their raw tables are not
+    assets of the graph: staging models read them as the empty tables the build creates."""
+
+    def __init__(self, sources_off: tuple[str, ...] = ()) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+        self.schemas_off = frozenset(f"raw_{name}" for name in sources_off)
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if not self.schemas_off or not any(dep.asset_key.path[0] in self.schemas_off for dep in spec.deps):
+            return spec
+        return spec.replace_attributes(
+            deps=[dep for dep in spec.deps if dep.asset_key.path[0] not in self.schemas_off])
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

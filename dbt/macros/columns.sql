@@ -36,3 +36,9 @@
     where utm_campaign is not null
     qualify row_number() over (partition by utm_campaign order by start_date desc, campaign_id) = 1
 {%- endmacro %}
+
+{#- The calendar day of an instant in the retailer's local time zone (var local_timezone, from omni.toml):
+    the day every daily KPI and dim_date counts in. -#}
+{% macro local_date(column) -%}
+    cast(timezone('{{ var("local_timezone") }}', {{ column }}) as date)
+{%- endmacro %}

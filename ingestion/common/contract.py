@@ -58,8 +58,10 @@ class Table:
     # csv dialect
     delimiter: str = ","
     decimal_comma: bool = False
-    # row rules on typed columns: (reason, SQL condition that must hold)
-    checks: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # rules on typed columns: (reason, SQL condition that must hold) for a rule on the row, or
+    # (reason, condition, column) for a rule on one column's value (`one_of`): a broken rule on an
+    # optional column only NULLs that value (and records a finding), on a required one it quarantines
+    checks: tuple[tuple[str, str] | tuple[str, str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.format not in ("csv", "jsonl", "json"):
@@ -72,6 +74,11 @@ class Table:
     @property
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def rules(self) -> list[tuple[str, str, str | None]]:
+        """Every rule as (reason, SQL condition, the one column it judges or None for a row rule)."""
+        return [(rule[0], rule[1], rule[2] if len(rule) > 2 else None) for rule in self.checks]
 
 
 def quote(name: str) -> str:
@@ -125,12 +132,23 @@ def typed_select(
 
     Returns every typed column, the columns not in the contract (`extra_columns`, as text),
     `_source_file` (without `strip_prefix`), `_reason` (NULL for a good row; otherwise every rule it
-    breaks, `; `-separated) and, for quarantined rows only, `_record`. Row rules (`Table.checks`)
-    read typed columns. A cheap flag finds bad rows first; reasons are spelled out only for those.
+    breaks, `; `-separated), for quarantined rows only `_record`, and for loaded rows with a bad
+    optional value `_findings` (a list of {column, value, reason}) and `_row_key`.
+
+    What quarantines a row: a missing or unparseable **required** value, a malformed line, a broken row
+    rule (`Table.checks` whose column is required, or that has no single column). What only flags a
+    field: an unparseable optional value or a broken rule on an optional column; the field is NULL,
+    the row loads, and the finding keeps the value as it arrived. Rules read typed columns. A cheap
+    flag finds bad rows first; reasons are spelled out only for those.
     """
+    required = {c.name for c in table.columns if c.required}
+    row_rules = [(reason, cond) for reason, cond, column in table.rules if column is None or column in required]
+    field_rules = [(reason, cond, column) for reason, cond, column in table.rules
+                   if column is not None and column not in required]
     text_cols = [f"{quote(c.name)} AS {quote('t__' + c.name)}" for c in table.columns]
     typed = [f"{cast_expr(c, quote(c.name), table.decimal_comma)} AS {quote(c.name)}" for c in table.columns]
     flags, problems = ["_parse_error IS NOT NULL"], []
+    field_flags, field_issues = [], []
     for c in table.columns:
         text, value = quote("t__" + c.name), quote(c.name)
         if c.required:
@@ -139,20 +157,42 @@ def typed_select(
             problems.append(f"CASE WHEN {missing} THEN 'missing {c.name}' END")
         if c.type != "string":
             unparseable = f"({value} IS NULL AND {text} IS NOT NULL AND trim({text}) <> '')"
-            flags.append(unparseable)
-            problems.append(f"CASE WHEN {unparseable} THEN 'unparseable {c.name} ({c.type})' END")
-    for reason, condition in table.checks:
+            reason = f"unparseable {c.name} ({c.type})"
+            if c.required:
+                flags.append(unparseable)
+                problems.append(f"CASE WHEN {unparseable} THEN {sql_string(reason)} END")
+            else:
+                field_flags.append(unparseable)
+                field_issues.append(f"CASE WHEN {unparseable} THEN {_issue(c.name, text, reason)} END")
+    for reason, condition in row_rules:
         broken = f"(NOT coalesce(({condition}), true))"
         flags.append(broken)
         problems.append(f"CASE WHEN {broken} THEN {sql_string(reason)} END")
+    nulled: dict[str, list[str]] = {}
+    for reason, condition, column in field_rules:
+        broken = f"(NOT coalesce(({condition}), true))"
+        field_flags.append(broken)
+        field_issues.append(f"CASE WHEN {broken} THEN {_issue(column, quote('t__' + column), reason)} END")
+        nulled.setdefault(column, []).append(broken)
     rules = f"concat_ws('; ', {', '.join(problems)})" if problems else "NULL"
     extras = [quote(x) for x in extra_columns]
     as_json = ", ".join(f"{sql_string(c.name)}, {quote('t__' + c.name)}" for c in table.columns)
-    keep = [quote(c.name) for c in table.columns] + extras
+    keep = [
+        f"CASE WHEN {' OR '.join(nulled[c.name])} THEN NULL ELSE {quote(c.name)} END AS {quote(c.name)}"
+        if c.name in nulled else quote(c.name)
+        for c in table.columns
+    ] + extras
     source_file = (
         f"CASE WHEN starts_with(_source_file, {sql_string(strip_prefix)}) "
         f"THEN substr(_source_file, {len(strip_prefix) + 1}) ELSE _source_file END"
         if strip_prefix else "_source_file"
+    )
+    row_key = "concat_ws(', ', " + ", ".join(
+        f"{sql_string(k + '=')} || coalesce({quote('t__' + k)}, '')" for k in table.primary_key) + ")"
+    findings = (
+        f"CASE WHEN NOT _bad AND ({' OR '.join(field_flags)}) "
+        f"THEN list_filter([{', '.join(field_issues)}], lambda x: x IS NOT NULL) END"
+        if field_flags else f"NULL::{FINDINGS_TYPE}"
     )
     return f"""
         WITH typed AS (
@@ -164,6 +204,16 @@ def typed_select(
         )
         SELECT {', '.join(keep)}, {source_file} AS _source_file,
                CASE WHEN _bad THEN coalesce(_parse_error, {rules}) END AS _reason,
-               CASE WHEN _bad THEN coalesce(_record, json_object({as_json})::VARCHAR) END AS _record
+               CASE WHEN _bad THEN coalesce(_record, json_object({as_json})::VARCHAR) END AS _record,
+               {findings} AS _findings,
+               CASE WHEN NOT _bad AND ({' OR '.join(field_flags) or 'false'}) THEN {row_key} END AS _row_key
         FROM flagged
     """
+
+
+FINDINGS_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR)[]"
+
+
+def _issue(column: str, text: str, reason: str) -> str:
+    return (f"struct_pack(column_name := {sql_string(column)}, value := {text}, "
+            f"reason := {sql_string(reason)})")

@@ -26,7 +26,11 @@ from ingestion.common.contract import Table, json_struct_type, quote, sql_string
 
 QUARANTINE_TABLE = "_quarantine"
 AUDIT_TABLE = "_load_audit"
+FINDINGS_TABLE = "_findings"
 QUARANTINE_COLUMNS = ("_source_file", "_record", "_reason")
+# one row per optional value that broke the contract: the row loaded, the value as NULL
+FINDINGS_SCHEMA = pa.schema([("_source_file", pa.string()), ("_row_key", pa.string()), ("column_name", pa.string()),
+                             ("value", pa.string()), ("reason", pa.string())])
 # files read by one DuckDB query; bounded so that one batch's Arrow table stays small
 BATCH_BYTES = 256 * 1024 * 1024
 
@@ -200,8 +204,22 @@ def read_batch(
 ) -> tuple[pa.Table, pa.Table]:
     """Read files into (good rows, quarantined rows). Raises where DuckDB cannot read a file.
 
-    `_source_file` is given relative to `landing_dir` when it is passed.
+    `_source_file` is given relative to `landing_dir` when it is passed. Good rows carry their bad
+    optional values NULLed; `read_batch_with_findings` also returns what was NULLed.
     """
+    good, bad, _ = read_batch_with_findings(table, paths, extra_columns, header, landing_dir)
+    return good, bad
+
+
+def read_batch_with_findings(
+    table: Table,
+    paths: list[Path],
+    extra_columns: tuple[str, ...] = (),
+    header: frozenset[str] = frozenset(),
+    landing_dir: Path | None = None,
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Read files into (good rows, quarantined rows, findings): a finding is one optional value of a
+    loaded row that broke the contract and was loaded as NULL (FINDINGS_SCHEMA)."""
     con = _connect()
     prefix = f"{landing_dir}/" if landing_dir else ""
     try:
@@ -218,7 +236,25 @@ def read_batch(
         bad = result.filter(pc.invert(good_mask)).select(list(QUARANTINE_COLUMNS))
     if rejects is not None and rejects.num_rows:
         bad = pa.concat_tables([bad, rejects.select(list(QUARANTINE_COLUMNS)).cast(bad.schema)])
-    return good, bad
+    findings = _findings(good)
+    return good.drop_columns(["_findings", "_row_key"]), bad, findings
+
+
+def _findings(good: pa.Table) -> pa.Table:
+    """One row per flagged value of the loaded rows (the `_findings` list of each row, flattened)."""
+    if good["_findings"].null_count == good.num_rows:
+        return FINDINGS_SCHEMA.empty_table()
+    flagged = good.filter(pc.is_valid(good["_findings"])).select(["_source_file", "_row_key", "_findings"])
+    lists = flagged["_findings"].combine_chunks()
+    parents = pc.list_parent_indices(lists)
+    items = pc.list_flatten(lists)
+    return pa.table({
+        "_source_file": flagged["_source_file"].take(parents),
+        "_row_key": flagged["_row_key"].take(parents),
+        "column_name": pc.struct_field(items, "column_name"),
+        "value": pc.struct_field(items, "value"),
+        "reason": pc.struct_field(items, "reason"),
+    }, schema=FINDINGS_SCHEMA)
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, prefix: str = "") -> pa.Table | None:
@@ -275,22 +311,28 @@ def _audit_rows(run_at: datetime, table: str, rows: list[dict]) -> pa.Table:
                 ("rows_read", pa.int64()),
                 ("rows_loaded", pa.int64()),
                 ("rows_quarantined", pa.int64()),
+                ("values_flagged", pa.int64()),
             ]
         ),
     )
 
 
+def _stamped(time_column: str, run_at: datetime, table: str, columns: dict[str, pa.ChunkedArray]) -> pa.Table:
+    """Rows of `_quarantine` or `_findings`: when and for which raw table, then `columns`."""
+    n = len(next(iter(columns.values())))
+    return pa.table({time_column: pa.array([run_at] * n, pa.timestamp("us", tz="UTC")),
+                     "table_name": pa.array([table] * n, pa.string()), **columns})
+
+
 def _quarantine_rows(run_at: datetime, table: str, bad: pa.Table) -> pa.Table:
-    n = bad.num_rows
-    return pa.table(
-        {
-            "quarantined_at": pa.array([run_at] * n, pa.timestamp("us", tz="UTC")),
-            "table_name": pa.array([table] * n, pa.string()),
-            "source_file": bad["_source_file"],
-            "record": bad["_record"],
-            "reason": bad["_reason"],
-        }
-    )
+    return _stamped("quarantined_at", run_at, table,
+                    {"source_file": bad["_source_file"], "record": bad["_record"], "reason": bad["_reason"]})
+
+
+def _finding_rows(run_at: datetime, table: str, findings: pa.Table) -> pa.Table:
+    return _stamped("found_at", run_at, table, {
+        "source_file": findings["_source_file"], "row_key": findings["_row_key"],
+        "column_name": findings["column_name"], "value": findings["value"], "reason": findings["reason"]})
 
 
 # Every table is written with `merge` / `delete-insert` on the file (or API page) its rows came from:
@@ -319,6 +361,10 @@ def raw_rows(table: Table, rows: pa.Table):
     local = [{"name": c.name, "data_type": "timestamp", "timezone": False}
              for c in table.columns if c.type == "local_timestamp"]
     return _merged(table.name, rows, ["_source_file"], local)
+
+
+def finding_rows(rows: pa.Table):
+    return _merged(FINDINGS_TABLE, rows, ["table_name", "source_file"])
 
 
 def quarantine_rows(rows: pa.Table):
@@ -359,20 +405,23 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
 
         hashes = {_relative(p, landing): seen[_relative(p, landing)] for p, _ in todo}
         for batch in _batches(todo):
-            for good, bad, statuses in _read_with_fallback(table, batch, landing):
+            for good, bad, findings, statuses in _read_with_fallback(table, batch, landing):
                 files = [_relative(p, landing) for p in batch if _relative(p, landing) in statuses]
                 loaded = _count_by_file(good, files)
                 quarantined = _count_by_file(bad, files)
+                flagged = _count_by_file(findings, files)
                 for rel in files:
                     status, detail = statuses[rel]
                     audit.append(
                         _audit(rel, hashes[rel], status, detail, loaded[rel] + quarantined[rel],
-                               loaded[rel], quarantined[rel])
+                               loaded[rel], quarantined[rel], flagged[rel])
                     )
                 if good.num_rows:
                     yield raw_rows(table, good)
                 if bad.num_rows:
                     yield quarantine_rows(_quarantine_rows(run_at, table.name, bad))
+                if findings.num_rows:
+                    yield finding_rows(_finding_rows(run_at, table.name, findings))
         if audit:
             yield audit_rows(_audit_rows(run_at, table.name, audit))
 
@@ -381,7 +430,7 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
 
 
 def _audit(rel: str, sha: str, status: str, detail: str | None = None, read: int = 0, loaded: int = 0,
-           quarantined: int = 0) -> dict:
+           quarantined: int = 0, flagged: int = 0) -> dict:
     return {
         "source_file": rel,
         "content_sha256": sha,
@@ -390,6 +439,7 @@ def _audit(rel: str, sha: str, status: str, detail: str | None = None, read: int
         "rows_read": read,
         "rows_loaded": loaded,
         "rows_quarantined": quarantined,
+        "values_flagged": flagged,
     }
 
 
@@ -399,12 +449,19 @@ def _read_with_fallback(
     """Read a batch in one query; if a file in it is unreadable, read file by file to name it.
 
     CSV files are read in groups of identical headers (a schema version each).
-    Yields (good rows, quarantined rows, {relative file: (status, detail)}). A corrupt file becomes
-    one quarantine row (record NULL, the reason) and status `corrupt`; a missing required column
-    raises ContractError, failing the source.
+    Yields (good rows, quarantined rows, findings, {relative file: (status, detail)}). A corrupt file
+    becomes one quarantine row (record NULL, the reason) and status `corrupt`, a file of another
+    shape (a JSON document without the contract's root key) one with status `unrecognised`; a file
+    with no rows is `empty`; a missing required column raises ContractError, failing the source.
     """
     headers: dict[Path, list[str]] = {}
     corrupt: dict[Path, str] = {}
+    empty = [p for p in batch if p.stat().st_size == 0]
+    if empty:
+        yield (pa.table({"_source_file": pa.array([], pa.string())}), _whole_file_rows([]),
+               FINDINGS_SCHEMA.empty_table(),
+               {_relative(p, landing): ("empty", "the file is empty (0 bytes)") for p in empty})
+    batch = [p for p in batch if p not in empty]
     if table.format == "csv":
         for path in batch:
             try:
@@ -436,28 +493,67 @@ def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]],
         extra = tuple(sorted(header - {c.name for c in table.columns}))
     else:
         extra = json_extra_keys(table, paths)
-    good, bad = read_batch(table, paths, extra, header, landing)
+    good, bad, findings = read_batch_with_findings(table, paths, extra, header, landing)
     statuses = {_relative(p, landing): ("loaded", None) for p in paths}
-    return good, bad, statuses
+    rels = list(statuses)
+    counts = _count_by_file(good, rels)
+    quarantined = _count_by_file(bad, rels)
+    unrecognised = []
+    for path in paths:
+        rel = _relative(path, landing)
+        if counts[rel] or quarantined[rel]:
+            continue
+        status, detail = _diagnose_rowless(table, path)  # a file that gave no rows: empty, or of another shape?
+        statuses[rel] = (status, detail)
+        if status == "unrecognised":
+            unrecognised.append((rel, f"unrecognised file: {detail}"))
+    if unrecognised:
+        bad = pa.concat_tables([bad, _whole_file_rows(unrecognised).cast(bad.schema)])
+    return good, bad, findings, statuses
+
+
+def _diagnose_rowless(table: Table, path: Path) -> tuple[str, str]:
+    """Why a file gave no rows: `empty` (nothing in it), or `unrecognised` (rows under another shape)."""
+    if path.stat().st_size == 0:
+        return "empty", "the file is empty (0 bytes)"
+    if table.format != "json":
+        return "empty", "the file has no rows"
+    con = _connect()
+    try:
+        (keys,) = con.execute(
+            "SELECT json_keys(json) FROM read_json_objects(?, format = 'auto', maximum_object_size = 134217728)",
+            [str(path)]).fetchone() or ([],)
+        if table.root in (keys or []):
+            return "empty", f"`{table.root}` holds no records"
+    finally:
+        con.close()
+    found = ", ".join(f"`{k}`" for k in keys) if keys else "no keys"
+    return "unrecognised", (f"no `{table.root}` key at the top of the document (found {found}); "
+                            f"the contract expects {{\"{table.root}\": [...]}} (docs/landing.md)")
+
+
+def _whole_file_rows(files: list[tuple[str, str]]) -> pa.Table:
+    """Quarantine rows standing for whole files (record NULL, the reason)."""
+    return pa.table(
+        {
+            "_source_file": pa.array([rel for rel, _ in files], pa.string()),
+            "_record": pa.array([None] * len(files), pa.string()),
+            "_reason": pa.array([reason for _, reason in files], pa.string()),
+        }
+    )
 
 
 def _corrupt_file(path: Path, reason: str, landing: Path):
-    bad = pa.table(
-        {
-            "_source_file": pa.array([_relative(path, landing)], pa.string()),
-            "_record": pa.array([None], pa.string()),
-            "_reason": pa.array([f"unreadable file: {reason}"], pa.string()),
-        }
-    )
+    bad = _whole_file_rows([(_relative(path, landing), f"unreadable file: {reason}")])
     empty = pa.table({"_source_file": pa.array([], pa.string())})
-    return empty, bad, {_relative(path, landing): ("corrupt", reason)}
+    return empty, bad, FINDINGS_SCHEMA.empty_table(), {_relative(path, landing): ("corrupt", reason)}
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:500]
 
 
-def read_records(table: Table, records: list[dict], label: str) -> tuple[pa.Table, pa.Table]:
+def read_records(table: Table, records: list[dict], label: str) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Type and check records that came from an API page, exactly as if they had come in a file.
 
     The page is written as the JSON document the file contract describes ({"<root>": [...]}) and
@@ -469,11 +565,11 @@ def read_records(table: Table, records: list[dict], label: str) -> tuple[pa.Tabl
     with tempfile.TemporaryDirectory(prefix="omni-page-") as tmp:
         page = Path(tmp) / "page.json"
         page.write_text(json.dumps({table.root: records}, ensure_ascii=False), encoding="utf-8")
-        good, bad = read_batch(table, [page], json_extra_keys(table, [page]))
+        good, bad, findings = read_batch_with_findings(table, [page], json_extra_keys(table, [page]))
     relabel = lambda t: t.set_column(  # noqa: E731
         t.schema.get_field_index("_source_file"), "_source_file", pa.array([label] * t.num_rows, pa.string())
     )
-    return relabel(good), relabel(bad)
+    return relabel(good), relabel(bad), relabel(findings)
 
 
 def contract_transformer(table: Table):
@@ -487,12 +583,15 @@ def contract_transformer(table: Table):
         state = dlt.current.resource_state()
         state["pages"] = state.get("pages", 0) + 1
         label = f"api:{table.root}/page-{state['pages']}"
-        good, bad = read_records(table, list(page), label)
+        good, bad, findings = read_records(table, list(page), label)
         if good.num_rows:
             yield raw_rows(table, good)
         if bad.num_rows:
             yield quarantine_rows(_quarantine_rows(run_at, table.name, bad))
-        audit = _audit(label, "", "loaded", None, good.num_rows + bad.num_rows, good.num_rows, bad.num_rows)
+        if findings.num_rows:
+            yield finding_rows(_finding_rows(run_at, table.name, findings))
+        audit = _audit(label, "", "loaded", None, good.num_rows + bad.num_rows, good.num_rows, bad.num_rows,
+                       findings.num_rows)
         yield audit_rows(_audit_rows(run_at, table.name, [audit]))
 
     return typed_pages

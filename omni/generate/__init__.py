@@ -31,6 +31,40 @@ SIZES = {
 PERIOD_END = np.datetime64("2026-10-31")
 
 
+# The demo retailer's omni.toml (docs/configuration.md): every channel, Polish locale, and the id formats
+# and plausibility bounds of its systems, which the warehouse checks as findings.
+DEMO_CONFIG = """\
+# The demo retailer written by `omni generate` (docs/configuration.md).
+[sources]
+enabled = ["reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys"]
+
+[locale]
+country = "PL"
+currency = "PLN"
+timezone = "Europe/Warsaw"
+
+[formats]
+store_id = '^S\\d{3}$'
+sku = '^SKU-\\d{5}$'
+receipt_id = '^S\\d{3}-\\d{8}-\\d{5}$'
+order_name = '^WS-\\d+$'
+member_id = '^M\\d{7}$'
+loyalty_card = '^\\d{13}$'
+parcel_locker_id = '^[A-Z]{3}\\d{2}[A-Z]$'
+campaign_id = '^[A-Z]+(?:-[A-Z0-9]+)+$'
+message_id = '^MSG\\d{9}$'
+device_id = '^dev-[0-9a-f]{16}$'
+event_id = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+
+[plausibility]
+max_order_amount = 100000
+max_shipping_amount = 1000
+max_line_quantity = 1000
+earliest_date = 2015-01-01
+latest_date = 2030-12-31
+"""
+
+
 @dataclass(frozen=True)
 class GenerateStats:
     size: str
@@ -83,6 +117,7 @@ def generate(data_dir: Path, size: str = "xs", seed: int = 42,
                 getattr(r, step)()
         say("truth")
         write_truth(r, world, consents, planted)
+        (data_dir / "omni.toml").write_text(DEMO_CONFIG, encoding="utf-8")
     finally:
         r.close()  # files are written on a thread of their own: wait for them
     return GenerateStats(size=size, seed=seed, persons=n_people, rows_by_source=dict(sorted(r.rows.items())),

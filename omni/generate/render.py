@@ -10,6 +10,7 @@ so the same size and seed give the same bytes.
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import queue
 import shutil
@@ -609,13 +610,23 @@ class Renderer:
         self._plant_event_faults()
 
     def _plant_event_faults(self) -> None:
-        """Two truncated lines (a collector that died mid-write) and one file delivered twice."""
+        """Two truncated lines (a collector that died mid-write) and one file delivered twice.
+
+        A truncated line is the first half of an event like the file's last one, under a fresh event id
+        (derived from that line, not drawn, so the real rows stay as they are); it ends before the
+        record's closing brace, so it is never valid JSON."""
         self.writer.flush()
         names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
         for i, name in enumerate(names[1:3]):
-            with (self.landing / name).open("a", encoding="utf-8") as fh:
-                fh.write(f'{{"event_id": "truncated-{i}", "event_name": "page_vi\n')
-            self.planted["corrupt_rows"].append({"file": name, "event_id": f"truncated-{i}", "reason": "malformed JSON line"})
+            path = self.landing / name
+            last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8")
+            h = hashlib.sha256(f"{name}\n{i}\n{last}".encode()).hexdigest()
+            event_id = f"{h[0:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"  # the shape of text.uuid_matrix
+            line = last.replace(json.loads(last)["event_id"], event_id, 1)
+            cut = min(max(len(line) // 2, line.index(event_id) + len(event_id) + 2), len(line) - 1)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(line[:cut] + "\n")
+            self.planted["corrupt_rows"].append({"file": name, "event_id": event_id, "reason": "malformed JSON line"})
         copy = names[len(names) // 3]
         shutil.copyfile(self.landing / copy, self.landing / copy.replace(".jsonl", "_resend.jsonl"))
         self.files += 1
@@ -830,23 +841,14 @@ class Renderer:
                 "coupon_code", "original_order_id", "original_receipt_id", "customer_email", "_file", "_day"]
         out = pa.table({c: line[c] if c in line else head[c].take(row) for c in cols})
         v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
-        # planted corrupt rows, each in its own file of the first week (kept apart from real receipts)
+        # planted corrupt rows: one extra line each, on a SALE receipt of its own file, broken for exactly
+        # the reason recorded (the rest of the line is the receipt's own, coherent: a till that garbled one line)
         _, files, _ = _file_groups(out["_file"])
-        bad_rows = [
-            ("31.02.2026 25:61", "SALE", "1", "unparseable receipt_datetime"),
-            (None, "SALE", "-2", "negative quantity on a SALE"),
-            (None, "SALE", "1", "missing receipt_id"),
-        ]
-        extra = []
-        for i, (stamp, _kind, q, why) in enumerate(bad_rows):
-            f = files[min(i * 7, len(files) - 1)]
-            sample = out.slice(pc.index(out["_file"], f).as_py(), 1).to_pylist()[0]
-            sample["receipt_id"] = "" if why == "missing receipt_id" else f"{sample['receipt_id']}-X{i}"
-            if stamp:
-                sample["receipt_datetime"] = stamp
-            sample["quantity"] = q
-            extra.append(sample)
-            self.planted["corrupt_rows"].append({"file": f, "receipt_id": sample["receipt_id"], "reason": why})
+        extra = [self._planted_receipt_line(out, files, i, stamp, q, why) for i, (stamp, q, why) in enumerate([
+            ("31.02.2026 25:61", 1, "unparseable receipt_datetime"),
+            (None, -2, "negative quantity on a SALE"),
+            (None, 1, "missing receipt_id"),
+        ])]
         out = pa.concat_tables([out, pa.Table.from_pylist(extra, schema=out.schema)])
         v1 = pc.less(out["_day"], v2_from)
         for part in (out.filter(v1).drop_columns(["customer_email"]), out.filter(pc.invert(v1))):
@@ -880,6 +882,37 @@ class Renderer:
                                                 "order_id": (orders[kind == "PICKUP"] + WEBSHOP_ORDER_BASE).astype(str),
                                                 "person_id": self.person_id[p[kind == "PICKUP"]]}))
         self.receipt_id_of = id_of
+
+    def _planted_receipt_line(self, out: pa.Table, files: list[str], i: int, stamp: str | None, quantity: int,
+                              why: str) -> dict:
+        """A corrupt till line: one more line of the last SALE receipt of a file (the (7i)-th file, or the next
+        one holding a SALE and no other planted line), with that receipt's header, the line number after
+        its last line and a line total that matches its quantity: only `why` is wrong with it. Draws
+        nothing at random, so the real rows stay as they are."""
+        used = {c["file"] for c in self.planted["corrupt_rows"]}
+        sale = pc.equal(out["transaction_type"], "SALE")
+        start = min(i * 7, len(files) - 1)
+        for f in files[start:] + files[:start]:
+            if f in used:
+                continue
+            rows = pc.indices_nonzero(pc.and_(pc.equal(out["_file"], f), sale)).to_numpy()
+            if len(rows):
+                break
+        else:
+            raise ValueError("no till file with a SALE receipt left to plant a corrupt line in")
+        of_file = out.take(pa.array(rows))
+        receipt = of_file["receipt_id"][-1]
+        line = of_file.filter(pc.equal(of_file["receipt_id"], receipt)).to_pylist()[-1]
+        unit = float(line["unit_price"].replace(",", "."))
+        line.update(transaction_type="SALE", line_no=str(int(line["line_no"]) + 1), quantity=str(quantity),
+                    line_total=_comma([unit * quantity])[0].as_py())
+        if stamp is not None:
+            line["receipt_datetime"] = stamp
+        if why == "missing receipt_id":
+            line["receipt_id"] = ""
+        self.planted["corrupt_rows"].append(
+            {"file": f, "receipt_id": line["receipt_id"], "line_no": int(line["line_no"]), "reason": why})
+        return line
 
     # --- loyalty and consents ------------------------------------------------------------------------------
     def loyalty(self, consents: pd.DataFrame) -> None:

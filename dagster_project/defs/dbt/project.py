@@ -2,6 +2,7 @@
 first (`dagster dev` does it through prepare_if_dev; `omni build` and the tests call `prepare`)."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -40,9 +41,10 @@ def dbt_resource() -> DbtResource:
 PARSE_CACHES_KEPT = 8
 
 
-def prepare_manifest() -> None:
+def prepare_manifest(dbt_vars: dict | None = None) -> None:
     """Parse the dbt project (manifest.json) unless it is already there, newer than the sources and
-    parsed for this warehouse.
+    parsed for this warehouse and these `--vars` (the retailer's configuration: a build passes the same
+    ones, and dbt parses everything again when vars change).
 
     dbt keeps its partial-parse cache (target/partial_parse.msgpack) only for the profile it was parsed
     with, and the profile holds the warehouse path; dagster-dbt hands that cache to every dbt command of a
@@ -54,6 +56,8 @@ def prepare_manifest() -> None:
     manifest = dbt_project.manifest_path
     stamp = manifest.parent / "partial_parse.warehouse"
     warehouse = os.environ.get("OMNI_WAREHOUSE_PATH", "")
+    vars_args = ["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else []
+    warehouse += "\n" + " ".join(vars_args)  # what the stamp and the cache are keyed on
     parsed_for_this_warehouse = stamp.exists() and stamp.read_text() == warehouse
     if manifest.exists() and parsed_for_this_warehouse:
         newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
@@ -64,7 +68,7 @@ def prepare_manifest() -> None:
     cached = _parse_cache(warehouse)
     if cached.exists() and not parsed_for_this_warehouse:
         shutil.copyfile(cached, current)
-    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    dbt_resource().cli(["parse", "--quiet", *vars_args], target_path=dbt_project.target_path).wait()
     stamp.write_text(warehouse)
     if current.exists():
         cached.parent.mkdir(exist_ok=True)

@@ -11,7 +11,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDltTranslator, landing_asset_key
-from ingestion import SOURCE_NAMES
+from ingestion.common.raw_tables import ensure_raw_tables
 from ingestion.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source
 from omni.settings import Paths
 
@@ -32,6 +32,8 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
             dlt_pipeline=make_pipeline(source_name, run_paths.warehouse, run_paths.dlt_pipelines),
             loader_file_format=LOADER_FILE_FORMAT,
         ))
+        # a table of the contract that no file has fed yet exists all the same, empty and typed
+        ensure_raw_tables(run_paths.warehouse, [source_name])
         audit = load_audit(run_paths.warehouse, source_name)
         for result in results:
             table = result.asset_key.path[-1]
@@ -75,8 +77,8 @@ def load_audit(warehouse, source_name: str) -> dict[str, dict]:
     }
 
 
-def landing_specs() -> list[AssetSpec]:
-    """The landing folders, external assets upstream of the raw tables (files dropped by channels)."""
+def landing_specs(sources: tuple[str, ...]) -> list[AssetSpec]:
+    """The landing folders of the sources that are on, external assets upstream of the raw tables."""
     return [
         AssetSpec(
             key=landing_asset_key(name),
@@ -84,9 +86,9 @@ def landing_specs() -> list[AssetSpec]:
             kinds={"file"},
             description=f"Files dropped by the {name} channel under landing/{name}/ (docs/landing.md).",
         )
-        for name in SOURCE_NAMES
+        for name in sources
     ]
 
 
-def build_dlt_assets(paths: Paths) -> list[AssetsDefinition]:
-    return [source_assets(name, paths) for name in SOURCE_NAMES]
+def build_dlt_assets(paths: Paths, sources: tuple[str, ...]) -> list[AssetsDefinition]:
+    return [source_assets(name, paths) for name in sources]

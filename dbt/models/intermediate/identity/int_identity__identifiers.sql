@@ -23,7 +23,9 @@ shared_rules as (
 placeholders as (
     select identifier_type, value as identifier_value from {{ ref('placeholder_identifiers') }}
     union
-    select 'phone', {{ normalize_phone('store_phone') }} from {{ ref('stg_reference__stores') }}
+    -- a store without a phone adds nothing (no NULL value among the placeholders)
+    select 'phone', store_phone_normalized from {{ ref('stg_reference__stores') }}
+    where store_phone_normalized is not null
 ),
 
 values_seen as (

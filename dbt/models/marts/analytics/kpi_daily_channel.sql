@@ -49,12 +49,15 @@ final as (
     select
         dates.date_day,
         channels.channel,
-        cast(coalesce(session_days.session_count, 0) as bigint) as session_count,
-        cast(coalesce(session_days.converted_session_count, 0) as bigint) as converted_session_count,
+        -- session figures need the clickstream (source events): NULL where it is off
+        cast({{ if_source_on('events', 'coalesce(session_days.session_count, 0)') }} as bigint) as session_count,
+        cast({{ if_source_on('events', 'coalesce(session_days.converted_session_count, 0)') }} as bigint)
+            as converted_session_count,
         cast(session_days.converted_session_count / nullif(session_days.session_count, 0) as double)
             as session_conversion_rate,
-        cast(coalesce(session_days.cart_session_count, 0) as bigint) as cart_session_count,
-        cast(coalesce(session_days.abandoned_cart_session_count, 0) as bigint) as abandoned_cart_session_count,
+        cast({{ if_source_on('events', 'coalesce(session_days.cart_session_count, 0)') }} as bigint) as cart_session_count,
+        cast({{ if_source_on('events', 'coalesce(session_days.abandoned_cart_session_count, 0)') }} as bigint)
+            as abandoned_cart_session_count,
         cast(session_days.abandoned_cart_session_count / nullif(session_days.cart_session_count, 0) as double)
             as abandoned_cart_rate,
         cast(session_days.total_duration_seconds / nullif(session_days.session_count, 0) as double)

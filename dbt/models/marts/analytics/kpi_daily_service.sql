@@ -8,7 +8,7 @@ tickets as (
 
 classified as (
     select
-        cast(timezone('Europe/Warsaw', created_at) as date) as date_day,
+        {{ local_date('created_at') }} as date_day,
         -- the vocabulary of dim_channels, as fct_touchpoints maps it
         case ticket_channel
             when 'phone' then 'call_center'

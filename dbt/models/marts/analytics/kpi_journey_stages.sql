@@ -158,8 +158,11 @@ unioned as (
         '{{ m["metric"] }}' as metric,
         '{{ dimension }}' as dimension_name,
         {% if dimension == 'all' %}'all'{% else %}coalesce(cast({{ dimension }} as varchar), 'unknown'){% endif %} as dimension_value,
-        cast({{ m["numerator"] }} as double) as numerator,
-        cast({{ m["denominator"] }} as double) as denominator,
+        {#- a metric whose channel source is off (omni.toml) is NULL, not zero -#}
+        {%- set needs = {'messages': 'marketing', 'ads': 'ads', 'sessions': 'events', 'nps': 'surveys',
+                          'csat': 'helpdesk'}.get(m["base"]) %}
+        cast({{ if_source_on(needs, m["numerator"]) if needs else m["numerator"] }} as double) as numerator,
+        cast({{ if_source_on(needs, m["denominator"]) if needs else m["denominator"] }} as double) as denominator,
         '{{ m["value"] }}' as value_kind
     from {{ m["base"] }}
     {% if dimension != 'all' %}group by {{ dimension }}{% endif %}

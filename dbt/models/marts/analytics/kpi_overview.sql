@@ -81,30 +81,30 @@ kpis (kpi, kpi_value, numerator, denominator, definition) as (
     from groups where customer_group = 'single_channel'
     union all
     select 'nps', nps, promoter_count - detractor_count, response_count,
-        '% promoters (9-10) - % detractors (0-6) over all NPS answers.'
+        '% promoters (9-10) - % detractors (0-6) over all NPS answers (NULL without source surveys).'
     from nps
     union all
     select 'csat_avg', sum(csat_score_sum) / nullif(sum(csat_response_count), 0), sum(csat_score_sum), sum(csat_response_count),
-        'Mean CSAT score (1-5) of solved tickets that have one.'
+        'Mean CSAT score (1-5) of solved tickets that have one (NULL without source helpdesk).'
     from service
     union all
-    select 'first_contact_resolution_rate', sum(first_contact_resolution_count) / sum(ticket_count),
+    select 'first_contact_resolution_rate', sum(first_contact_resolution_count) / nullif(sum(ticket_count), 0),
         sum(first_contact_resolution_count), sum(ticket_count),
-        'Tickets solved with one contact / tickets.'
+        'Tickets solved with one contact / tickets (NULL without source helpdesk).'
     from service
     union all
-    select 'session_conversion_rate', count(*) filter (where has_purchased) / count(*),
-        count(*) filter (where has_purchased), count(*),
-        'Web and app sessions recording a purchase / sessions.'
+    select 'session_conversion_rate', count(*) filter (where has_purchased) / nullif(count(*), 0),
+        {{ if_source_on('events', 'count(*) filter (where has_purchased)') }}, {{ if_source_on('events', 'count(*)') }},
+        'Web and app sessions recording a purchase / sessions (NULL without the clickstream, source events).'
     from sessions
     union all
     select 'abandoned_cart_rate',
         count(*) filter (where has_added_to_cart and not has_purchased) / nullif(count(*) filter (where has_added_to_cart), 0),
         count(*) filter (where has_added_to_cart and not has_purchased), count(*) filter (where has_added_to_cart),
-        'Sessions with an add-to-cart and no purchase / sessions with an add-to-cart.'
+        'Sessions with an add-to-cart and no purchase / sessions with an add-to-cart (NULL without source events).'
     from sessions
     union all
-    select 'cross_channel_conversion_share', count(*) filter (where is_cross_channel) / count(*),
+    select 'cross_channel_conversion_share', count(*) filter (where is_cross_channel) / nullif(count(*), 0),
         count(*) filter (where is_cross_channel), count(*),
         'Orders whose journey started in another channel than the one they were placed in / orders (kpi_order_journeys).'
     from journeys

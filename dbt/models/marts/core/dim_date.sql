@@ -1,17 +1,21 @@
--- One row per calendar day over the data (orders, clickstream, messages, tickets, surveys), Polish week
--- (Monday first).
+-- One row per calendar day over the data (orders, returns, every touchpoint, clickstream, messages, tickets,
+-- surveys) in the retailer's local time zone; ISO week (Monday first).
 with
 
 days as (
     select placed_date as day from {{ ref('fct_orders') }}
     union all
-    select cast(timezone('Europe/Warsaw', event_at) as date) from {{ ref('stg_events__events') }}
+    select returned_date from {{ ref('fct_returns') }}
     union all
-    select cast(timezone('Europe/Warsaw', event_at) as date) from {{ ref('stg_marketing__message_events') }}
+    select touchpoint_date from {{ ref('fct_touchpoints') }}
     union all
-    select cast(timezone('Europe/Warsaw', created_at) as date) from {{ ref('stg_helpdesk__tickets') }}
+    select {{ local_date('event_at') }} from {{ ref('stg_events__events') }}
     union all
-    select cast(timezone('Europe/Warsaw', responded_at) as date) from {{ ref('stg_surveys__responses') }}
+    select {{ local_date('event_at') }} from {{ ref('stg_marketing__message_events') }}
+    union all
+    select {{ local_date('created_at') }} from {{ ref('stg_helpdesk__tickets') }}
+    union all
+    select {{ local_date('responded_at') }} from {{ ref('stg_surveys__responses') }}
 ),
 
 bounds as (

@@ -23,7 +23,7 @@ web as (
     select
         'webshop' as source_system,
         cast(web_lines.order_id as varchar) as order_id,
-        cast(web_lines.order_line_id as varchar) as order_line_id,
+        web_lines.order_line_key as order_line_id,
         -- the web shop numbers lines by id only; the position in the order is derived
         row_number() over (partition by web_lines.order_id order by web_lines.order_line_id) as line_no,
         web_lines.sku,
@@ -84,7 +84,7 @@ final as (
         unioned.fulfilment_type,
         unioned.store_id,
         unioned.placed_at,
-        cast(timezone('Europe/Warsaw', unioned.placed_at) as date) as placed_date
+        {{ local_date('unioned.placed_at') }} as placed_date
     from unioned
     left join record_keys
         on record_keys.record_type = unioned.record_type

@@ -80,7 +80,7 @@ final as (
         fulfilment_type = 'click_and_collect' as is_click_and_collect,
         store_id,
         placed_at,
-        cast(timezone('Europe/Warsaw', placed_at) as date) as placed_date,
+        {{ local_date('placed_at') }} as placed_date,
         order_total_pln,
         discount_pln,
         shipping_pln,

@@ -104,7 +104,7 @@ final as (
         unioned.return_channel,
         unioned.store_id,
         unioned.returned_at,
-        cast(timezone('Europe/Warsaw', unioned.returned_at) as date) as returned_date,
+        {{ local_date('unioned.returned_at') }} as returned_date,
         unioned.refund_pln,
         cast(unioned.item_count as integer) as item_count,
         unioned.return_reason,

@@ -89,7 +89,7 @@ final as (
         classified.device_category,
         classified.started_at,
         classified.ended_at,
-        cast(timezone('Europe/Warsaw', classified.started_at) as date) as session_date,
+        {{ local_date('classified.started_at') }} as session_date,
         cast(date_diff('second', classified.started_at, classified.ended_at) as integer) as duration_seconds,
         cast(classified.event_count as integer) as event_count,
         cast(classified.page_view_count as integer) as page_view_count,

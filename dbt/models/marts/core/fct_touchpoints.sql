@@ -278,7 +278,7 @@ final as (
     select
         md5(unioned.source_record_type || ':' || unioned.source_record_id) as touchpoint_key,
         unioned.touchpoint_at,
-        cast(timezone('Europe/Warsaw', unioned.touchpoint_at) as date) as touchpoint_date,
+        {{ local_date('unioned.touchpoint_at') }} as touchpoint_date,
         unioned.channel,
         unioned.touchpoint_type,
         unioned.source_system,

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('helpdesk', 'tickets') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 renamed as (
     select
         id as ticket_id,
@@ -11,7 +15,7 @@ renamed as (
         requester__email as requester_email,
         {{ normalize_email('requester__email') }} as email_normalized,
         requester__phone as requester_phone,
-        {{ normalize_phone('requester__phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         requester__name as requester_name,
         subject,
         order_id as order_reference,
@@ -26,6 +30,7 @@ renamed as (
         tags,
         _source_file
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.requester__phone
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
 ),
 

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('loyalty', 'members') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 renamed as (
     select
         member_id,
@@ -12,7 +16,7 @@ renamed as (
         email,
         {{ normalize_email('email') }} as email_normalized,
         phone,
-        {{ normalize_phone('phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         first_name,
         last_name,
         birth_date,
@@ -24,6 +28,7 @@ renamed as (
         status as member_status,
         _source_file
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by member_id order by {{ newest_first('updated_at') }}) = 1
 ),
 

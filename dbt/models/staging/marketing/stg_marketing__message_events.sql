@@ -4,6 +4,10 @@ source as (
     select * from {{ source('marketing', 'message_events') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 renamed as (
     select
         event_id as message_event_id,
@@ -15,12 +19,13 @@ renamed as (
         email,
         {{ normalize_email('email') }} as email_normalized,
         phone,
-        {{ normalize_phone('phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         {{ normalize_token("device_id") }} as device_id,
         nullif(coupon_code, '') as coupon_code,
         url,
         _source_file
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by event_id order by {{ newest_first() }}) = 1
 )
 

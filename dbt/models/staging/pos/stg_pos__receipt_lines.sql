@@ -1,8 +1,12 @@
--- Till lines. Times are converted from the store's wall clock (Europe/Warsaw) to UTC.
+-- Till lines. Times are converted from the store's wall clock (var local_timezone) to UTC.
 with
 
 source as (
     select * from {{ source('pos', 'receipt_lines') }}
+),
+
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
 ),
 
 renamed as (
@@ -14,12 +18,12 @@ renamed as (
         register_no,
         cashier_id,
         receipt_datetime as receipt_local_at,
-        timezone('Europe/Warsaw', receipt_datetime) as receipt_at,
+        timezone('{{ var("local_timezone") }}', receipt_datetime) as receipt_at,
         transaction_type,
         loyalty_card,
         {{ normalize_loyalty_card('loyalty_card') }} as loyalty_card_normalized,
         customer_phone,
-        {{ normalize_phone('customer_phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         {{ optional_column(source('pos', 'receipt_lines'), 'customer_email') }},
         sku,
         quantity,
@@ -32,11 +36,17 @@ renamed as (
         original_receipt_id,
         _source_file
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.customer_phone
     qualify row_number() over (partition by receipt_id, line_no order by {{ newest_first() }}) = 1
 ),
 
-stores as (
-    select store_phone from {{ source('reference', 'stores') }}
+-- every number a store has had, as E.164; a store without a phone (store_phone is optional) adds no
+-- row: a NULL in `phone_normalized in (...)` would make the test NULL for every till-typed phone
+store_phones as (
+    select distinct phone_numbers.phone_e164
+    from {{ source('reference', 'stores') }} as stores
+    inner join phone_numbers on phone_numbers.phone_raw = stores.store_phone
+    where phone_numbers.phone_e164 is not null
 ),
 
 final as (
@@ -46,7 +56,8 @@ final as (
         {{ is_placeholder_email(normalize_email('customer_email')) }} as is_placeholder_email,
         -- a cashier typing the store's own number is a placeholder too
         {{ is_placeholder_phone('phone_normalized') }}
-            or phone_normalized in (select {{ normalize_phone('store_phone') }} from stores) as is_placeholder_phone
+            or exists (select 1 from store_phones where store_phones.phone_e164 = renamed.phone_normalized)
+            as is_placeholder_phone
     from renamed
 )
 

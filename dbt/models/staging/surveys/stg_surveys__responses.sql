@@ -4,6 +4,10 @@ source as (
     select * from {{ source('surveys', 'responses') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 renamed as (
     select
         response_id,
@@ -11,7 +15,7 @@ renamed as (
         email,
         {{ normalize_email('email') }} as email_normalized,
         phone,
-        {{ normalize_phone('phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         score,
         comment,
         responded_at,
@@ -20,6 +24,7 @@ renamed as (
         ticket_id,
         _source_file
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by response_id order by {{ newest_first() }}) = 1
 )
 

@@ -4,13 +4,17 @@ source as (
     select * from {{ source('webshop', 'customers') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 renamed as (
     select
         id as customer_id,
         email,
         {{ normalize_email('email') }} as email_normalized,
         phone,
-        {{ normalize_phone('phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         first_name,
         last_name,
         accepts_marketing as has_accepted_marketing,
@@ -22,6 +26,7 @@ renamed as (
         _source_file,
         _dlt_load_id
     from source
+    left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
 ),
 

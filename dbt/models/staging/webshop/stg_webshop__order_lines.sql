@@ -1,4 +1,5 @@
 -- Lines of the newest exported version of each order (an order re-exported later carries its lines again).
+-- A line is keyed by its order and its id: platforms that number lines per order repeat ids across orders.
 with
 
 lines as (
@@ -17,6 +18,7 @@ newest_order_file as (
 
 final as (
     select
+        lines.order_id || ':' || lines.id as order_line_key,
         lines.id as order_line_id,
         lines.order_id,
         lines.sku,
@@ -30,7 +32,7 @@ final as (
         on lines.order_id = newest_order_file.order_id
         and lines._source_file = newest_order_file._source_file
         and lines._dlt_load_id = newest_order_file._dlt_load_id
-    qualify row_number() over (partition by lines.id order by lines._dlt_load_id desc) = 1
+    qualify row_number() over (partition by lines.order_id, lines.id order by lines._dlt_load_id desc) = 1
 )
 
 select * from final

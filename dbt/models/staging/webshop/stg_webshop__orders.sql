@@ -4,6 +4,10 @@ source as (
     select * from {{ source('webshop', 'orders') }}
 ),
 
+phone_numbers as (
+    select * from {{ ref('stg_identifiers__phone_numbers') }}
+),
+
 newest as (
     select * from source
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
@@ -17,7 +21,7 @@ renamed as (
         email,
         {{ normalize_email('email') }} as email_normalized,
         phone,
-        {{ normalize_phone('phone') }} as phone_normalized,
+        phone_numbers.phone_e164 as phone_normalized,
         source_name as ordering_channel,
         created_at as placed_at,
         updated_at,
@@ -42,6 +46,7 @@ renamed as (
         _source_file,
         _dlt_load_id
     from newest
+    left join phone_numbers on phone_numbers.phone_raw = newest.phone
 ),
 
 final as (
