@@ -47,13 +47,14 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
 
     from dagster import DagsterInstance
 
-    from dagster_project.definitions import make_definitions
-    from dagster_project.defs.automation import BUILD_JOB_NAME
     from dagster_project.defs.dbt.project import prepare_manifest
     from omni.config import load_config
 
     config = load_config(paths.data_dir)
+    # before the definitions are imported: the module builds the default graph from the manifest
     prepare_manifest(config.dbt_vars())
+    from dagster_project.definitions import make_definitions
+    from dagster_project.defs.automation import BUILD_JOB_NAME
     # the graph of this data directory's retailer (the sources it has), not of the one first imported
     defs = make_definitions(paths, config)
 
