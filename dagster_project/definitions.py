@@ -28,10 +28,20 @@ def make_definitions(paths: Paths, config: RetailerConfig) -> Definitions:
     # resource below both read them when a run starts, so dlt and dbt always write the same file.
     paths.export_env()
     return Definitions(
-        assets=[*landing_specs(config.sources), *build_dlt_assets(paths, config.sources), build_dbt_assets(config),
-                published_marts, kpi_report, erasure_requests],
-        asset_checks=[*all_checks(config.sources), source_freshness_checks(config.sources), no_personal_data,
-                      *gx_checks(config.sources)],
+        assets=[
+            *landing_specs(config.sources),
+            *build_dlt_assets(paths, config.sources),
+            build_dbt_assets(config),
+            published_marts,
+            kpi_report,
+            erasure_requests,
+        ],
+        asset_checks=[
+            *all_checks(config.sources),
+            source_freshness_checks(config.sources),
+            no_personal_data,
+            *gx_checks(config.sources),
+        ],
         jobs=[build_warehouse],
         schedules=[daily_build],
         sensors=[landing_files_sensor],

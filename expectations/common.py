@@ -101,7 +101,9 @@ def at_most(column: str, bound: float | None, minimum: float | None = 0, **kwarg
 
     if bound is None and minimum is None:
         return []
-    return finding(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=minimum, max_value=bound, **kwargs))
+    return finding(
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=minimum, max_value=bound, **kwargs)
+    )
 
 
 def postal_code(config: RetailerConfig, column: str, country_column: str | None = None) -> list[Expectation]:
@@ -161,8 +163,11 @@ def in_window(column: str, config: RetailerConfig, **kwargs) -> list[Expectation
     import great_expectations.expectations as gxe
 
     bounds = config.plausibility
-    return finding(gxe.ExpectColumnValuesToBeBetween(
-        column=column, min_value=bounds.earliest(), max_value=bounds.latest(), **kwargs))
+    return finding(
+        gxe.ExpectColumnValuesToBeBetween(
+            column=column, min_value=bounds.earliest(), max_value=bounds.latest(), **kwargs
+        )
+    )
 
 
 def not_before(later: str, earlier: str) -> Expectation:
@@ -170,7 +175,8 @@ def not_before(later: str, earlier: str) -> Expectation:
     import great_expectations.expectations as gxe
 
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing")
+        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
 
 
 def col(name: str) -> Column:

@@ -29,13 +29,43 @@ if TYPE_CHECKING:
 
 NAME = "marts_customer_identity_map"
 COLUMNS = (
-    "identity_map_key", "entity_kind", "entity_type", "entity_id", "customer_key", "anonymous_id", "link_rule",
-    "first_seen_at", "last_seen_at", "record_count",
+    "identity_map_key",
+    "entity_kind",
+    "entity_type",
+    "entity_id",
+    "customer_key",
+    "anonymous_id",
+    "link_rule",
+    "first_seen_at",
+    "last_seen_at",
+    "record_count",
 )
-RECORD_TYPES = ["ad_click", "consent_event", "helpdesk_ticket", "loyalty_member", "marketing_message", "pos_receipt",
-                "survey_response", "web_session", "webshop_checkout", "webshop_customer", "webshop_order"]
-IDENTIFIER_TYPES = ["click_id", "cookie_id", "customer_id", "device_id", "email", "loyalty_card", "member_id",
-                    "order_ref", "phone", "receipt_ref", "ticket_ref"]
+RECORD_TYPES = [
+    "ad_click",
+    "consent_event",
+    "helpdesk_ticket",
+    "loyalty_member",
+    "marketing_message",
+    "pos_receipt",
+    "survey_response",
+    "web_session",
+    "webshop_checkout",
+    "webshop_customer",
+    "webshop_order",
+]
+IDENTIFIER_TYPES = [
+    "click_id",
+    "cookie_id",
+    "customer_id",
+    "device_id",
+    "email",
+    "loyalty_card",
+    "member_id",
+    "order_ref",
+    "phone",
+    "receipt_ref",
+    "ticket_ref",
+]
 PSEUDONYMISED = ["email", "phone", "loyalty_card"]
 
 
@@ -47,20 +77,35 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         NAME,
         table_shape(COLUMNS),
         key("identity_map_key", MD5_KEY),
-        not_null("entity_kind", "entity_type", "entity_id", "link_rule", "first_seen_at", "last_seen_at",
-                 "record_count"),
+        not_null(
+            "entity_kind",
+            "entity_type",
+            "entity_id",
+            "link_rule",
+            "first_seen_at",
+            "last_seen_at",
+            "record_count",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["entity_kind", "entity_type", "entity_id"]),
         gxe.ExpectColumnValuesToBeInSet(column="entity_kind", value_set=["record", "identifier"]),
         gxe.ExpectColumnValuesToBeInSet(column="entity_type", value_set=RECORD_TYPES, **where(record)),
-        gxe.ExpectColumnValuesToBeInSet(column="entity_type", value_set=IDENTIFIER_TYPES, **where(identifier)),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="entity_type", value_set=IDENTIFIER_TYPES, **where(identifier)
+        ),
         # a record is linked by the strongest identifying value it carries, or unlinked; a value is
         # identifying, or set aside as a placeholder, shared, or refused by a per-profile limit
-        gxe.ExpectColumnValuesToMatchRegex(column="link_rule", regex=r"^(?:linked_by_[a-z_]+|unlinked)$", **where(record)),
-        gxe.ExpectColumnValuesToBeInSet(column="link_rule", value_set=["identifying", "placeholder", "shared",
-                                                                      "refused_by_limit"], **where(identifier)),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="link_rule", regex=r"^(?:linked_by_[a-z_]+|unlinked)$", **where(record)
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="link_rule",
+            value_set=["identifying", "placeholder", "shared", "refused_by_limit"],
+            **where(identifier),
+        ),
         # privacy: personal identifiers only as keyed pseudonyms, and no e-mail address anywhere
-        gxe.ExpectColumnValuesToMatchRegex(column="entity_id", regex=PSEUDONYM,
-                                           **where(col("entity_type").is_in(PSEUDONYMISED))),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="entity_id", regex=PSEUDONYM, **where(col("entity_type").is_in(PSEUDONYMISED))
+        ),
         gxe.ExpectColumnValuesToNotMatchRegex(column="entity_id", regex=r"@"),
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),

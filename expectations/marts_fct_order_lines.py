@@ -26,9 +26,23 @@ if TYPE_CHECKING:
 
 NAME = "marts_fct_order_lines"
 COLUMNS = (
-    "order_line_key", "order_key", "order_id", "source_system", "order_line_id", "line_no", "sku", "quantity",
-    "unit_price_pln", "discount_pln", "line_total_pln", "customer_key", "ordering_channel", "fulfilment_type",
-    "store_id", "placed_at", "placed_date",
+    "order_line_key",
+    "order_key",
+    "order_id",
+    "source_system",
+    "order_line_id",
+    "line_no",
+    "sku",
+    "quantity",
+    "unit_price_pln",
+    "discount_pln",
+    "line_total_pln",
+    "customer_key",
+    "ordering_channel",
+    "fulfilment_type",
+    "store_id",
+    "placed_at",
+    "placed_date",
 )
 
 
@@ -39,8 +53,18 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         NAME,
         table_shape(COLUMNS),
         key("order_line_key", MD5_KEY),
-        not_null("order_key", "order_id", "source_system", "order_line_id", "sku", "quantity", "line_total_pln",
-                 "ordering_channel", "placed_at", "placed_date"),
+        not_null(
+            "order_key",
+            "order_id",
+            "source_system",
+            "order_line_id",
+            "sku",
+            "quantity",
+            "line_total_pln",
+            "ordering_channel",
+            "placed_at",
+            "placed_date",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_system", "order_line_id"]),
         gxe.ExpectColumnValuesToMatchRegex(column="order_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),

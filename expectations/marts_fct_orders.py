@@ -28,8 +28,19 @@ if TYPE_CHECKING:
 
 NAME = "marts_fct_orders"
 COLUMNS = (
-    "order_key", "order_id", "source_system", "customer_key", "anonymous_id", "ordering_channel",
-    "fulfilment_type", "store_id", "placed_at", "placed_date", "order_total_pln", "discount_pln", "shipping_pln",
+    "order_key",
+    "order_id",
+    "source_system",
+    "customer_key",
+    "anonymous_id",
+    "ordering_channel",
+    "fulfilment_type",
+    "store_id",
+    "placed_at",
+    "placed_date",
+    "order_total_pln",
+    "discount_pln",
+    "shipping_pln",
     "item_count",
 )
 ORDERING_CHANNELS = ["web", "app", "store"]
@@ -43,20 +54,33 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         NAME,
         table_shape(COLUMNS),
         key("order_key", MD5_KEY),
-        not_null("order_id", "source_system", "ordering_channel", "fulfilment_type", "placed_at", "placed_date",
-                 "order_total_pln", "item_count"),
+        not_null(
+            "order_id",
+            "source_system",
+            "ordering_channel",
+            "fulfilment_type",
+            "placed_at",
+            "placed_date",
+            "order_total_pln",
+            "item_count",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_system", "order_id"]),
         gxe.ExpectColumnValuesToBeInSet(column="source_system", value_set=["webshop", "pos"]),
         gxe.ExpectColumnValuesToBeInSet(column="ordering_channel", value_set=ORDERING_CHANNELS),
         gxe.ExpectColumnValuesToBeInSet(column="fulfilment_type", value_set=FULFILMENT_TYPES),
         # the tills sell in the store; the web shop takes web and app orders, never fulfilled at a till
-        gxe.ExpectColumnValuesToBeInSet(column="ordering_channel", value_set=["store"], **where(col("source_system") == "pos")),
-        gxe.ExpectColumnValuesToBeInSet(column="fulfilment_type", value_set=["in_store"],
-                                        **where(col("ordering_channel") == "store")),
-        gxe.ExpectColumnValuesToNotBeInSet(column="fulfilment_type", value_set=["in_store"],
-                                           **where(col("ordering_channel") != "store")),
-        gxe.ExpectColumnValuesToNotBeNull(column="store_id",
-                                          **where(col("fulfilment_type").is_in(["in_store", "click_and_collect"]))),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="ordering_channel", value_set=["store"], **where(col("source_system") == "pos")
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="fulfilment_type", value_set=["in_store"], **where(col("ordering_channel") == "store")
+        ),
+        gxe.ExpectColumnValuesToNotBeInSet(
+            column="fulfilment_type", value_set=["in_store"], **where(col("ordering_channel") != "store")
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="store_id", **where(col("fulfilment_type").is_in(["in_store", "click_and_collect"]))
+        ),
         id_format(config, "store_id", "store_id"),
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),

@@ -28,19 +28,57 @@ if TYPE_CHECKING:
 
 NAME = "marts_fct_touchpoints"
 COLUMNS = (
-    "touchpoint_key", "touchpoint_at", "touchpoint_date", "channel", "touchpoint_type", "source_system",
-    "source_record_type", "source_record_id", "order_key", "store_id", "sku", "customer_key", "anonymous_id",
+    "touchpoint_key",
+    "touchpoint_at",
+    "touchpoint_date",
+    "channel",
+    "touchpoint_type",
+    "source_system",
+    "source_record_type",
+    "source_record_id",
+    "order_key",
+    "store_id",
+    "sku",
+    "customer_key",
+    "anonymous_id",
 )
 CHANNELS = ["web", "app", "store", "email", "sms", "push", "ads", "call_center", "chat", "social"]
 TOUCHPOINT_TYPES = [
-    "page_view", "product_view", "search", "login", "add_to_cart", "begin_checkout", "purchase", "app_open",
-    "push_open", "message_send", "message_delivery", "message_open", "message_click", "message_bounce",
-    "message_unsubscribe", "ad_click", "ticket_opened", "survey_response", "checkout_abandoned", "store_purchase",
-    "store_pickup", "store_return", "order_placed",
+    "page_view",
+    "product_view",
+    "search",
+    "login",
+    "add_to_cart",
+    "begin_checkout",
+    "purchase",
+    "app_open",
+    "push_open",
+    "message_send",
+    "message_delivery",
+    "message_open",
+    "message_click",
+    "message_bounce",
+    "message_unsubscribe",
+    "ad_click",
+    "ticket_opened",
+    "survey_response",
+    "checkout_abandoned",
+    "store_purchase",
+    "store_pickup",
+    "store_return",
+    "order_placed",
 ]
 SOURCE_SYSTEMS = ["events", "marketing", "ads", "helpdesk", "surveys", "webshop", "pos"]
-SOURCE_RECORD_TYPES = ["web_event", "marketing_message_event", "ad_click", "helpdesk_ticket", "survey_response",
-                       "webshop_checkout", "pos_receipt", "webshop_order"]
+SOURCE_RECORD_TYPES = [
+    "web_event",
+    "marketing_message_event",
+    "ad_click",
+    "helpdesk_ticket",
+    "survey_response",
+    "webshop_checkout",
+    "pos_receipt",
+    "webshop_order",
+]
 # the channels each kind of record can be in (fct_touchpoints' channel rules)
 CHANNELS_OF = {
     "web_event": ["web", "app"],
@@ -61,17 +99,27 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         NAME,
         table_shape(COLUMNS),
         key("touchpoint_key", MD5_KEY),
-        not_null("touchpoint_at", "touchpoint_date", "channel", "touchpoint_type", "source_system",
-                 "source_record_type", "source_record_id"),
+        not_null(
+            "touchpoint_at",
+            "touchpoint_date",
+            "channel",
+            "touchpoint_type",
+            "source_system",
+            "source_record_type",
+            "source_record_id",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_record_type", "source_record_id"]),
         gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=CHANNELS),
         gxe.ExpectColumnValuesToBeInSet(column="touchpoint_type", value_set=TOUCHPOINT_TYPES),
         gxe.ExpectColumnValuesToBeInSet(column="source_system", value_set=SOURCE_SYSTEMS),
         gxe.ExpectColumnValuesToBeInSet(column="source_record_type", value_set=SOURCE_RECORD_TYPES),
         # (one in-set check per kind: GX checks column pairs row by row in Python, 10x slower)
-        [gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=channels,
-                                         **where(col("source_record_type") == record_type))
-         for record_type, channels in CHANNELS_OF.items()],
+        [
+            gxe.ExpectColumnValuesToBeInSet(
+                column="channel", value_set=channels, **where(col("source_record_type") == record_type)
+            )
+            for record_type, channels in CHANNELS_OF.items()
+        ],
         gxe.ExpectColumnValuesToMatchRegex(column="customer_key", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="anonymous_id", regex=MD5_KEY),
         gxe.ExpectColumnValuesToMatchRegex(column="order_key", regex=MD5_KEY),

@@ -26,8 +26,16 @@ if TYPE_CHECKING:
 
 NAME = "raw_helpdesk_tickets"
 COLUMNS = (
-    "id", "via_channel", "status", "order_id", "created_at", "first_response_at", "solved_at", "updated_at",
-    "contacts", "satisfaction__score",
+    "id",
+    "via_channel",
+    "status",
+    "order_id",
+    "created_at",
+    "first_response_at",
+    "solved_at",
+    "updated_at",
+    "contacts",
+    "satisfaction__score",
 )
 
 
@@ -39,7 +47,9 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         table_shape(COLUMNS),
         not_null("id", "via_channel", "created_at", "updated_at"),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["id", "updated_at"]),
-        gxe.ExpectColumnValuesToBeInSet(column="via_channel", value_set=["chat", "phone", "email", "messenger"]),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="via_channel", value_set=["chat", "phone", "email", "messenger"]
+        ),
         finding(
             gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["new", "open", "solved", "closed"]),
             gxe.ExpectColumnValuesToBeBetween(column="satisfaction__score", min_value=1, max_value=5),  # CSAT
@@ -51,8 +61,9 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
             not_before("first_response_at", "created_at"),
             not_before("solved_at", "created_at"),
             not_before("updated_at", "created_at"),
-            gxe.ExpectColumnValuesToNotBeNull(column="solved_at",
-                                              **where(col("status").is_in(["solved", "closed"]))),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="solved_at", **where(col("status").is_in(["solved", "closed"]))
+            ),
         ),
     )
 

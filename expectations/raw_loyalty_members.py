@@ -28,8 +28,16 @@ if TYPE_CHECKING:
 
 NAME = "raw_loyalty_members"
 COLUMNS = (
-    "member_id", "card_number", "email", "birth_date", "postal_code", "home_store_id", "enrolled_at",
-    "updated_at", "status", "_source_file",
+    "member_id",
+    "card_number",
+    "email",
+    "birth_date",
+    "postal_code",
+    "home_store_id",
+    "enrolled_at",
+    "updated_at",
+    "status",
+    "_source_file",
 )
 
 
@@ -43,15 +51,19 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         # the CRM re-exports a member whenever it changes (even with an unchanged updated_at, and twice in
         # one day's file when it changed twice that day, rarely with the same timestamp: staging keeps the
         # newest by load and file): one row per member, version and export file, nearly always
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["member_id", "updated_at", "_source_file"], mostly=0.999),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["member_id", "updated_at", "_source_file"], mostly=0.999
+        ),
         finding(
             id_format(config, "member_id", "member_id"),
             id_format(config, "loyalty_card", "card_number"),
             gxe.ExpectColumnValuesToNotBeNull(column="status"),
             id_format(config, "store_id", "home_store_id"),
             gxe.ExpectColumnValuesToBeBetween(
-                column="birth_date", min_value=dt.datetime(config.plausibility.min_birth_year, 1, 1),
-                max_value=dt.datetime.combine(dt.date.today(), dt.time())),
+                column="birth_date",
+                min_value=dt.datetime(config.plausibility.min_birth_year, 1, 1),
+                max_value=dt.datetime.combine(dt.date.today(), dt.time()),
+            ),
             in_window("enrolled_at", config),
             in_window("updated_at", config),
             not_before("updated_at", "enrolled_at"),
@@ -69,6 +81,6 @@ SUITE = TableSuite(
     columns=COLUMNS,
     blocking=True,
     description="Loyalty member versions: ids and cards (blocking); id formats, status, birth dates, postal "
-                "codes, enrolment dates (findings).",
+    "codes, enrolment dates (findings).",
     build=build_suite,
 )

@@ -27,8 +27,18 @@ if TYPE_CHECKING:
     from omni.config import RetailerConfig
 
 NAME = "raw_marketing_message_events"
-COLUMNS = ("event_id", "event_type", "event_at", "campaign_id", "message_id", "channel", "email", "phone",
-           "device_id", "url")
+COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_at",
+    "campaign_id",
+    "message_id",
+    "channel",
+    "email",
+    "phone",
+    "device_id",
+    "url",
+)
 EVENT_TYPES = ["send", "delivery", "open", "click", "bounce", "unsubscribe"]
 
 
@@ -52,7 +62,9 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToNotBeNull(column="email", **where(col("channel") == "email")),
             gxe.ExpectColumnValuesToNotBeNull(column="phone", **where(col("channel") == "sms")),
             gxe.ExpectColumnValuesToNotBeNull(column="device_id", **where(col("channel") == "push")),
-            gxe.ExpectColumnValuesToMatchRegex(column="phone", regex=r"^\+[1-9]\d{6,14}$"),  # E.164, any country
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="phone", regex=r"^\+[1-9]\d{6,14}$"
+            ),  # E.164, any country
             id_format(config, "device_id", "device_id"),
             gxe.ExpectColumnValuesToNotBeNull(column="url", **where(col("event_type") == "click")),
         ),

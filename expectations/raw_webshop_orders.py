@@ -30,12 +30,32 @@ if TYPE_CHECKING:
 
 NAME = "raw_webshop_orders"
 COLUMNS = (
-    "id", "name", "source_name", "created_at", "updated_at", "currency", "subtotal_price", "total_discounts",
-    "shipping_price", "total_price", "fulfilment_type", "pickup_store_id", "parcel_locker_id",
-    "financial_status", "fulfillment_status",
+    "id",
+    "name",
+    "source_name",
+    "created_at",
+    "updated_at",
+    "currency",
+    "subtotal_price",
+    "total_discounts",
+    "shipping_price",
+    "total_price",
+    "fulfilment_type",
+    "pickup_store_id",
+    "parcel_locker_id",
+    "financial_status",
+    "fulfillment_status",
 )
 # the shop platform's vocabularies (Shopify-like), with the click & collect status of this shop
-FINANCIAL_STATUSES = ["pending", "authorized", "paid", "partially_paid", "partially_refunded", "refunded", "voided"]
+FINANCIAL_STATUSES = [
+    "pending",
+    "authorized",
+    "paid",
+    "partially_paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+]
 FULFILLMENT_STATUSES = ["unfulfilled", "partial", "fulfilled", "picked_up", "restocked"]
 
 
@@ -64,11 +84,13 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
             in_window("updated_at", config),
             not_before("updated_at", "created_at"),
             # click & collect names its store, a parcel-locker delivery its locker
-            gxe.ExpectColumnValuesToNotBeNull(column="pickup_store_id",
-                                              **where(col("fulfilment_type") == "click_and_collect")),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="pickup_store_id", **where(col("fulfilment_type") == "click_and_collect")
+            ),
             id_format(config, "store_id", "pickup_store_id"),
-            gxe.ExpectColumnValuesToNotBeNull(column="parcel_locker_id",
-                                              **where(col("fulfilment_type") == "parcel_locker")),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="parcel_locker_id", **where(col("fulfilment_type") == "parcel_locker")
+            ),
             id_format(config, "parcel_locker_id", "parcel_locker_id"),
         ),
     )
@@ -81,6 +103,6 @@ SUITE = TableSuite(
     columns=COLUMNS,
     blocking=True,
     description="Web shop order versions: keys, channels, fulfilment (blocking); statuses, currency, amounts, "
-                "formats, dates (findings).",
+    "formats, dates (findings).",
     build=build_suite,
 )

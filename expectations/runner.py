@@ -71,8 +71,12 @@ class SuiteResult:
 
     @property
     def statistics(self) -> dict[str, int | float]:
-        return {"evaluated_expectations": self.evaluated, "successful_expectations": self.successful,
-                "unsuccessful_expectations": self.unsuccessful, "success_percent": round(self.success_percent, 2)}
+        return {
+            "evaluated_expectations": self.evaluated,
+            "successful_expectations": self.successful,
+            "unsuccessful_expectations": self.unsuccessful,
+            "success_percent": round(self.success_percent, 2),
+        }
 
     def failed(self) -> set[tuple[str, str | None]]:
         """(expectation type, column) of every failing expectation: what a test asserts on."""
@@ -89,23 +93,29 @@ class SuiteResult:
         return [f for f in self.failures if f.finding]
 
 
-def read_table(warehouse_path: str | Path, relation: str, columns: list[str] | tuple[str, ...]) -> pd.DataFrame:
+def read_table(
+    warehouse_path: str | Path, relation: str, columns: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
     """The given columns of `schema.table` as a DataFrame. A column the table lacks is left out (the
     suite's column-set expectation reports it) rather than failing the read. Types are widened to what
     GX compares vectorised: integers to int64 (float64 when nullable), decimals to float64, dates and
     timestamps to naive nanosecond timestamps (UTC for `timestamp with time zone`)."""
     schema, table = relation.split(".", 1)
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        types = dict(con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall())
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+        )
         if not types:
             raise LookupError(f"{relation} does not exist in {warehouse_path}")
         present = [c for c in columns if c in types]
         if not present:
             (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
             return pd.DataFrame(index=range(rows))
-        select = ", ".join(f'{_widened(f"{_quote(c)}", types[c])} as {_quote(c)}' for c in present)
+        select = ", ".join(f"{_widened(f'{_quote(c)}', types[c])} as {_quote(c)}" for c in present)
         arrow = con.sql(f'select {select} from "{schema}"."{table}"').to_arrow_table()
     return _to_pandas(arrow)
 
@@ -115,7 +125,9 @@ def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
     by hashing: a repetitive text column (a channel, a type, a store) becomes a categorical, taken and
     hashed as integer codes, and other text numpy objects, taken several times faster than pandas'
     default Arrow-backed strings."""
-    text = [i for i, t in enumerate(arrow.schema.types) if pa.types.is_string(t) or pa.types.is_large_string(t)]
+    text = [
+        i for i, t in enumerate(arrow.schema.types) if pa.types.is_string(t) or pa.types.is_large_string(t)
+    ]
     for i in text:
         column = arrow.column(i)
         if pc.count_distinct(column).as_py() <= len(column) // 2:
@@ -144,10 +156,14 @@ def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
     with _lock:
         context = _gx_context()
         batch_definition = _batch_definition(suite.name)
-        registered = context.suites.add(gx.ExpectationSuite(
-            name=run_name, expectations=[e.copy(update={"id": None}) for e in suite.expectations]))
+        registered = context.suites.add(
+            gx.ExpectationSuite(
+                name=run_name, expectations=[e.copy(update={"id": None}) for e in suite.expectations]
+            )
+        )
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=run_name, data=batch_definition, suite=registered))
+            gx.ValidationDefinition(name=run_name, data=batch_definition, suite=registered)
+        )
         try:
             outcome = definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
         finally:
@@ -169,8 +185,9 @@ def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
     )
 
 
-def validate_table(table_suite: TableSuite, warehouse_path: str | Path,
-                   config: RetailerConfig | None = None) -> SuiteResult:
+def validate_table(
+    table_suite: TableSuite, warehouse_path: str | Path, config: RetailerConfig | None = None
+) -> SuiteResult:
     """Read the suite's columns of its relation and validate them against the suite built for the
     retailer's configuration (default: the configuration of the warehouse's data directory); seconds
     include the read."""
@@ -221,7 +238,13 @@ def _failure(result) -> FailedExpectation:
         column = f"{kwargs['column_A']},{kwargs['column_B']}"
     details = dict(result.result or {})
     observed: dict[str, Any] = {}
-    for name in ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "missing_count"):
+    for name in (
+        "observed_value",
+        "element_count",
+        "unexpected_count",
+        "unexpected_percent",
+        "missing_count",
+    ):
         if name in details:
             observed[name] = details[name]
     if details.get("partial_unexpected_list"):

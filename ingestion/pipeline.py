@@ -45,8 +45,13 @@ def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: s
     )
 
 
-def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | Path,
-               pipelines_dir: str | Path, **options) -> LoadInfo:
+def run_source(
+    source_name: str,
+    landing_dir: str | Path,
+    warehouse_path: str | Path,
+    pipelines_dir: str | Path,
+    **options,
+) -> LoadInfo:
     pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir)
     if pipeline.has_pending_data:
         # A package left by a run that died is not resumed: dlt copies into the staging dataset at least
@@ -54,8 +59,10 @@ def run_source(source_name: str, landing_dir: str | Path, warehouse_path: str | 
         # every staged row is merged twice. So, as dagster-dlt does before every run, the local pipeline
         # is dropped; state comes back from the warehouse's last completed load, the package's files are
         # read again, and the merge on their file replaces whatever the dead run wrote.
-        log.warning("%s: dropping a load package left by an interrupted run; its files are read again",
-                    pipeline.pipeline_name)
+        log.warning(
+            "%s: dropping a load package left by an interrupted run; its files are read again",
+            pipeline.pipeline_name,
+        )
         pipeline.drop()
     source = make_source(source_name, landing_dir, **options)
     info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)

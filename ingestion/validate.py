@@ -21,7 +21,10 @@ from ingestion.common.raw_tables import contract_tables
 
 # Keys the blocking raw checks guard (expectations/raw_*.py): a till line must arrive once, an order once
 # per version. Other tables may repeat a key on purpose (re-exported versions, whole re-exported lists).
-GUARDED_KEYS = {("pos", "receipt_lines"): ("receipt_id", "line_no"), ("webshop", "orders"): ("id", "updated_at")}
+GUARDED_KEYS = {
+    ("pos", "receipt_lines"): ("receipt_id", "line_no"),
+    ("webshop", "orders"): ("id", "updated_at"),
+}
 
 
 @dataclass
@@ -85,10 +88,13 @@ def validate_table(source: str, table: Table, landing: Path) -> TableReport:
         try:
             for good, bad, findings, statuses in _read_with_fallback(table, [path], landing):
                 status, detail = statuses[rel]
-                report.files.append(FileReport(rel, status, detail, good.num_rows, bad.num_rows, findings.num_rows))
+                report.files.append(
+                    FileReport(rel, status, detail, good.num_rows, bad.num_rows, findings.num_rows)
+                )
                 report.reasons.update(bad["_reason"].to_pylist())
-                report.flags.update(zip(findings["column_name"].to_pylist(), findings["reason"].to_pylist(),
-                                        strict=True))
+                report.flags.update(
+                    zip(findings["column_name"].to_pylist(), findings["reason"].to_pylist(), strict=True)
+                )
                 guarded = GUARDED_KEYS.get((source, table.name))
                 if good.num_rows and guarded:
                     keys.append(good.select(list(guarded)))
@@ -127,8 +133,10 @@ def format_report(report: ValidationReport, examples: int = 3) -> str:
     for t in report.tables:
         if not t.files:
             continue
-        lines.append(f"{t.source}.{t.table}: {len(t.files)} file(s), {t.rows_loaded:,} rows would load, "
-                     f"{t.rows_quarantined:,} quarantined, {t.values_flagged:,} values flagged (loaded as NULL)")
+        lines.append(
+            f"{t.source}.{t.table}: {len(t.files)} file(s), {t.rows_loaded:,} rows would load, "
+            f"{t.rows_quarantined:,} quarantined, {t.values_flagged:,} values flagged (loaded as NULL)"
+        )
         odd = [f for f in t.files if f.status != "loaded"]
         for f in odd[:examples]:
             lines.append(f"    {f.status:<12} {f.file}: {f.detail}")
@@ -142,8 +150,10 @@ def format_report(report: ValidationReport, examples: int = 3) -> str:
             lines.append(f"    STOPS BUILD  {stop}")
     for source in report.sources_without_files:
         lines.append(f"{source}: no files in landing/{source}/ (its tables will be empty)")
-    verdict = (f"{len(report.stops)} problem(s) would stop the build" if report.stops
-               else "nothing would stop the build")
+    verdict = (
+        f"{len(report.stops)} problem(s) would stop the build"
+        if report.stops
+        else "nothing would stop the build"
+    )
     lines.append(verdict)
     return "\n".join(lines)
-

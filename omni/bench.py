@@ -26,7 +26,9 @@ def _child(argv: list[str]) -> dict:
     err = proc.stderr.read().decode()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"benchmark step {argv[0]} failed: {err.strip().splitlines()[-1] if err.strip() else '?'}")
+        raise RuntimeError(
+            f"benchmark step {argv[0]} failed: {err.strip().splitlines()[-1] if err.strip() else '?'}"
+        )
     answer = json.loads(out.strip().splitlines()[-1])
     answer["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     return answer
@@ -44,10 +46,21 @@ def bench_ingestion(data_dir: Path) -> dict:
     return {"ours": ours, "native": native}
 
 
-def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, echo=print,
-        ingest_sizes: list[str] | None = None, stitch_sizes: list[str] | None = None) -> dict:
+def run(
+    sizes: list[str],
+    seed: int,
+    workdir: Path | None,
+    out: Path | None,
+    echo=print,
+    ingest_sizes: list[str] | None = None,
+    stitch_sizes: list[str] | None = None,
+) -> dict:
     results: dict = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "generation": [],
     }
     with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
@@ -68,20 +81,30 @@ def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, ech
                 r = bench_ingestion(Path(tmp) / size)
                 r["size"] = size
                 results["ingestion"].append(r)
-                echo(f"  {'source':<10} {'rows':>11} {'dlt s':>7} {'rows/s':>10} {'native s':>9} {'rows/s':>10} {'ratio':>6}")
+                echo(
+                    f"  {'source':<10} {'rows':>11} {'dlt s':>7} {'rows/s':>10} {'native s':>9} {'rows/s':>10} {'ratio':>6}"
+                )
                 for name in r["ours"]["sources"]:
                     o, n = r["ours"]["sources"][name], r["native"]["sources"][name]
-                    echo(f"  {name:<10} {o['rows']:>11,} {o['seconds']:>7.1f} {o['rows'] / o['seconds']:>10,.0f} "
-                         f"{n['seconds']:>9.2f} {n['rows'] / n['seconds']:>10,.0f} {(o['rows'] / o['seconds']) / (n['rows'] / n['seconds']):>6.2f}")
+                    echo(
+                        f"  {name:<10} {o['rows']:>11,} {o['seconds']:>7.1f} {o['rows'] / o['seconds']:>10,.0f} "
+                        f"{n['seconds']:>9.2f} {n['rows'] / n['seconds']:>10,.0f} {(o['rows'] / o['seconds']) / (n['rows'] / n['seconds']):>6.2f}"
+                    )
                 ot, nt = r["ours"]["total"], r["native"]["total"]
-                echo(f"  {'all':<10} {ot['rows']:>11,} {ot['seconds']:>7.1f} {ot['rows'] / ot['seconds']:>10,.0f} "
-                     f"{nt['seconds']:>9.2f} {nt['rows'] / nt['seconds']:>10,.0f} "
-                     f"{(ot['rows'] / ot['seconds']) / (nt['rows'] / nt['seconds']):>6.2f}  (peak {r['ours']['peak_rss_mb']:,.0f} MB)")
+                echo(
+                    f"  {'all':<10} {ot['rows']:>11,} {ot['seconds']:>7.1f} {ot['rows'] / ot['seconds']:>10,.0f} "
+                    f"{nt['seconds']:>9.2f} {nt['rows'] / nt['seconds']:>10,.0f} "
+                    f"{(ot['rows'] / ot['seconds']) / (nt['rows'] / nt['seconds']):>6.2f}  (peak {r['ours']['peak_rss_mb']:,.0f} MB)"
+                )
     if stitch_sizes:
         results["stitching"] = []
-        echo("identity stitching: our connected-components step vs scipy.sparse.csgraph.connected_components "
-             "on the same edge list")
-        echo(f"  {'graph':<24} {'nodes':>11} {'edges':>11} {'scipy s':>8} {'ours s':>8} {'ratio':>6} {'refused':>8}")
+        echo(
+            "identity stitching: our connected-components step vs scipy.sparse.csgraph.connected_components "
+            "on the same edge list"
+        )
+        echo(
+            f"  {'graph':<24} {'nodes':>11} {'edges':>11} {'scipy s':>8} {'ours s':>8} {'ratio':>6} {'refused':>8}"
+        )
         with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
             runs = []
             for size in stitch_sizes:
@@ -95,18 +118,28 @@ def run(sizes: list[str], seed: int, workdir: Path | None, out: Path | None, ech
                 r = _child(argv)
                 r["graph"] = label
                 results["stitching"].append(r)
-                echo(f"  {label:<24} {r['nodes']:>11,} {r['edges']:>11,} {r['scipy_seconds']:>8.2f} "
-                     f"{r['ours_seconds']:>8.2f} {r['ours_seconds'] / r['scipy_seconds']:>6.2f} {r['refused']:>8,}")
+                echo(
+                    f"  {label:<24} {r['nodes']:>11,} {r['edges']:>11,} {r['scipy_seconds']:>8.2f} "
+                    f"{r['ours_seconds']:>8.2f} {r['ours_seconds'] / r['scipy_seconds']:>6.2f} {r['refused']:>8,}"
+                )
                 if r.get("dbt_models"):
-                    echo("    dbt identity models: " + ", ".join(
-                        f"{k.removeprefix('int_identity__')} {v:.1f}s" for k, v in r["dbt_models"].items()))
+                    echo(
+                        "    dbt identity models: "
+                        + ", ".join(
+                            f"{k.removeprefix('int_identity__')} {v:.1f}s" for k, v in r["dbt_models"].items()
+                        )
+                    )
                 if r.get("scores"):
                     sc = r["scores"]
-                    echo("    against truth: " + "; ".join(
-                        f"{g} precision {sc[g]['precision']:.4f} recall (linkable) {sc[g]['recall_linkable']:.4f}"
-                        for g in ("orders", "touchpoints"))
-                         + f"; over-merged clusters {sc['over_merged']['clusters']} "
-                           f"(separable by the data: {sc['over_merged']['separable_by_the_data']})")
+                    echo(
+                        "    against truth: "
+                        + "; ".join(
+                            f"{g} precision {sc[g]['precision']:.4f} recall (linkable) {sc[g]['recall_linkable']:.4f}"
+                            for g in ("orders", "touchpoints")
+                        )
+                        + f"; over-merged clusters {sc['over_merged']['clusters']} "
+                        f"(separable by the data: {sc['over_merged']['separable_by_the_data']})"
+                    )
         echo("  (published anchor: a SQL label-propagation stitcher on DuckDB, 16.1M edges in about 143 s)")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -124,11 +157,23 @@ def _main(argv: list[str]) -> None:
         started = time.perf_counter()
         stats = generate(target, size=size, seed=seed)
         seconds = time.perf_counter() - started
-        print(json.dumps({
-            "size": size, "seed": seed, "persons": stats.persons, "rows": sum(stats.rows_by_source.values()),
-            "rows_by_source": stats.rows_by_source, "files": stats.files, "seconds": round(seconds, 2),
-            "landing_mb": round(sum(p.stat().st_size for p in (target / "landing").rglob("*") if p.is_file()) / 2**20, 1),
-        }))
+        print(
+            json.dumps(
+                {
+                    "size": size,
+                    "seed": seed,
+                    "persons": stats.persons,
+                    "rows": sum(stats.rows_by_source.values()),
+                    "rows_by_source": stats.rows_by_source,
+                    "files": stats.files,
+                    "seconds": round(seconds, 2),
+                    "landing_mb": round(
+                        sum(p.stat().st_size for p in (target / "landing").rglob("*") if p.is_file()) / 2**20,
+                        1,
+                    ),
+                }
+            )
+        )
     elif step == "ingest":
         import duckdb
 
@@ -144,7 +189,9 @@ def _main(argv: list[str]) -> None:
             run_source(name, paths.landing, paths.warehouse, paths.dlt_pipelines)
             seconds = time.perf_counter() - started
             with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-                rows = con.execute(f"SELECT coalesce(sum(rows_read), 0) FROM raw_{name}._load_audit").fetchone()[0]
+                rows = con.execute(
+                    f"SELECT coalesce(sum(rows_read), 0) FROM raw_{name}._load_audit"
+                ).fetchone()[0]
             sources[name] = {"rows": int(rows), "seconds": round(seconds, 3)}
             total_rows += int(rows)
             total_s += seconds
@@ -175,12 +222,16 @@ def native_load(data_dir: Path) -> dict:
         module = __import__(f"ingestion.{name}.settings", fromlist=["TABLES"])
         rows, seconds = 0, 0.0
         for i, table in enumerate(module.TABLES):
-            files = sorted(str(p) for p in (data_dir / "landing" / name).glob(table.glob) if "_resend" not in p.name)
+            files = sorted(
+                str(p) for p in (data_dir / "landing" / name).glob(table.glob) if "_resend" not in p.name
+            )
             if not files:
                 continue
             if table.format == "csv":
-                reader = (f"read_csv({files!r}, delim='{table.delimiter}', header=true, union_by_name=true, "
-                          f"ignore_errors=true{', decimal_separator=' + repr(',') if table.decimal_comma else ''})")
+                reader = (
+                    f"read_csv({files!r}, delim='{table.delimiter}', header=true, union_by_name=true, "
+                    f"ignore_errors=true{', decimal_separator=' + repr(',') if table.decimal_comma else ''})"
+                )
             elif table.format == "jsonl":
                 reader = f"read_json({files!r}, format='newline_delimited', union_by_name=true, ignore_errors=true)"
             else:

@@ -55,6 +55,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
     prepare_manifest(config.dbt_vars())
     from dagster_project.definitions import make_definitions
     from dagster_project.defs.automation import BUILD_JOB_NAME
+
     # the graph of this data directory's retailer (the sources it has), not of the one first imported
     defs = make_definitions(paths, config)
 

@@ -50,15 +50,22 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--size", type=click.Choice(SIZES), default="s", show_default=True,
-              help="xs ~300 people (tests), s ~20k (demo), m ~200k, l ~1M.")
+@click.option(
+    "--size",
+    type=click.Choice(SIZES),
+    default="s",
+    show_default=True,
+    help="xs ~300 people (tests), s ~20k (demo), m ~200k, l ~1M.",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @data_dir_option
 def generate(paths: Paths, size: str, seed: int) -> None:
     """Write a synthetic omnichannel retailer into landing/ and its answer key into truth/."""
     stats = _generate(paths, size, seed)
-    _echo(f"generated size {size} seed {seed}: {stats.persons:,} people, "
-          f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s")
+    _echo(
+        f"generated size {size} seed {seed}: {stats.persons:,} people, "
+        f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s"
+    )
     _echo(f"  landing: {paths.landing}\n  truth:   {paths.truth}")
 
 
@@ -90,8 +97,13 @@ def ingest(paths: Paths, sources: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.option("--landing", "landing_dir", default=None, type=click.Path(file_okay=False, exists=True),
-              help="The landing folder to read (default: the data directory's landing/).")
+@click.option(
+    "--landing",
+    "landing_dir",
+    default=None,
+    type=click.Path(file_okay=False, exists=True),
+    help="The landing folder to read (default: the data directory's landing/).",
+)
 @data_dir_option
 def validate(paths: Paths, landing_dir: str | None) -> None:
     """Read landing files against the contract without building: per source and file, what would load, be
@@ -142,8 +154,10 @@ def publish(paths: Paths) -> None:
     from omni.publish import publish as run_publish
 
     publication = run_publish(paths)
-    _echo(f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
-          f"as version {publication.version}")
+    _echo(
+        f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
+        f"as version {publication.version}"
+    )
     _echo(f"  DuckDB:  {paths.outputs / 'published' / 'marts.duckdb'}")
     _echo(f"  Parquet: {paths.outputs / 'published' / 'parquet'}")
 
@@ -163,19 +177,24 @@ def report(paths: Paths) -> None:
 @click.option("--customer-key", default=None, help="The person's customer_key in the marts.")
 @click.option("--no-rebuild", is_flag=True, help="Clean landing and raw only; the next build does the rest.")
 @data_dir_option
-def forget(paths: Paths, email: str | None, phone: str | None, customer_key: str | None, no_rebuild: bool) -> None:
+def forget(
+    paths: Paths, email: str | None, phone: str | None, customer_key: str | None, no_rebuild: bool
+) -> None:
     """Erase a person from every layer and remember the request for data that arrives later."""
     from omni.erasure import forget as run_forget
 
     if sum(x is not None for x in (email, phone, customer_key)) != 1:
         raise click.UsageError("give exactly one of --email, --phone, --customer-key")
-    entry = run_forget(paths, email=email, phone=phone, customer_key=customer_key, rebuild=not no_rebuild,
-                       echo=_echo)
+    entry = run_forget(
+        paths, email=email, phone=phone, customer_key=customer_key, rebuild=not no_rebuild, echo=_echo
+    )
     landing = entry["layers"]["landing"]
-    _echo(f"erasure {entry['request_id']}: {sum(entry['records'].values())} records of {entry['customers']} "
-          f"customer(s); landing: {landing['records_removed']} records in {landing['files_rewritten']} files; "
-          f"raw: {sum(entry['layers']['raw'].values())} rows; logged in "
-          f"{paths.data_dir / 'governance' / 'erasure_log.jsonl'}")
+    _echo(
+        f"erasure {entry['request_id']}: {sum(entry['records'].values())} records of {entry['customers']} "
+        f"customer(s); landing: {landing['records_removed']} records in {landing['files_rewritten']} files; "
+        f"raw: {sum(entry['layers']['raw'].values())} rows; logged in "
+        f"{paths.data_dir / 'governance' / 'erasure_log.jsonl'}"
+    )
 
 
 @cli.command()
@@ -211,8 +230,9 @@ def evaluate(paths: Paths) -> None:
 @cli.command()
 @click.option("--size", type=click.Choice(SIZES), default="s", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--regenerate/--keep", default=False,
-              help="Write a new demo world even if landing/ already holds one.")
+@click.option(
+    "--regenerate/--keep", default=False, help="Write a new demo world even if landing/ already holds one."
+)
 @data_dir_option
 def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
     """Generate the demo world (unless present), build everything and say where the results are."""
@@ -224,10 +244,14 @@ def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
     _echo("")
     _echo(f"warehouse (DuckDB): {paths.warehouse}")
     _echo("  marts:   schema `marts`; staging: schema `staging`; raw: schemas `raw_<source>`")
-    _echo(f"  try:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
-          "read_only=True).sql('from marts.fct_orders limit 5'))\"")
-    _echo(f"published: {paths.outputs / 'published' / 'marts.duckdb'} (read-only copy for BI) and "
-          f"{paths.outputs / 'published' / 'parquet'}/")
+    _echo(
+        f"  try:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
+        "read_only=True).sql('from marts.fct_orders limit 5'))\""
+    )
+    _echo(
+        f"published: {paths.outputs / 'published' / 'marts.duckdb'} (read-only copy for BI) and "
+        f"{paths.outputs / 'published' / 'parquet'}/"
+    )
     _echo(f"report:    {paths.outputs / 'report' / 'index.html'}")
     _echo(f"identity:  omni evaluate --data-dir {paths.data_dir}  (stitching scored against truth/)")
     _echo("UI:        make dev  (Dagster, lineage graph and checks)")
@@ -242,8 +266,10 @@ def serve_demo_api(paths: Paths, port: int) -> None:
 
     _echo(f"web shop API: http://127.0.0.1:{port}/admin/api/2024-01/orders.json")
     _echo(f"helpdesk API: http://127.0.0.1:{port}/api/v2/incremental/tickets/cursor.json")
-    _echo(f"load through them: SOURCES__WEBSHOP__API_BASE_URL=http://127.0.0.1:{port} "
-          f"SOURCES__HELPDESK__API_BASE_URL=http://127.0.0.1:{port} omni build")
+    _echo(
+        f"load through them: SOURCES__WEBSHOP__API_BASE_URL=http://127.0.0.1:{port} "
+        f"SOURCES__HELPDESK__API_BASE_URL=http://127.0.0.1:{port} omni build"
+    )
     serve(paths.landing, port=port)
 
 
@@ -259,20 +285,36 @@ def dev(paths: Paths, port: int) -> None:
     ensure_dagster_home(paths)
     dagster = shutil.which("dagster", path=os.path.dirname(sys.executable)) or "dagster"
     _echo(f"Dagster UI on http://127.0.0.1:{port} (data in {paths.data_dir})")
-    os.execv(dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)])
+    os.execv(
+        dagster, [dagster, "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    )
 
 
 @cli.command()
 @click.option("--sizes", default="xs,s,m", show_default=True, help="World sizes to generate (xs,s,m,l).")
-@click.option("--ingest-sizes", default="s,m", show_default=True,
-              help="World sizes to ingest next to DuckDB's native readers ('' to skip).")
-@click.option("--stitch-sizes", default="s,m", show_default=True,
-              help="World sizes whose identity graph is stitched next to scipy's connected components ('' to skip).")
+@click.option(
+    "--ingest-sizes",
+    default="s,m",
+    show_default=True,
+    help="World sizes to ingest next to DuckDB's native readers ('' to skip).",
+)
+@click.option(
+    "--stitch-sizes",
+    default="s,m",
+    show_default=True,
+    help="World sizes whose identity graph is stitched next to scipy's connected components ('' to skip).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--workdir", type=click.Path(file_okay=False), default=None,
-              help="Scratch directory for generated worlds (default: the system temp dir).")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Scratch directory for generated worlds (default: the system temp dir).",
+)
 @data_dir_option
-def bench(paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: int, workdir: str | None) -> None:
+def bench(
+    paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: int, workdir: str | None
+) -> None:
     """Print benchmark figures (generation, ingestion, identity stitching) and save them as JSON."""
     from pathlib import Path
 
@@ -284,8 +326,15 @@ def bench(paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: 
     unknown = [s for s in chosen + ingest + stitch if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
-    run(chosen, seed, Path(workdir) if workdir else None, paths.outputs / "bench.json", echo=click.echo,
-        ingest_sizes=ingest, stitch_sizes=stitch)
+    run(
+        chosen,
+        seed,
+        Path(workdir) if workdir else None,
+        paths.outputs / "bench.json",
+        echo=click.echo,
+        ingest_sizes=ingest,
+        stitch_sizes=stitch,
+    )
 
 
 def main() -> None:

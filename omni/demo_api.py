@@ -67,14 +67,14 @@ class DemoApi:
         if updated_at_min:
             since = _parse_ts(updated_at_min)
             rows = [r for r in rows if _parse_ts(r[cursor]) >= since]
-        page = rows[offset: offset + limit]
+        page = rows[offset : offset + limit]
         return page, offset + limit < len(rows)
 
     def tickets(self, start_time: int, offset: int, per_page: int) -> tuple[list, bool]:
         rows = current_versions(self.landing / "helpdesk" / "tickets", "tickets_", "tickets", "updated_at")
         since = datetime.fromtimestamp(start_time, UTC)
         rows = [r for r in rows if _parse_ts(r["updated_at"]) >= since]
-        return rows[offset: offset + per_page], offset + per_page < len(rows)
+        return rows[offset : offset + per_page], offset + per_page < len(rows)
 
 
 def _token(offset: int, **fixed: str) -> str:
@@ -105,7 +105,7 @@ def make_handler(api: DemoApi):
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             try:
                 if url.path.startswith(WEBSHOP_PREFIX) and url.path.endswith(".json"):
-                    return self._webshop(url.path[len(WEBSHOP_PREFIX): -len(".json")], query)
+                    return self._webshop(url.path[len(WEBSHOP_PREFIX) : -len(".json")], query)
                 if url.path == HELPDESK_PATH:
                     return self._tickets(query)
             except (ValueError, KeyError) as exc:

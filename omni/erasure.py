@@ -39,14 +39,23 @@ DEFAULT_KEY = "omni-development-key"  # the same default as dbt's pseudonymize m
 
 # landing field name -> how to read it: an identifier type, or the record type whose id it holds
 FIELD_KINDS: dict[str, str] = {
-    "email": "email", "customer_email": "email",
-    "phone": "phone", "customer_phone": "phone",
-    "card_number": "loyalty_card", "loyalty_card": "loyalty_card",
-    "customer_id": "customer_id", "user_id": "customer_id", "member_id": "member_id",
-    "cookie_id": "cookie_id", "device_id": "device_id",
-    "session_id": "record:web_session", "receipt_id": "record:pos_receipt",
-    "original_receipt_id": "record:pos_receipt", "original_order_id": "record:webshop_order",
-    "message_id": "record:marketing_message", "response_id": "record:survey_response",
+    "email": "email",
+    "customer_email": "email",
+    "phone": "phone",
+    "customer_phone": "phone",
+    "card_number": "loyalty_card",
+    "loyalty_card": "loyalty_card",
+    "customer_id": "customer_id",
+    "user_id": "customer_id",
+    "member_id": "member_id",
+    "cookie_id": "cookie_id",
+    "device_id": "device_id",
+    "session_id": "record:web_session",
+    "receipt_id": "record:pos_receipt",
+    "original_receipt_id": "record:pos_receipt",
+    "original_order_id": "record:webshop_order",
+    "message_id": "record:marketing_message",
+    "response_id": "record:survey_response",
     "consent_event_id": "record:consent_event",
 }
 # what a top-level `id` (or `order_id`) means, per landing folder
@@ -141,8 +150,9 @@ def load_tokens(paths: Paths) -> set[str]:
     return {t for r in json.loads(requests.read_text()) for t in r["tokens"]}
 
 
-def resolve(paths: Paths, email: str | None = None, phone: str | None = None,
-            customer_key: str | None = None) -> Subject:
+def resolve(
+    paths: Paths, email: str | None = None, phone: str | None = None, customer_key: str | None = None
+) -> Subject:
     """The person behind the given identifier: their profile's identifiers and records."""
     subject = Subject()
     asked: tuple[str, str] | None = None
@@ -164,44 +174,59 @@ def resolve(paths: Paths, email: str | None = None, phone: str | None = None,
         return subject
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         if asked:
-            rows = con.execute("""
+            rows = con.execute(
+                """
                 select p.component, p.customer_key, c.refused_reason, i.link_rule
                 from intermediate.int_identity__identifiers as i
                 inner join intermediate.int_identity__components as c using (node_id)
                 left join intermediate.int_identity__profiles as p on p.component = c.component
-                where i.identifier_type = ? and i.identifier_value = ?""", list(asked)).fetchall()
+                where i.identifier_type = ? and i.identifier_value = ?""",
+                list(asked),
+            ).fetchall()
             # a value that links nothing (shared, placeholder) identifies only the records carrying it
             components = [r[0] for r in rows if r[3] == "identifying" and r[2] is None]
             if not components:
-                carrying = con.execute("""select record_type, record_id from intermediate.int_identity__observations
-                                          where identifier_type = ? and identifier_value = ?""", list(asked)).fetchall()
+                carrying = con.execute(
+                    """select record_type, record_id from intermediate.int_identity__observations
+                                          where identifier_type = ? and identifier_value = ?""",
+                    list(asked),
+                ).fetchall()
                 for record_type, record_id in carrying:
                     subject.records.setdefault(record_type, set()).add(record_id)
                 return subject
         else:
-            found = con.execute("select component from intermediate.int_identity__profiles where customer_key = ?",
-                                [customer_key]).fetchall()
+            found = con.execute(
+                "select component from intermediate.int_identity__profiles where customer_key = ?",
+                [customer_key],
+            ).fetchall()
             if not found:
                 raise LookupError(f"no customer {customer_key}")
             components = [found[0][0]]
         for component in components:
-            key = con.execute("select customer_key from intermediate.int_identity__profiles where component = ?",
-                              [component]).fetchone()
+            key = con.execute(
+                "select customer_key from intermediate.int_identity__profiles where component = ?",
+                [component],
+            ).fetchone()
             if key and key[0]:
                 subject.customer_keys.add(key[0])
-            for t, v in con.execute("""
+            for t, v in con.execute(
+                """
                 select i.identifier_type, i.identifier_value
                 from intermediate.int_identity__components as c
                 inner join intermediate.int_identity__identifiers as i using (node_id)
                 where c.component = ? and i.link_rule = 'identifying' and c.refused_reason is null""",
-                                    [component]).fetchall():
+                [component],
+            ).fetchall():
                 if t in IDENTIFIER_TYPES:
                     subject.identifiers.setdefault(t, set()).add(v)
-            for t, rid in con.execute("""
+            for t, rid in con.execute(
+                """
                 select r.record_type, r.record_id
                 from intermediate.int_identity__components as c
                 inner join intermediate.int_identity__record_nodes as r on r.record_node = c.node_id
-                where c.component = ?""", [component]).fetchall():
+                where c.component = ?""",
+                [component],
+            ).fetchall():
                 subject.records.setdefault(t, set()).add(rid)
     return subject
 
@@ -285,6 +310,7 @@ def scrub_file(path: Path, landing: Path, tokens: set[str]) -> int:
 def _csv_line(row: list[str], delimiter: str, quoted: bool) -> str:
     """A CSV line in the file's own style: text quoted if the file quotes it, empty fields left empty
     (an empty field is a null to the loader, a quoted empty one would be an empty string)."""
+
     def field(value: str) -> str:
         if value == "":
             return ""
@@ -312,7 +338,9 @@ def scrub_landing(paths: Paths, tokens: set[str], only_new: bool = False) -> dic
     if seen.get("_requests") != fingerprint:
         seen = {"_requests": fingerprint}
     scanned = rewritten = removed = 0
-    for path in sorted(p for p in paths.landing.rglob("*") if p.is_file() and p.suffix in (".csv", ".json", ".jsonl")):
+    for path in sorted(
+        p for p in paths.landing.rglob("*") if p.is_file() and p.suffix in (".csv", ".json", ".jsonl")
+    ):
         rel = path.relative_to(paths.landing).as_posix()
         stat = path.stat()
         stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
@@ -337,11 +365,15 @@ def _sql_list(values: Iterable[str]) -> str:
 
 def erase_raw(paths: Paths, subject: Subject) -> dict[str, int]:
     """Delete the person's rows from every raw table and quarantine."""
-    email_sql = ("case when split_part(lower(trim({c})), '@', 2) in ('gmail.com', 'googlemail.com') then "
-                 "replace(split_part(split_part(lower(trim({c})), '@', 1), '+', 1), '.', '') || '@gmail.com' "
-                 "else lower(trim({c})) end")
-    phone_sql = ("case when length(regexp_replace({c}, '[^0-9]', '', 'g')) >= 9 then "
-                 "'+48' || right(regexp_replace({c}, '[^0-9]', '', 'g'), 9) end")
+    email_sql = (
+        "case when split_part(lower(trim({c})), '@', 2) in ('gmail.com', 'googlemail.com') then "
+        "replace(split_part(split_part(lower(trim({c})), '@', 1), '+', 1), '.', '') || '@gmail.com' "
+        "else lower(trim({c})) end"
+    )
+    phone_sql = (
+        "case when length(regexp_replace({c}, '[^0-9]', '', 'g')) >= 9 then "
+        "'+48' || right(regexp_replace({c}, '[^0-9]', '', 'g'), 9) end"
+    )
     removed: dict[str, int] = {}
     ids = subject.identifiers
     rec = subject.records
@@ -351,23 +383,35 @@ def erase_raw(paths: Paths, subject: Subject) -> dict[str, int]:
                                 where schema_name like 'raw\\_%' escape '\\' and table_name not like '\\_dlt%' escape '\\'
                                   and table_name <> '_load_audit'""").fetchall()
         for schema, table in tables:
-            columns = {c for (c,) in con.execute("""select column_name from duckdb_columns()
-                                                    where schema_name = ? and table_name = ?""", [schema, table]).fetchall()}
+            columns = {
+                c
+                for (c,) in con.execute(
+                    """select column_name from duckdb_columns()
+                                                    where schema_name = ? and table_name = ?""",
+                    [schema, table],
+                ).fetchall()
+            }
             if table == "_quarantine":
                 if needles:
-                    pred = " or ".join(f"contains(lower(record), '{n.lower().replace(chr(39), chr(39) * 2)}')"
-                                       for n in needles)
+                    pred = " or ".join(
+                        f"contains(lower(record), '{n.lower().replace(chr(39), chr(39) * 2)}')"
+                        for n in needles
+                    )
                     removed[f"{schema}._quarantine"] = con.execute(
-                        f"delete from {schema}._quarantine where {pred}").fetchone()[0]
+                        f"delete from {schema}._quarantine where {pred}"
+                    ).fetchone()[0]
                 continue
             preds = []
             for column in columns:
                 leaf = column.split("__")[-1]
                 kind = FIELD_KINDS.get(leaf)
                 if column == "id":
-                    kind = {"raw_webshop.customers": "customer_id", "raw_webshop.orders": "record:webshop_order",
-                            "raw_webshop.abandoned_checkouts": "record:webshop_checkout",
-                            "raw_helpdesk.tickets": "record:helpdesk_ticket"}.get(f"{schema}.{table}")
+                    kind = {
+                        "raw_webshop.customers": "customer_id",
+                        "raw_webshop.orders": "record:webshop_order",
+                        "raw_webshop.abandoned_checkouts": "record:webshop_checkout",
+                        "raw_helpdesk.tickets": "record:helpdesk_ticket",
+                    }.get(f"{schema}.{table}")
                 if column == "order_id":
                     kind = "record:webshop_order"
                 if column == "checkout_id":
@@ -380,7 +424,9 @@ def erase_raw(paths: Paths, subject: Subject) -> dict[str, int]:
                 elif kind == "phone" and ids.get("phone"):
                     preds.append(f"{phone_sql.format(c=c)} in ({_sql_list(ids['phone'])})")
                 elif kind == "loyalty_card" and ids.get("loyalty_card"):
-                    preds.append(f"regexp_replace({c}, '[^0-9]', '', 'g') in ({_sql_list(ids['loyalty_card'])})")
+                    preds.append(
+                        f"regexp_replace({c}, '[^0-9]', '', 'g') in ({_sql_list(ids['loyalty_card'])})"
+                    )
                 elif kind in ("customer_id", "member_id", "cookie_id", "device_id") and ids.get(kind):
                     preds.append(f"lower(trim(cast({c} as varchar))) in ({_sql_list(ids[kind])})")
                 elif kind.startswith("record:") and rec.get(kind.removeprefix("record:")):
@@ -393,8 +439,10 @@ def erase_raw(paths: Paths, subject: Subject) -> dict[str, int]:
         # lines whose parent went with the person
         present = {f"{s}.{t}" for s, t in tables}
         if {"raw_webshop.return_lines", "raw_webshop.returns"} <= present:
-            n = con.execute("delete from raw_webshop.return_lines where return_id not in "
-                            "(select id from raw_webshop.returns)").fetchone()[0]
+            n = con.execute(
+                "delete from raw_webshop.return_lines where return_id not in "
+                "(select id from raw_webshop.returns)"
+            ).fetchone()[0]
             if n:
                 removed["raw_webshop.return_lines"] = n
     return removed
@@ -411,8 +459,14 @@ def purge_dlt_packages(paths: Paths) -> int:
 
 
 # --- the whole request ---------------------------------------------------------------------------------------
-def forget(paths: Paths, email: str | None = None, phone: str | None = None, customer_key: str | None = None,
-           rebuild: bool = True, echo=lambda _m: None) -> dict:
+def forget(
+    paths: Paths,
+    email: str | None = None,
+    phone: str | None = None,
+    customer_key: str | None = None,
+    rebuild: bool = True,
+    echo=lambda _m: None,
+) -> dict:
     from omni.publish import KEEP_VERSIONS, published_dir
 
     started = time.perf_counter()
@@ -425,8 +479,10 @@ def forget(paths: Paths, email: str | None = None, phone: str | None = None, cus
     requests = json.loads(requests_path.read_text()) if requests_path.exists() else []
     requests.append({"request_id": request_id, "requested_at": _now(), "tokens": sorted(tokens)})
     requests_path.write_text(json.dumps(requests, indent=1))
-    echo(f"erasure {request_id}: {sum(map(len, subject.records.values()))} records, "
-         f"{sum(map(len, subject.identifiers.values()))} identifiers")
+    echo(
+        f"erasure {request_id}: {sum(map(len, subject.records.values()))} records, "
+        f"{sum(map(len, subject.identifiers.values()))} identifiers"
+    )
     layers: dict[str, object] = {"landing": scrub_landing(paths, tokens)}
     layers["raw"] = erase_raw(paths, subject) if paths.warehouse.exists() else {}
     layers["dlt_load_packages_removed"] = purge_dlt_packages(paths)
@@ -444,12 +500,15 @@ def forget(paths: Paths, email: str | None = None, phone: str | None = None, cus
                     shutil.rmtree(old, ignore_errors=True)
             layers["publications_removed"] = f"all but the current (of up to {KEEP_VERSIONS})"
     entry = {
-        "request_id": request_id, "requested_at": requests[-1]["requested_at"], "completed_at": _now(),
+        "request_id": request_id,
+        "requested_at": requests[-1]["requested_at"],
+        "completed_at": _now(),
         "identified_by": "email" if email else "phone" if phone else "customer_key",
         "customers": len(subject.customer_keys),
         "records": {t: len(v) for t, v in sorted(subject.records.items())},
         "identifiers": {t: len(v) for t, v in sorted(subject.identifiers.items())},
-        "layers": layers, "seconds": round(time.perf_counter() - started, 1),
+        "layers": layers,
+        "seconds": round(time.perf_counter() - started, 1),
     }
     with (gov / "erasure_log.jsonl").open("a") as log:
         log.write(json.dumps(entry) + "\n")

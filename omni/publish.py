@@ -61,11 +61,20 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
     (work / "parquet").mkdir(parents=True)
     try:
         tables = _export(paths.warehouse, schema, work)
-        (work / "manifest.json").write_text(json.dumps({
-            "version": version, "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "warehouse": str(paths.warehouse), "schema": schema, "storage_version": STORAGE_VERSION,
-            "tables": tables,
-        }, indent=2) + "\n")
+        (work / "manifest.json").write_text(
+            json.dumps(
+                {
+                    "version": version,
+                    "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "warehouse": str(paths.warehouse),
+                    "schema": schema,
+                    "storage_version": STORAGE_VERSION,
+                    "tables": tables,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         final = versions / version
         work.rename(final)
     except BaseException:
@@ -87,10 +96,13 @@ def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         con.execute(f"ATTACH '{target / 'marts.duckdb'}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
-        listed = con.execute("""
+        listed = con.execute(
+            """
             select table_name, comment from duckdb_tables()
             where database_name = 'wh' and schema_name = ? order by table_name
-        """, [schema]).fetchall()
+        """,
+            [schema],
+        ).fetchall()
         if not listed:
             raise RuntimeError(f"the warehouse has no tables in schema {schema!r}: nothing to publish")
         tables: dict[str, int] = {}
@@ -109,10 +121,13 @@ def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
 
 
 def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    for table, column, comment in con.execute("""
+    for table, column, comment in con.execute(
+        """
         select table_name, column_name, comment from duckdb_columns()
         where database_name = 'wh' and schema_name = ? and comment is not null
-    """, [schema]).fetchall():
+    """,
+        [schema],
+    ).fetchall():
         con.execute(f'COMMENT ON COLUMN pub.main."{table}"."{column}" IS {_literal(comment)}')
 
 
@@ -132,7 +147,9 @@ def _prune(versions: Path, keep: Path) -> None:
     keeps reading it until it closes it."""
     for partial in versions.glob(".*.partial"):  # left by a publication that was killed
         shutil.rmtree(partial, ignore_errors=True)
-    done = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    done = sorted(
+        (p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name
+    )
     for old in done[:-KEEP_VERSIONS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)

@@ -19,7 +19,9 @@ os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parent.par
 # as `omni` does: this environment's tools (dbt) are found even when the virtualenv is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
-ARTIFACTS = Path(os.environ.get("OMNI_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("OMNI_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
+)
 
 
 @pytest.fixture(scope="session")

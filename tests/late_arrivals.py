@@ -33,9 +33,23 @@ NEW_REQUESTER_TICKET = "999777"
 def dbt_wide(warehouse: Path, target_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """dbt against `warehouse` with the wide audience window, its artifacts under `target_dir`."""
     env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    return subprocess.run([DBT_EXECUTABLE, *args, "--vars", WIDE, "--profiles-dir", str(DBT_PROJECT_DIR),
-                           "--target-path", str(target_dir / "target")],
-                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            *args,
+            "--vars",
+            WIDE,
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target_dir / "target"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,9 @@ def _identity(paths: Paths) -> dict[tuple[str, str], str]:
 
 
 def _guests(paths: Paths) -> tuple[Guests, str, str]:
-    pair = rows(paths, """
+    pair = rows(
+        paths,
+        """
         with customers as (
             select o.customer_key, any_value(o.order_id) as order_id, any_value(w.email_normalized) as email
             from marts.fct_orders as o
@@ -86,12 +102,18 @@ def _guests(paths: Paths) -> tuple[Guests, str, str]:
         select customers.customer_key, order_id, email, c.first_seen_at
         from customers inner join marts.dim_customers as c using (customer_key)
         order by customers.customer_key limit 2
-    """)
+    """,
+    )
     assert len(pair) == 2, "the world has no two guest customers"
     (key_a, _order_a, email_a, seen_a), (key_b, order_b, _email_b, seen_b) = pair
     older, newer = (key_a, key_b) if seen_a <= seen_b else (key_b, key_a)
-    orders = tuple(o for (o,) in rows(paths, f"select order_key from marts.fct_orders "
-                                             f"where customer_key in ('{key_a}', '{key_b}') order by 1"))
+    orders = tuple(
+        o
+        for (o,) in rows(
+            paths,
+            f"select order_key from marts.fct_orders where customer_key in ('{key_a}', '{key_b}') order by 1",
+        )
+    )
     return Guests(older, newer, orders), email_a, order_b
 
 
@@ -99,25 +121,38 @@ def _audience_member(paths: Paths, scratch: Path) -> tuple[Withdrawal, str, str]
     """A loyalty member with e-mail consent in the (wide) abandoned-cart audience: customer, e-mail, as-of."""
     run = dbt_wide(paths.warehouse, scratch, "build", "--select", "audience_abandoned_carts")
     assert run.returncode == 0, run.stdout[-2000:]
-    audience = rows(paths, """
+    audience = rows(
+        paths,
+        """
         select a.customer_key, any_value(m.email_normalized), any_value(m.member_id), max(cast(a.as_of_at as varchar))
         from marts.audience_abandoned_carts as a
         inner join intermediate.int_identity__record_keys as k
             on k.customer_key = a.customer_key and k.record_type = 'loyalty_member'
         inner join staging.stg_loyalty__members as m on m.member_id = k.record_id
         where a.has_email_consent and m.email_normalized is not null
-        group by all order by all limit 1""")
+        group by all order by all limit 1""",
+    )
     assert audience, "the world's audience has no loyalty member with e-mail consent"
-    (customer_key, email, member_id, as_of), = audience
+    ((customer_key, email, member_id, as_of),) = audience
     return Withdrawal(customer_key, member_id), email, as_of
 
 
 def _ticket(ticket_id: int, email: str, name: str, order_id: str | None, via: str) -> dict:
-    return {"id": ticket_id, "via_channel": via, "requester": {"email": email, "phone": None, "name": name},
-            "subject": "Pytanie o zamówienie", "order_id": order_id, "status": "open",
-            "created_at": "2026-10-31T10:00:00Z", "first_response_at": "2026-10-31T10:05:00Z",
-            "solved_at": None, "updated_at": "2026-10-31T10:05:00Z", "contacts": 1, "satisfaction": None,
-            "tags": via}
+    return {
+        "id": ticket_id,
+        "via_channel": via,
+        "requester": {"email": email, "phone": None, "name": name},
+        "subject": "Pytanie o zamówienie",
+        "order_id": order_id,
+        "status": "open",
+        "created_at": "2026-10-31T10:00:00Z",
+        "first_response_at": "2026-10-31T10:05:00Z",
+        "solved_at": None,
+        "updated_at": "2026-10-31T10:05:00Z",
+        "contacts": 1,
+        "satisfaction": None,
+        "tags": via,
+    }
 
 
 def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
@@ -130,20 +165,34 @@ def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
     withdrawal, member_email, as_of = _audience_member(paths, data_dir.parent)
 
     tickets = paths.landing / "helpdesk" / "tickets" / "tickets_2026-10-31-late.json"
-    tickets.write_text(json.dumps({"tickets": [
-        # customer A writes from their e-mail about B's order (the same person ordering as a guest under
-        # a second address, say)
-        _ticket(999001, email_a, "Test Klient", order_b, "chat"),
-        _ticket(int(NEW_REQUESTER_TICKET), "nowy.klient.999777@example.pl", "Nowy Klient", None, "email"),
-    ]}))
+    tickets.write_text(
+        json.dumps(
+            {
+                "tickets": [
+                    # customer A writes from their e-mail about B's order (the same person ordering as a guest under
+                    # a second address, say)
+                    _ticket(999001, email_a, "Test Klient", order_b, "chat"),
+                    _ticket(
+                        int(NEW_REQUESTER_TICKET),
+                        "nowy.klient.999777@example.pl",
+                        "Nowy Klient",
+                        None,
+                        "email",
+                    ),
+                ]
+            }
+        )
+    )
     # the member withdraws e-mail consent at the store desk two days before the audience's as-of moment
-    withdrawn_at = rows(paths, f"select strftime(cast('{as_of}' as timestamptz) - interval 2 day, "
-                               "'%Y-%m-%dT%H:%M:%SZ')")[0][0]
+    withdrawn_at = rows(
+        paths, f"select strftime(cast('{as_of}' as timestamptz) - interval 2 day, '%Y-%m-%dT%H:%M:%SZ')"
+    )[0][0]
     consents = paths.landing / "loyalty" / "consents" / "consent_events_2026-10-31-withdrawal.csv"
     consents.write_text(
         '"consent_event_id","member_id","email","phone","channel","purpose","status","source","event_at"\n'
         f'"CE-TEST-1","{withdrawal.member_id}","{member_email}",,"email","marketing","withdrawn","store",'
-        f'"{withdrawn_at}"\n')
+        f'"{withdrawn_at}"\n'
+    )
 
     published = published_dir(paths) / "marts.duckdb"
     version_before = current_version(paths)
@@ -157,8 +206,12 @@ def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
     assert result.success, result.failed_steps
     assert not result.checks_failed, result.checks_failed
     return LateArrivals(
-        paths=paths, guests=guests, withdrawal=withdrawal,
-        identity_before=identity_before, identity_after=_identity(paths),
-        published_version_before=version_before, published_records_before=records_before,
+        paths=paths,
+        guests=guests,
+        withdrawal=withdrawal,
+        identity_before=identity_before,
+        identity_after=_identity(paths),
+        published_version_before=version_before,
+        published_records_before=records_before,
         records_seen_by_the_open_reader=seen_by_reader,
     )

@@ -21,7 +21,15 @@ pytestmark = pytest.mark.e2e
 MODELS = ["first_touch", "last_touch", "linear", "time_decay", "position_based"]
 HALF_LIFE_DAYS = 7  # var('attribution_half_life_days') default
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
-PERSONAL_COLUMNS = {"email", "phone", "email_normalized", "phone_normalized", "first_name", "last_name", "name"}
+PERSONAL_COLUMNS = {
+    "email",
+    "phone",
+    "email_normalized",
+    "phone_normalized",
+    "first_name",
+    "last_name",
+    "name",
+}
 
 
 def rows(warehouse: Path, sql: str) -> list[tuple]:
@@ -35,7 +43,9 @@ def test_every_order_is_attributed_and_credits_sum_to_one(xs_world, seed):
     [(orders,)] = rows(warehouse, "select count(*) from marts.fct_orders")
     assert orders > 0
     for model in MODELS:
-        [(attributed, bad_sums, revenue_gap)] = rows(warehouse, f"""
+        [(attributed, bad_sums, revenue_gap)] = rows(
+            warehouse,
+            f"""
             with per_order as (
                 select order_key, sum(credit) as total, sum(attributed_revenue_pln) as revenue
                 from marts.attribution_credits where attribution_model = '{model}' group by order_key
@@ -45,24 +55,33 @@ def test_every_order_is_attributed_and_credits_sum_to_one(xs_world, seed):
                    max(abs(per_order.revenue - orders.order_total_pln))
             from marts.fct_orders as orders
             inner join per_order using (order_key)
-        """)
+        """,
+        )
         assert attributed == orders, (model, attributed, orders)
         assert bad_sums == 0, model
         # each step's revenue is rounded to the grosz: a path of n steps may be off by n/2 grosze at most
         assert revenue_gap <= 0.05, (model, revenue_gap)
     # the summary adds up to the orders in every model
-    summary = dict(rows(warehouse, """select attribution_model, sum(attributed_conversions)
-                                      from marts.attribution_by_channel group by all"""))
+    summary = dict(
+        rows(
+            warehouse,
+            """select attribution_model, sum(attributed_conversions)
+                                      from marts.attribution_by_channel group by all""",
+        )
+    )
     assert set(summary) == set(MODELS)
     assert all(abs(total - orders) < 1e-6 for total in summary.values()), summary
 
 
 def test_position_based_shape_on_real_paths(xs_world):
     warehouse = xs_world(7).warehouse
-    credits = rows(warehouse, """
+    credits = rows(
+        warehouse,
+        """
         select order_key, step_number, step_count, credit from marts.attribution_credits
         where attribution_model = 'position_based' order by order_key, step_number
-    """)
+    """,
+    )
     counts = {step_count for _, _, step_count, _ in credits}
     assert {1, 2} <= counts and max(counts) >= 3, counts
     for order_key, step, n, credit in credits:
@@ -79,10 +98,13 @@ def test_position_based_shape_on_real_paths(xs_world):
 
 def test_time_decay_shape_on_real_paths(xs_world):
     warehouse = xs_world(7).warehouse
-    steps = rows(warehouse, """
+    steps = rows(
+        warehouse,
+        """
         select order_key, step_number, days_before_order, credit from marts.attribution_credits
         where attribution_model = 'time_decay' and step_count >= 2 order by order_key, step_number
-    """)
+    """,
+    )
     assert steps, "no path with two steps or more"
     previous = None
     for order_key, step, days, credit in steps:
@@ -98,58 +120,86 @@ def test_time_decay_shape_on_real_paths(xs_world):
 def test_offline_orders_are_credited_to_earlier_steps_of_other_channels(xs_world):
     warehouse = xs_world(7).warehouse
     # a till sale after a web or app visit, a message or an ad click credits them, not only the store
-    credited = dict(rows(warehouse, """
+    credited = dict(
+        rows(
+            warehouse,
+            """
         select channel, sum(credit) from marts.attribution_credits
         where attribution_model = 'linear' and ordering_channel = 'store' group by channel
-    """))
+    """,
+        )
+    )
     assert sum(v for k, v in credited.items() if k not in ("store", "direct")) > 0, credited
     # the steps of a path all come before the order and inside the 30-day lookback
-    [(outside,)] = rows(warehouse, """
+    [(outside,)] = rows(
+        warehouse,
+        """
         select count(*) from marts.attribution_credits
         where channel <> 'direct' and (days_before_order <= 0 or days_before_order > 30)
-    """)
+    """,
+    )
     assert outside == 0
 
 
 def test_journeys_cover_every_order_and_summaries_agree(xs_world):
     warehouse = xs_world(7).warehouse
-    [(orders, converted, unconverted)] = rows(warehouse, """
+    [(orders, converted, unconverted)] = rows(
+        warehouse,
+        """
         select (select count(*) from marts.fct_orders),
                count(*) filter (where is_converted),
                count(*) filter (where journey_status = 'not_converted')
         from marts.journey_paths
-    """)
+    """,
+    )
     assert converted == orders and unconverted > 0
     for (path,) in rows(warehouse, "select distinct channel_path from marts.journey_paths"):
         tokens = path.split(" > ")
         assert all(a != b for a, b in itertools.pairwise(tokens)), f"repeats not collapsed: {path}"
     # touchpoints per conversion agree with the attribution paths
-    [(mismatched,)] = rows(warehouse, """
+    [(mismatched,)] = rows(
+        warehouse,
+        """
         select count(*) from marts.journey_paths as journeys
         inner join (select order_key, max(step_count) as steps, bool_or(channel = 'direct') as is_direct
                     from marts.attribution_credits group by order_key) as paths using (order_key)
         where journeys.touchpoint_count <> case when paths.is_direct then 0 else paths.steps end
-    """)
+    """,
+    )
     assert mismatched == 0
-    [(combination_total, closed_converted)] = rows(warehouse, """
+    [(combination_total, closed_converted)] = rows(
+        warehouse,
+        """
         select (select sum(converted_journey_count) from marts.journey_channel_combinations),
                (select count(*) from marts.journey_paths where is_converted)
-    """)
+    """,
+    )
     assert combination_total == closed_converted
-    [(golden_share,)] = rows(warehouse, """select share_of_orders from marts.journey_golden_paths
-                                           where golden_path_id = 'online_browse_pickup'""")
+    [(golden_share,)] = rows(
+        warehouse,
+        """select share_of_orders from marts.journey_golden_paths
+                                           where golden_path_id = 'online_browse_pickup'""",
+    )
     assert 0 <= golden_share <= 1
 
 
 def test_marts_hold_no_personal_data(xs_world):
     warehouse = xs_world(7).warehouse
-    columns = rows(warehouse, """
+    columns = rows(
+        warehouse,
+        """
         select table_name, column_name from information_schema.columns
         where table_schema = 'marts' and (table_name like 'attribution_%' or table_name like 'journey_%'
                                           or table_name like 'audience_%')
-    """)
+    """,
+    )
     tables = {table for table, _ in columns}
-    assert {"attribution_credits", "attribution_by_channel", "journey_paths", "audience_abandoned_carts"} <= tables
+    assert {
+        "attribution_credits",
+        "attribution_by_channel",
+        "journey_paths",
+        "audience_abandoned_carts",
+    } <= tables
     assert not [c for c in columns if c[1] in PERSONAL_COLUMNS]
 
 
@@ -161,25 +211,49 @@ def _rebuild_audience(warehouse: Path, tmp_path: Path, variables: str) -> Path:
     env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(copy)}
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", str(DBT_DIR), "--project-dir", str(DBT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-         "--select", "int_audiences__contactability audience_abandoned_carts", "--vars", variables],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, check=False,
+        [
+            str(dbt),
+            "build",
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--project-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--select",
+            "int_audiences__contactability audience_abandoned_carts",
+            "--vars",
+            variables,
+        ],
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     return copy
 
 
-@pytest.mark.parametrize("variables", [
-    None,
-    "{audience_abandoned_cart_days: 90, audience_frequency_cap_messages: 1, audience_frequency_cap_days: 90}",
-])
+@pytest.mark.parametrize(
+    "variables",
+    [
+        None,
+        "{audience_abandoned_cart_days: 90, audience_frequency_cap_messages: 1, audience_frequency_cap_days: 90}",
+    ],
+)
 def test_audience_holds_only_consented_channels_and_respects_the_cap(xs_world, tmp_path, variables):
     paths: Paths = xs_world(8)
-    warehouse = paths.warehouse if variables is None else _rebuild_audience(paths.warehouse, tmp_path, variables)
+    warehouse = (
+        paths.warehouse if variables is None else _rebuild_audience(paths.warehouse, tmp_path, variables)
+    )
     cap = 3 if variables is None else 1
     cap_days = 7 if variables is None else 90
-    audience = rows(warehouse, f"""
+    audience = rows(
+        warehouse,
+        f"""
         with as_of as (select max(touchpoint_at) as as_of_at from marts.fct_touchpoints),
         consent as (
             select keys.customer_key, events.consent_channel as channel, events.is_granted, events.event_at
@@ -212,7 +286,8 @@ def test_audience_holds_only_consented_channels_and_respects_the_cap(xs_world, t
         left join sends using (customer_key)
         left join current_consent using (customer_key)
         group by all
-    """)
+    """,
+    )
     if variables is not None:
         assert audience, "the widened audience is empty"
         assert any(capped for _, _, _, capped, _, _ in audience), "nobody reaches a cap of 1"

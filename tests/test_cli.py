@@ -7,8 +7,9 @@ import sys
 
 
 def omni(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "omni.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "omni.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_help_lists_the_commands():

@@ -40,8 +40,10 @@ def test_every_raw_table_is_a_dlt_asset_below_its_landing_folder(graph):
         node = graph.get(key)
         assert node.is_materializable, key
         # its landing folder, and the erasure step that cleans new arrivals before any load
-        assert node.parent_keys == {AssetKey(["landing", key.path[0].removeprefix("raw_")]),
-                                    AssetKey(["governance", "erasure_requests"])}, key
+        assert node.parent_keys == {
+            AssetKey(["landing", key.path[0].removeprefix("raw_")]),
+            AssetKey(["governance", "erasure_requests"]),
+        }, key
 
 
 def test_dbt_sources_are_the_dlt_assets(dbt_manifest, graph):
@@ -90,7 +92,10 @@ def test_every_writer_takes_the_warehouse_pool(defs):
 
     # every asset that opens the warehouse file; the report reads only the published copy, the erasure
     # step only landing files
-    reads_published_only = {AssetKey(["published", "kpi_report"]), AssetKey(["governance", "erasure_requests"])}
+    reads_published_only = {
+        AssetKey(["published", "kpi_report"]),
+        AssetKey(["governance", "erasure_requests"]),
+    }
     for assets_def in defs.resolve_asset_graph().assets_defs:
         if assets_def.is_executable and not set(assets_def.keys) <= reads_published_only:
             assert assets_def.op.pool == WAREHOUSE_POOL, assets_def.node_def.name

@@ -26,8 +26,11 @@ def test_every_raw_table_is_loaded_and_accounted_for(built_world):
             (count,) = rows(built_world, f"select count(*) from raw_{name}.{table.name}")[0]
             assert count > 0, f"raw_{name}.{table.name} is empty"
         # every row read from a landing file was loaded or quarantined
-        bad = rows(built_world, f"select source_file from raw_{name}._load_audit "
-                                "where rows_read <> rows_loaded + rows_quarantined")
+        bad = rows(
+            built_world,
+            f"select source_file from raw_{name}._load_audit "
+            "where rows_read <> rows_loaded + rows_quarantined",
+        )
         assert bad == [], bad
 
 
@@ -35,16 +38,22 @@ def test_planted_duplicate_files_add_nothing(built_world):
     dupes = rows(built_world, "select count(*) from raw_pos._load_audit where status = 'duplicate'")[0][0]
     assert dupes > 0
     # a receipt line is in raw once, whatever the number of deliveries of its file
-    assert rows(built_world, "select count(*) from (select receipt_id, line_no from raw_pos.receipt_lines "
-                             "group by all having count(*) > 1)") == [(0,)]
+    assert rows(
+        built_world,
+        "select count(*) from (select receipt_id, line_no from raw_pos.receipt_lines "
+        "group by all having count(*) > 1)",
+    ) == [(0,)]
 
 
 def test_every_staging_model_is_built(built_world, dbt_manifest):
     import json
 
     manifest = json.loads(Path(dbt_manifest).read_text())
-    staging = [n["name"] for n in manifest["nodes"].values()
-               if n["resource_type"] == "model" and n["schema"] == "staging"]
+    staging = [
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["schema"] == "staging"
+    ]
     assert len(staging) >= 20
     for model in staging:
         (count,) = rows(built_world, f"select count(*) from staging.{model}")[0]

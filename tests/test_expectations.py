@@ -46,78 +46,152 @@ class Break:
 
 
 BREAKS = [
-    Break("raw_pos_receipt_lines", (
-        update("receipt_id = null", n=2),
-        update("quantity = -quantity", "transaction_type = 'RETURN'", n=1000),  # a return taking goods out
-        update("line_total = 9.99", "transaction_type = 'PICKUP'"),  # a pick-up charged again at the till
-        update("payment_method = 'bitcoin'", "transaction_type = 'SALE'"),
-        update("receipt_datetime = timestamp '2099-01-01 10:00'"),
-    ), {(NOT_NULL, "receipt_id"), (BETWEEN, "quantity"), (BETWEEN, "line_total"), (IN_SET, "payment_method"),
-        (BETWEEN, "receipt_datetime")}),
-    Break("raw_webshop_orders", (
-        DUPLICATE_A_ROW,  # the same order version loaded twice
-        update("source_name = 'fax'"),
-        update("total_price = -10"),
-        update("pickup_store_id = null", "fulfilment_type = 'click_and_collect'"),
-        update("updated_at = created_at - interval 1 day"),
-    ), {(COMPOUND_UNIQUE, "id,updated_at"), (IN_SET, "source_name"), (BETWEEN, "total_price"),
-        (NOT_NULL, "pickup_store_id"), (PAIR, "updated_at,created_at")}),
-    Break("raw_loyalty_members", (
-        update("member_id = null"),
-        update("card_number = '123'"),
-        update("status = null"),
-        update("birth_date = date '1850-01-01'"),
-    ), {(NOT_NULL, "member_id"), (REGEX, "card_number"), (NOT_NULL, "status"), (BETWEEN, "birth_date")}),
+    Break(
+        "raw_pos_receipt_lines",
+        (
+            update("receipt_id = null", n=2),
+            update(
+                "quantity = -quantity", "transaction_type = 'RETURN'", n=1000
+            ),  # a return taking goods out
+            update("line_total = 9.99", "transaction_type = 'PICKUP'"),  # a pick-up charged again at the till
+            update("payment_method = 'bitcoin'", "transaction_type = 'SALE'"),
+            update("receipt_datetime = timestamp '2099-01-01 10:00'"),
+        ),
+        {
+            (NOT_NULL, "receipt_id"),
+            (BETWEEN, "quantity"),
+            (BETWEEN, "line_total"),
+            (IN_SET, "payment_method"),
+            (BETWEEN, "receipt_datetime"),
+        },
+    ),
+    Break(
+        "raw_webshop_orders",
+        (
+            DUPLICATE_A_ROW,  # the same order version loaded twice
+            update("source_name = 'fax'"),
+            update("total_price = -10"),
+            update("pickup_store_id = null", "fulfilment_type = 'click_and_collect'"),
+            update("updated_at = created_at - interval 1 day"),
+        ),
+        {
+            (COMPOUND_UNIQUE, "id,updated_at"),
+            (IN_SET, "source_name"),
+            (BETWEEN, "total_price"),
+            (NOT_NULL, "pickup_store_id"),
+            (PAIR, "updated_at,created_at"),
+        },
+    ),
+    Break(
+        "raw_loyalty_members",
+        (
+            update("member_id = null"),
+            update("card_number = '123'"),
+            update("status = null"),
+            update("birth_date = date '1850-01-01'"),
+        ),
+        {(NOT_NULL, "member_id"), (REGEX, "card_number"), (NOT_NULL, "status"), (BETWEEN, "birth_date")},
+    ),
     Break("raw_loyalty_members", ("delete from t",), {(ROW_COUNT, None)}),
-    Break("raw_helpdesk_tickets", (
-        update("via_channel = 'fax'"),
-        update("satisfaction__score = 9"),
-        update("first_response_at = created_at - interval 1 hour"),
-        update("solved_at = null", "status = 'solved'"),
-        "alter table t drop column contacts",  # a column the export stopped sending
-    ), {(IN_SET, "via_channel"), (BETWEEN, "satisfaction__score"), (PAIR, "first_response_at,created_at"),
-        (NOT_NULL, "solved_at"), (COLUMN_SET, None)}),
-    Break("raw_marketing_message_events", (
-        DUPLICATE_A_ROW,
-        update("event_type = 'spam'"),
-        update("channel = 'fax'"),
-        update("email = null", "channel = 'email'"),
-        update("event_at = timestamptz '2099-01-01 00:00:00+00'"),
-    ), {(UNIQUE, "event_id"), (IN_SET, "event_type"), (IN_SET, "channel"), (NOT_NULL, "email"),
-        (BETWEEN, "event_at")}),
-    Break("marts_fct_orders", (
-        update("order_key = null"),
-        update("ordering_channel = 'fax'"),
-        update("order_total_pln = -5"),
-        update("fulfilment_type = 'home_delivery'", "ordering_channel = 'store'"),
-    ), {(NOT_NULL, "order_key"), (IN_SET, "ordering_channel"), (BETWEEN, "order_total_pln"),
-        (IN_SET, "fulfilment_type")}),
-    Break("marts_fct_order_lines", (
-        DUPLICATE_A_ROW,
-        update("quantity = -1"),
-        update("sku = 'X'"),
-        update("ordering_channel = 'fax'"),
-    ), {(UNIQUE, "order_line_key"), (BETWEEN, "quantity"), (REGEX, "sku"), (IN_SET, "ordering_channel")}),
-    Break("marts_dim_customers", (
-        update("email_count = 9"),  # an over-merged profile
-        update("customer_key = 'not-a-key'"),
-        update("last_seen_at = first_seen_at - interval 1 day"),
-        update("revenue_pln = -1"),
-    ), {(BETWEEN, "email_count"), (REGEX, "customer_key"), (PAIR, "last_seen_at,first_seen_at"),
-        (BETWEEN, "revenue_pln")}),
-    Break("marts_fct_touchpoints", (
-        update("touchpoint_key = null"),
-        update("channel = 'store'", "source_record_type = 'marketing_message_event'"),
-        update("touchpoint_type = 'teleport'"),
-        update("touchpoint_date = date '1999-12-31'"),
-    ), {(NOT_NULL, "touchpoint_key"), (IN_SET, "channel"), (IN_SET, "touchpoint_type"),
-        (BETWEEN, "touchpoint_date")}),
-    Break("marts_customer_identity_map", (
-        update("entity_id = 'jan.kowalski@example.com'", "entity_type = 'email'"),  # a clear e-mail
-        update("entity_id = '+48600100200'", "entity_type = 'phone'"),
-        update("link_rule = 'guessed'", "entity_kind = 'identifier'"),
-        update("entity_kind = 'ghost'", "entity_kind = 'record'"),
-    ), {(REGEX, "entity_id"), (NOT_REGEX, "entity_id"), (IN_SET, "link_rule"), (IN_SET, "entity_kind")}),
+    Break(
+        "raw_helpdesk_tickets",
+        (
+            update("via_channel = 'fax'"),
+            update("satisfaction__score = 9"),
+            update("first_response_at = created_at - interval 1 hour"),
+            update("solved_at = null", "status = 'solved'"),
+            "alter table t drop column contacts",  # a column the export stopped sending
+        ),
+        {
+            (IN_SET, "via_channel"),
+            (BETWEEN, "satisfaction__score"),
+            (PAIR, "first_response_at,created_at"),
+            (NOT_NULL, "solved_at"),
+            (COLUMN_SET, None),
+        },
+    ),
+    Break(
+        "raw_marketing_message_events",
+        (
+            DUPLICATE_A_ROW,
+            update("event_type = 'spam'"),
+            update("channel = 'fax'"),
+            update("email = null", "channel = 'email'"),
+            update("event_at = timestamptz '2099-01-01 00:00:00+00'"),
+        ),
+        {
+            (UNIQUE, "event_id"),
+            (IN_SET, "event_type"),
+            (IN_SET, "channel"),
+            (NOT_NULL, "email"),
+            (BETWEEN, "event_at"),
+        },
+    ),
+    Break(
+        "marts_fct_orders",
+        (
+            update("order_key = null"),
+            update("ordering_channel = 'fax'"),
+            update("order_total_pln = -5"),
+            update("fulfilment_type = 'home_delivery'", "ordering_channel = 'store'"),
+        ),
+        {
+            (NOT_NULL, "order_key"),
+            (IN_SET, "ordering_channel"),
+            (BETWEEN, "order_total_pln"),
+            (IN_SET, "fulfilment_type"),
+        },
+    ),
+    Break(
+        "marts_fct_order_lines",
+        (
+            DUPLICATE_A_ROW,
+            update("quantity = -1"),
+            update("sku = 'X'"),
+            update("ordering_channel = 'fax'"),
+        ),
+        {(UNIQUE, "order_line_key"), (BETWEEN, "quantity"), (REGEX, "sku"), (IN_SET, "ordering_channel")},
+    ),
+    Break(
+        "marts_dim_customers",
+        (
+            update("email_count = 9"),  # an over-merged profile
+            update("customer_key = 'not-a-key'"),
+            update("last_seen_at = first_seen_at - interval 1 day"),
+            update("revenue_pln = -1"),
+        ),
+        {
+            (BETWEEN, "email_count"),
+            (REGEX, "customer_key"),
+            (PAIR, "last_seen_at,first_seen_at"),
+            (BETWEEN, "revenue_pln"),
+        },
+    ),
+    Break(
+        "marts_fct_touchpoints",
+        (
+            update("touchpoint_key = null"),
+            update("channel = 'store'", "source_record_type = 'marketing_message_event'"),
+            update("touchpoint_type = 'teleport'"),
+            update("touchpoint_date = date '1999-12-31'"),
+        ),
+        {
+            (NOT_NULL, "touchpoint_key"),
+            (IN_SET, "channel"),
+            (IN_SET, "touchpoint_type"),
+            (BETWEEN, "touchpoint_date"),
+        },
+    ),
+    Break(
+        "marts_customer_identity_map",
+        (
+            update("entity_id = 'jan.kowalski@example.com'", "entity_type = 'email'"),  # a clear e-mail
+            update("entity_id = '+48600100200'", "entity_type = 'phone'"),
+            update("link_rule = 'guessed'", "entity_kind = 'identifier'"),
+            update("entity_kind = 'ghost'", "entity_kind = 'record'"),
+        ),
+        {(REGEX, "entity_id"), (NOT_REGEX, "entity_id"), (IN_SET, "link_rule"), (IN_SET, "entity_kind")},
+    ),
 ]
 
 
@@ -148,10 +222,17 @@ def broken_copy(warehouse: Path, relation: str, statements, directory: Path) -> 
 
 def test_every_table_of_the_brief_has_a_suite():
     assert {s.asset_key for s in SUITES.values()} >= {
-        ("raw_pos", "receipt_lines"), ("raw_webshop", "orders"), ("raw_loyalty", "members"),
-        ("raw_helpdesk", "tickets"), ("raw_marketing", "message_events"), ("marts", "fct_orders"),
-        ("marts", "fct_order_lines"), ("marts", "dim_customers"), ("marts", "fct_touchpoints"),
-        ("marts", "customer_identity_map")}
+        ("raw_pos", "receipt_lines"),
+        ("raw_webshop", "orders"),
+        ("raw_loyalty", "members"),
+        ("raw_helpdesk", "tickets"),
+        ("raw_marketing", "message_events"),
+        ("marts", "fct_orders"),
+        ("marts", "fct_order_lines"),
+        ("marts", "dim_customers"),
+        ("marts", "fct_touchpoints"),
+        ("marts", "customer_identity_map"),
+    }
     assert {b.suite for b in BREAKS} == set(SUITES), "every suite is tested on a broken table"
     for s in SUITES.values():
         assert s.relation == ".".join(s.asset_key)
@@ -186,10 +267,13 @@ def test_failures_report_what_was_observed(warehouse, tmp_path):
     from expectations.runner import validate_table
 
     table_suite = SUITES["marts_fct_orders"]
-    broken = broken_copy(warehouse, table_suite.relation, ("update t set ordering_channel = 'fax' where rowid < 3",),
-                         tmp_path)
+    broken = broken_copy(
+        warehouse, table_suite.relation, ("update t set ordering_channel = 'fax' where rowid < 3",), tmp_path
+    )
     result = validate_table(table_suite, broken)
-    (failure,) = [f for f in result.failures if f.column == "ordering_channel" and "row_condition" not in f.arguments]
+    (failure,) = [
+        f for f in result.failures if f.column == "ordering_channel" and "row_condition" not in f.arguments
+    ]
     assert failure.expectation_type == IN_SET
     assert failure.observed["unexpected_count"] == 3
     assert failure.observed["unexpected_examples"] == ["fax", "fax", "fax"]
@@ -213,7 +297,9 @@ def test_a_suite_validates_again_in_the_same_process(warehouse):
 def test_read_table_reads_only_the_columns_asked_for(warehouse):
     from expectations.runner import read_table
 
-    frame = read_table(warehouse, "marts.fct_orders", ["order_key", "placed_at", "placed_date", "order_total_pln", "nope"])
+    frame = read_table(
+        warehouse, "marts.fct_orders", ["order_key", "placed_at", "placed_date", "order_total_pln", "nope"]
+    )
     assert list(frame.columns) == ["order_key", "placed_at", "placed_date", "order_total_pln"]
     assert str(frame["placed_at"].dtype) == str(frame["placed_date"].dtype) == "datetime64[ns]"  # naive UTC
     assert str(frame["order_total_pln"].dtype) == "float64"
@@ -274,7 +360,9 @@ def test_gx_check_reports_statistics_and_failures(warehouse, tmp_path):
 
     # an implausible amount is a finding: a warning with the count and an example, never an error
     odd_dir = tmp_path / "odd"
-    broken_copy(warehouse, "marts.fct_orders", ("update t set order_total_pln = -1 where rowid = 0",), odd_dir)
+    broken_copy(
+        warehouse, "marts.fct_orders", ("update t set order_total_pln = -1 where rowid = 0",), odd_dir
+    )
     odd = run_check(SUITES["marts_fct_orders"], odd_dir)
     assert odd["gx_marts_fct_orders"].passed
     finding = odd["gx_marts_fct_orders_findings"]

@@ -15,8 +15,11 @@ from omni.generate import generate
 
 
 def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +101,13 @@ def test_every_landing_order_is_in_the_truth_and_back(world):
     for f in (world / "landing" / "webshop" / "orders").glob("*.json"):
         web |= {("webshop", str(o["id"])) for o in json.loads(f.read_text())["orders"]}
     con = duckdb.connect()
-    pos = {("pos", r[0]) for r in con.execute(
-        f"select distinct receipt_id from read_csv('{world}/landing/pos/*/pos_*.csv', delim=';', all_varchar=true, "
-        "union_by_name=true) where transaction_type = 'SALE' and receipt_id is not null and receipt_id not like '%-X%'"
-    ).fetchall()}
+    pos = {
+        ("pos", r[0])
+        for r in con.execute(
+            f"select distinct receipt_id from read_csv('{world}/landing/pos/*/pos_*.csv', delim=';', all_varchar=true, "
+            "union_by_name=true) where transaction_type = 'SALE' and receipt_id is not null and receipt_id not like '%-X%'"
+        ).fetchall()
+    }
     assert web | pos == truth
 
 
@@ -115,16 +121,22 @@ def test_the_mess_is_there(world):
     persons = read_csv(world / "truth" / "persons.csv")
     assert any(p["is_shared_phone"] == "true" for p in persons), "family phones shared in households"
     con = duckdb.connect()
-    tills = con.execute(f"select * from read_csv('{landing}/pos/*/pos_*.csv', delim=';', all_varchar=true, "
-                        "union_by_name=true)").df()
+    tills = con.execute(
+        f"select * from read_csv('{landing}/pos/*/pos_*.csv', delim=';', all_varchar=true, "
+        "union_by_name=true)"
+    ).df()
     phones = set(tills["customer_phone"].dropna())
-    assert phones & {"000000000", "123456789", "111111111", "999999999"}, "placeholder phones typed at the till"
+    assert phones & {"000000000", "123456789", "111111111", "999999999"}, (
+        "placeholder phones typed at the till"
+    )
     assert tills["customer_email"].notna().any(), "schema v2 (e-receipt e-mail) appears"
     first_pos = sorted((landing / "pos").glob("*/pos_*.csv"))[0].read_text().splitlines()[0]
     assert "customer_email" not in first_pos, "schema v1 files have no e-mail column"
-    events = con.execute(f"select event_at::varchar as event_at, received_at::varchar as received_at, app_version "
-                         f"from read_json('{landing}/events/events_*.jsonl', format='newline_delimited', "
-                         "union_by_name=true, ignore_errors=true)").df()
+    events = con.execute(
+        f"select event_at::varchar as event_at, received_at::varchar as received_at, app_version "
+        f"from read_json('{landing}/events/events_*.jsonl', format='newline_delimited', "
+        "union_by_name=true, ignore_errors=true)"
+    ).df()
     late = (events["received_at"].str[:10] > events["event_at"].str[:10]).sum()
     assert late > 0, "late-arriving events"
     assert events["app_version"].notna().any()

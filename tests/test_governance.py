@@ -21,10 +21,16 @@ def planted(paths) -> dict:
 def test_price_and_stock_checks_find_exactly_the_planted_cases(xs_world, seed):
     paths = xs_world(seed)
     truth = planted(paths)
-    prices = {(str(d), s) for d, s in rows(paths, "select price_date, sku from marts.consistency_price_differences")}
+    prices = {
+        (str(d), s) for d, s in rows(paths, "select price_date, sku from marts.consistency_price_differences")
+    }
     assert prices == {(p["price_date"], p["sku"]) for p in truth["price_inconsistencies"]}
-    stock = {(str(d), s, loc) for d, s, loc in rows(
-        paths, "select snapshot_date, sku, location_id from marts.consistency_stock_mismatches")}
+    stock = {
+        (str(d), s, loc)
+        for d, s, loc in rows(
+            paths, "select snapshot_date, sku, location_id from marts.consistency_stock_mismatches"
+        )
+    }
     assert stock == {(m["snapshot_date"], m["sku"], m["location_id"]) for m in truth["stock_mismatches"]}
 
 
@@ -37,7 +43,9 @@ def test_duplicate_coupon_check_finds_the_planted_recipients(xs_world, seed):
     # cannot be tied to one person, so a few planted pairs are out of reach; nothing is invented
     assert 0.7 * planted_pairs <= found[0] <= planted_pairs, (found, planted_pairs)
     assert found[1] == found[0]  # every finding is a known customer
-    by_campaign = rows(paths, "select sum(duplicate_recipients) from marts.consistency_duplicate_coupons_by_campaign")
+    by_campaign = rows(
+        paths, "select sum(duplicate_recipients) from marts.consistency_duplicate_coupons_by_campaign"
+    )
     assert by_campaign[0][0] >= found[0]
 
 
@@ -48,16 +56,21 @@ def test_consent_violation_check_finds_the_planted_sends(xs_world, seed):
     paths = xs_world(seed)
     truth = planted(paths)["consent_violations"]
     assert truth, "the world planted no consent violation"
-    found = rows(paths, f"""
+    found = rows(
+        paths,
+        f"""
         select truth.person_id, violations.campaign_id, violations.channel
         from marts.consent_violations as violations
         inner join intermediate.int_consent__marketing_sends as sends
             on sends.message_event_id = violations.consent_violation_key
         inner join read_csv('{paths.truth / "marketing_messages.csv"}') as truth
-            on truth.message_id = sends.message_id""")
+            on truth.message_id = sends.message_id""",
+    )
     assert sorted(found) == sorted((v["person_id"], v["campaign_id"], v["channel"]) for v in truth)
     audit = rows(paths, "select sum(sends_after_withdrawal), sum(sends) from marts.consent_send_audit")[0]
-    sends = rows(paths, "select count(*) from staging.stg_marketing__message_events where event_type = 'send'")
+    sends = rows(
+        paths, "select count(*) from staging.stg_marketing__message_events where event_type = 'send'"
+    )
     assert audit == (len(truth), sends[0][0])
 
 
@@ -70,11 +83,16 @@ def test_ingestion_accounting_and_findings_are_asset_checks(xs_world):
     ensure_dagster_home(paths)
     with DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
-        records = instance.get_records_for_run(run_id=run.run_id,
-                                               of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
-    evaluations = {(r.event_log_entry.dagster_event.event_specific_data.asset_key.to_user_string(),
-                    r.event_log_entry.dagster_event.event_specific_data.check_name):
-                   r.event_log_entry.dagster_event.event_specific_data for r in records}
+        records = instance.get_records_for_run(
+            run_id=run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+    evaluations = {
+        (
+            r.event_log_entry.dagster_event.event_specific_data.asset_key.to_user_string(),
+            r.event_log_entry.dagster_event.event_specific_data.check_name,
+        ): r.event_log_entry.dagster_event.event_specific_data
+        for r in records
+    }
     accounting = [e for (k, name), e in evaluations.items() if name == "load_accounting"]
     assert accounting and all(e.passed for e in accounting)
     quarantine = evaluations[("raw_pos/receipt_lines", "quarantine")]
@@ -103,8 +121,7 @@ def test_source_freshness_checks_report_dbts_verdict_on_stale_tables(xs_world, t
     shutil.copyfile(xs_world(7).warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
         for table, age in [("raw_loyalty.members", "3 day"), ("raw_webshop.customers", "10 day")]:
-            con.execute(f"update {table} set _dlt_load_id = "
-                        f"cast(epoch(now() - interval {age}) as varchar)")
+            con.execute(f"update {table} set _dlt_load_id = cast(epoch(now() - interval {age}) as varchar)")
     monkeypatch.setenv("OMNI_WAREHOUSE_PATH", str(warehouse))
     sources = sources_with_freshness(json.loads(dbt_project.manifest_path.read_text()))
     assert len(sources) >= 20
@@ -126,8 +143,11 @@ def test_omni_checks_sums_up_the_runs_checks(xs_world):
     paths = xs_world(7)
     result = CliRunner().invoke(cli, ["checks", "--data-dir", str(paths.data_dir)])
     assert result.exit_code == 0, result.output
-    table = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()
-             if line.split() and line.split()[0] in {"ingestion", "freshness", "findings", "privacy"}}
+    table = {
+        line.split()[0]: line.split()[1:]
+        for line in result.output.splitlines()
+        if line.split() and line.split()[0] in {"ingestion", "freshness", "findings", "privacy"}
+    }
     assert table["freshness"][0] == table["freshness"][1] and int(table["freshness"][0]) >= 20
     assert table["privacy"] == ["1", "1", "0", "0"]
     assert table["findings"][0] == "4" and table["ingestion"][3] == "0"

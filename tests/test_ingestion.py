@@ -18,17 +18,20 @@ POS_HEADER = (
     "customer_phone;line_no;sku;quantity;unit_price;discount;line_total;payment_method;coupon_code;"
     "original_order_id;original_receipt_id"
 )
-POS_DAY1 = "\n".join(
-    [
-        POS_HEADER,
-        "R1;S01;1;C1;2026-05-01 10:00:00;SALE;2990000000017;;1;SKU1;2;12,50;0;25,00;card;;;",
-        "R1;S01;1;C1;2026-05-01 10:00:00;SALE;2990000000017;;2;SKU2;1;5,00;0;5,00;card;;;",
-        "R2;S01;1;C1;31.02.2026 25:61;SALE;;601-234-567;1;SKU1;-1;12,50;0;12,50;cash;;;",
-        ";S01;1;C1;2026-05-01 11:00:00;SALE;;;1;SKU1;1;12,50;0;12,50;cash;;;",
-        "R3;S01;1;C1;2026-05-01 11:00:00;SALE;;;1;SKU1;1;12,50;0;12,50;cash;;;;extra",
-        "R4;S01;1;C1;2026-05-01 12:00:00;RETURN;;;1;SKU1;-1;12,50;0;-12,50;card;;WS-1;",
-    ]
-) + "\n"
+POS_DAY1 = (
+    "\n".join(
+        [
+            POS_HEADER,
+            "R1;S01;1;C1;2026-05-01 10:00:00;SALE;2990000000017;;1;SKU1;2;12,50;0;25,00;card;;;",
+            "R1;S01;1;C1;2026-05-01 10:00:00;SALE;2990000000017;;2;SKU2;1;5,00;0;5,00;card;;;",
+            "R2;S01;1;C1;31.02.2026 25:61;SALE;;601-234-567;1;SKU1;-1;12,50;0;12,50;cash;;;",
+            ";S01;1;C1;2026-05-01 11:00:00;SALE;;;1;SKU1;1;12,50;0;12,50;cash;;;",
+            "R3;S01;1;C1;2026-05-01 11:00:00;SALE;;;1;SKU1;1;12,50;0;12,50;cash;;;;extra",
+            "R4;S01;1;C1;2026-05-01 12:00:00;RETURN;;;1;SKU1;-1;12,50;0;-12,50;card;;WS-1;",
+        ]
+    )
+    + "\n"
+)
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -58,7 +61,9 @@ def test_every_contract_is_documented():
             assert f"raw_{name}.{table.name}" in doc, f"raw_{name}.{table.name} missing from docs/landing.md"
             for col in table.columns:
                 leaf = col.name.split("__")[-1]
-                assert re.search(rf"\b{re.escape(leaf)}\b", doc), f"{name}.{table.name}.{col.name} undocumented"
+                assert re.search(rf"\b{re.escape(leaf)}\b", doc), (
+                    f"{name}.{table.name}.{col.name} undocumented"
+                )
 
 
 def test_every_source_builds_its_resources(tmp_path):
@@ -84,17 +89,34 @@ def test_pos_rows_are_loaded_or_quarantined_with_reason(tmp_path):
     assert all(f.endswith((".parquet", ".sql")) for f in data_jobs), data_jobs
     assert sum(f.endswith(".parquet") for f in data_jobs) == 3
 
-    rows = query(tmp_path, "select receipt_id, line_no, quantity, unit_price from raw_pos.receipt_lines order by 1, 2")
+    rows = query(
+        tmp_path, "select receipt_id, line_no, quantity, unit_price from raw_pos.receipt_lines order by 1, 2"
+    )
     assert rows == [("R1", 1, 2, 12.5), ("R1", 2, 1, 5.0), ("R4", 1, -1, 12.5)]
-    reasons = dict(query(tmp_path, "select coalesce(json_extract_string(record, '$.receipt_id'), '?'), reason "
-                                    "from raw_pos._quarantine where record is not null and reason not like 'malformed%'"))
-    assert reasons["R2"] == "unparseable receipt_datetime (local_timestamp); quantity sign does not match transaction_type"
+    reasons = dict(
+        query(
+            tmp_path,
+            "select coalesce(json_extract_string(record, '$.receipt_id'), '?'), reason "
+            "from raw_pos._quarantine where record is not null and reason not like 'malformed%'",
+        )
+    )
+    assert (
+        reasons["R2"]
+        == "unparseable receipt_datetime (local_timestamp); quantity sign does not match transaction_type"
+    )
     assert reasons["?"] == "missing receipt_id"
-    malformed = query(tmp_path, "select record from raw_pos._quarantine where reason like 'malformed CSV line%'")
+    malformed = query(
+        tmp_path, "select record from raw_pos._quarantine where reason like 'malformed CSV line%'"
+    )
     assert malformed == [("R3;S01;1;C1;2026-05-01 11:00:00;SALE;;;1;SKU1;1;12,50;0;12,50;cash;;;;extra",)]
 
-    audit = {r[0]: r[1:] for r in query(tmp_path, "select source_file, status, rows_read, rows_loaded, rows_quarantined "
-                                                  "from raw_pos._load_audit")}
+    audit = {
+        r[0]: r[1:]
+        for r in query(
+            tmp_path,
+            "select source_file, status, rows_read, rows_loaded, rows_quarantined from raw_pos._load_audit",
+        )
+    }
     assert audit["pos/S01/pos_S01_2026-05-01.csv"] == ("loaded", 6, 3, 3)
     assert audit["pos/S01/pos_S01_2026-05-01_resend.csv"] == ("duplicate", 0, 0, 0)
     assert audit["pos/S01/pos_S01_2026-05-02.csv"][0] == "corrupt"
@@ -102,7 +124,9 @@ def test_pos_rows_are_loaded_or_quarantined_with_reason(tmp_path):
     # every row that arrived is accounted for: read = loaded + quarantined, per file
     for _status, read, loaded, quarantined in audit.values():
         assert read == loaded + quarantined
-    corrupt = dict(query(tmp_path, "select source_file, reason from raw_pos._quarantine where record is null"))
+    corrupt = dict(
+        query(tmp_path, "select source_file, reason from raw_pos._quarantine where record is null")
+    )
     assert "delimiter" in corrupt["pos/S01/pos_S01_2026-05-02.csv"]
     assert corrupt["pos/S01/pos_S01_2026-05-03.csv"].startswith("unreadable file:")
 
@@ -110,11 +134,20 @@ def test_pos_rows_are_loaded_or_quarantined_with_reason(tmp_path):
 def test_store_times_stay_local_and_naive(tmp_path):
     write(tmp_path / "landing" / "pos" / "S01" / "pos_S01_2026-05-01.csv", POS_DAY1)
     load(tmp_path, "pos")
-    types = dict(query(tmp_path, "select column_name, data_type from information_schema.columns "
-                                 "where table_schema = 'raw_pos' and table_name = 'receipt_lines'"))
+    types = dict(
+        query(
+            tmp_path,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw_pos' and table_name = 'receipt_lines'",
+        )
+    )
     assert types["receipt_datetime"] == "TIMESTAMP"
-    assert "receipt_datetime" not in {r[0] for r in query(
-        tmp_path, "select column_name from information_schema.columns where table_name = '_quarantine'")}
+    assert "receipt_datetime" not in {
+        r[0]
+        for r in query(
+            tmp_path, "select column_name from information_schema.columns where table_name = '_quarantine'"
+        )
+    }
 
 
 def test_rerun_is_idempotent_and_new_files_are_picked_up(tmp_path):
@@ -127,7 +160,10 @@ def test_rerun_is_idempotent_and_new_files_are_picked_up(tmp_path):
     assert query(tmp_path, snapshot) == first
     assert query(tmp_path, "select count(*) from raw_pos._quarantine") == [(3,)]
 
-    write(store / "pos_S01_2026-05-04.csv", POS_HEADER + "\nR9;S01;1;C1;2026-05-04 09:00:00;SALE;;;1;SKU3;1;3,00;0;3,00;card;;;\n")
+    write(
+        store / "pos_S01_2026-05-04.csv",
+        POS_HEADER + "\nR9;S01;1;C1;2026-05-04 09:00:00;SALE;;;1;SKU3;1;3,00;0;3,00;card;;;\n",
+    )
     load(tmp_path, "pos")
     assert query(tmp_path, "select count(*) from raw_pos.receipt_lines") == [(first[0][0] + 1,)]
     assert query(tmp_path, "select _source_file from raw_pos.receipt_lines where receipt_id = 'R9'") == [
@@ -138,12 +174,18 @@ def test_rerun_is_idempotent_and_new_files_are_picked_up(tmp_path):
 def test_schema_v2_column_and_unknown_columns_are_loaded(tmp_path):
     store = tmp_path / "landing" / "pos" / "S01"
     write(store / "pos_S01_2026-05-01.csv", POS_DAY1)
-    write(store / "pos_S01_2026-05-02.csv",
-          POS_HEADER + ";customer_email;till_version\nR7;S01;1;C1;2026-05-02 09:00:00;SALE;;;1;SKU3;1;3,00;0;3,00;card;;;;"
-          "Jan@x.pl;2.1\n")
+    write(
+        store / "pos_S01_2026-05-02.csv",
+        POS_HEADER
+        + ";customer_email;till_version\nR7;S01;1;C1;2026-05-02 09:00:00;SALE;;;1;SKU3;1;3,00;0;3,00;card;;;;"
+        "Jan@x.pl;2.1\n",
+    )
     load(tmp_path, "pos")
-    rows = query(tmp_path, "select receipt_id, customer_email, till_version from raw_pos.receipt_lines "
-                           "where receipt_id in ('R1', 'R7') and line_no = 1 order by 1")
+    rows = query(
+        tmp_path,
+        "select receipt_id, customer_email, till_version from raw_pos.receipt_lines "
+        "where receipt_id in ('R1', 'R7') and line_no = 1 order by 1",
+    )
     assert rows == [("R1", None, None), ("R7", "Jan@x.pl", "2.1")]
 
 
@@ -155,7 +197,9 @@ def test_missing_required_column_fails_the_source_and_keeps_old_data(tmp_path):
     write(store / "pos_S01_2026-05-02.csv", POS_HEADER.replace(";sku;", ";") + "\n")
     with pytest.raises(Exception) as excinfo:
         load(tmp_path, "pos")
-    assert isinstance(excinfo.value.__context__, ContractError) or "required column(s) sku" in str(excinfo.value)
+    assert isinstance(excinfo.value.__context__, ContractError) or "required column(s) sku" in str(
+        excinfo.value
+    )
     assert query(tmp_path, "select count(*) from raw_pos.receipt_lines") == before
 
 
@@ -171,9 +215,13 @@ def test_json_documents_flatten_nested_objects_and_child_lists(tmp_path):
     )
     write(tmp_path / "landing" / "webshop" / "orders" / "orders_2026-05-02.json", '{"orders": [{"id": 3,')
     load(tmp_path, "webshop")
-    assert query(tmp_path, "select id, shipping_address__city, total_price from raw_webshop.orders") == [(1, "Kraków", 25.5)]
+    assert query(tmp_path, "select id, shipping_address__city, total_price from raw_webshop.orders") == [
+        (1, "Kraków", 25.5)
+    ]
     assert query(tmp_path, "select order_id, id, sku from raw_webshop.order_lines") == [(1, 11, "SKU1")]
-    reasons = sorted(r[0] for r in query(tmp_path, "select table_name || ': ' || reason from raw_webshop._quarantine"))
+    reasons = sorted(
+        r[0] for r in query(tmp_path, "select table_name || ': ' || reason from raw_webshop._quarantine")
+    )
     assert reasons[0] == "order_lines: quantity must be positive"
     assert reasons[1].startswith("order_lines: unreadable file:")
     assert reasons[2] == "orders: unknown source_name (expected one of web, app)"
@@ -189,11 +237,18 @@ def test_malformed_json_lines_are_quarantined_one_by_one(tmp_path):
         ' "app_version": "5.1", "consent_flags": {"ads": true}}\n',
     )
     load(tmp_path, "events")
-    assert query(tmp_path, "select event_id, app_version from raw_events.events order by 1") == [("e1", None), ("e3", "5.1")]
+    assert query(tmp_path, "select event_id, app_version from raw_events.events order by 1") == [
+        ("e1", None),
+        ("e3", "5.1"),
+    ]
     # a field the contract does not know yet arrives as a new text column, nothing is dropped
     assert query(tmp_path, "select event_id, consent_flags from raw_events.events order by 1") == [
-        ("e1", None), ("e3", '{"ads":true}')]
+        ("e1", None),
+        ("e3", '{"ads":true}'),
+    ]
     assert query(tmp_path, "select reason, record from raw_events._quarantine") == [
         ("malformed JSON line", '{"event_id": "e2", "event_na')
     ]
-    assert query(tmp_path, "select rows_read, rows_loaded, rows_quarantined from raw_events._load_audit") == [(3, 2, 1)]
+    assert query(tmp_path, "select rows_read, rows_loaded, rows_quarantined from raw_events._load_audit") == [
+        (3, 2, 1)
+    ]

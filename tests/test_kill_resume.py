@@ -48,8 +48,13 @@ def stage_reached(pipeline_dir: Path, stage: str) -> bool:
 
 def run_ingest(data: Path) -> subprocess.Popen:
     env = {**os.environ, "OMNI_DATA_DIR": str(data), "DLT_PROJECT_DIR": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "ingestion", "pos"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingestion", "pos"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def kill_during(data: Path, stage: str) -> None:
@@ -69,9 +74,11 @@ def assert_every_row_once(data: Path, expected: int, when: str) -> None:
     """Every landing row in raw once, and one audit row per file accounting for them."""
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         total, distinct = con.execute(
-            "SELECT count(*), count(DISTINCT (receipt_id, line_no)) FROM raw_pos.receipt_lines").fetchone()
+            "SELECT count(*), count(DISTINCT (receipt_id, line_no)) FROM raw_pos.receipt_lines"
+        ).fetchone()
         audited = con.execute(
-            "SELECT sum(rows_loaded), count(*), count(DISTINCT source_file) FROM raw_pos._load_audit").fetchone()
+            "SELECT sum(rows_loaded), count(*), count(DISTINCT source_file) FROM raw_pos._load_audit"
+        ).fetchone()
     assert (total, distinct) == (expected, expected), f"{when}: {total} rows, {distinct} distinct"
     assert audited == (expected, STORES * DAYS, STORES * DAYS), f"{when}: audit {audited}"
 
@@ -105,8 +112,11 @@ def test_killed_load_resumes_the_dagster_way(tmp_path, stage):
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         total, distinct = con.execute(
-            "SELECT count(*), count(DISTINCT (receipt_id, line_no)) FROM raw_pos.receipt_lines").fetchone()
-    assert (total, distinct) == (expected, expected), f"killed during {stage}: {total} rows, {distinct} distinct"
+            "SELECT count(*), count(DISTINCT (receipt_id, line_no)) FROM raw_pos.receipt_lines"
+        ).fetchone()
+    assert (total, distinct) == (expected, expected), (
+        f"killed during {stage}: {total} rows, {distinct} distinct"
+    )
 
 
 # Killed in the window between DuckDB committing a copy job into the staging dataset and dlt recording
@@ -129,8 +139,9 @@ main(["pos"])
 def test_a_copy_job_killed_after_its_commit_is_not_loaded_twice(tmp_path, table):
     expected = make_landing(tmp_path / "landing")
     env = {**os.environ, "OMNI_DATA_DIR": str(tmp_path), "DLT_PROJECT_DIR": str(REPO)}
-    died = subprocess.run([sys.executable, "-c", DIE_AFTER_COMMIT, table], cwd=REPO, env=env,
-                          capture_output=True, timeout=300)
+    died = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_COMMIT, table], cwd=REPO, env=env, capture_output=True, timeout=300
+    )
     assert died.returncode == 9, died.stderr.decode()[-2000:]
 
     again = run_ingest(tmp_path)

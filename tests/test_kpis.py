@@ -249,8 +249,12 @@ def cross_shares(rows) -> dict[str, float]:
 def test_cross_channel_conversion_matches_the_truth(world):
     kpis = truth(world)
     mart_share = overview(world)["cross_channel_conversion_share"]
-    mart = cross_shares(query(
-        world, "select start_channel, purchase_channel, order_count from marts.kpi_cross_channel_conversion"))
+    mart = cross_shares(
+        query(
+            world,
+            "select start_channel, purchase_channel, order_count from marts.kpi_cross_channel_conversion",
+        )
+    )
     assert mart["all"] == pytest.approx(mart_share, abs=1e-9)
 
     def rows(key):
@@ -258,7 +262,9 @@ def test_cross_channel_conversion_matches_the_truth(world):
 
     seen = cross_shares(rows("cross_channel_conversion_by_start_and_purchase_channel_identifiable"))
     published = cross_shares(rows("cross_channel_conversion_by_start_and_purchase_channel"))
-    assert seen["all"] == pytest.approx(kpis["cross_channel_conversion_share_identifiable"]["value"], abs=1e-6)
+    assert seen["all"] == pytest.approx(
+        kpis["cross_channel_conversion_share_identifiable"]["value"], abs=1e-6
+    )
     assert published["all"] == pytest.approx(kpis["cross_channel_conversion_share"]["value"], abs=1e-6)
     assert mart["online"] == pytest.approx(seen["online"], abs=0.08), (mart, seen)
     assert mart["store"] <= seen["store"] + 0.05, (mart, seen)
@@ -293,7 +299,10 @@ def test_cohort_retention_matches_the_truth(world):
     # multichannel buyers come back more often in the month after their first order, in truth and in the mart
     published = truth(world)["retention_by_cohort"]["value"]
     assert month_one(published["multichannel"]) > month_one(published["single_channel"])
-    assert pooled["multichannel"][0] / pooled["multichannel"][1] > pooled["single_channel"][0] / pooled["single_channel"][1]
+    assert (
+        pooled["multichannel"][0] / pooled["multichannel"][1]
+        > pooled["single_channel"][0] / pooled["single_channel"][1]
+    )
 
 
 def month_one(cohorts: dict) -> float:

@@ -28,8 +28,10 @@ def test_every_mart_is_published_as_duckdb_1x_and_parquet(xs_world):
         header = f.read(20)
     assert header[8:12] == b"DUCK" and struct.unpack("<Q", header[12:20])[0] == 64
     with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
-        marts = dict(wh.execute("""select table_name, estimated_size from duckdb_tables()
-                                   where schema_name = 'marts'""").fetchall())
+        marts = dict(
+            wh.execute("""select table_name, estimated_size from duckdb_tables()
+                                   where schema_name = 'marts'""").fetchall()
+        )
         counts = {t: wh.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in marts}
     manifest = json.loads((root / "current" / "manifest.json").read_text())
     assert manifest["tables"] == counts
@@ -39,7 +41,9 @@ def test_every_mart_is_published_as_duckdb_1x_and_parquet(xs_world):
             parquet = root / "parquet" / f"{table}.parquet"
             assert pub.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0] == rows
         # the marts' documentation travels with them
-        assert pub.execute("select comment from duckdb_tables() where table_name = 'fct_orders'").fetchone()[0]
+        assert pub.execute("select comment from duckdb_tables() where table_name = 'fct_orders'").fetchone()[
+            0
+        ]
 
 
 def test_a_reader_holding_the_file_open_never_blocks_the_build_and_sees_the_swap(late_world):
@@ -50,10 +54,18 @@ def test_a_reader_holding_the_file_open_never_blocks_the_build_and_sees_the_swap
     assert current_version(paths) != late_world.published_version_before
     with duckdb.connect(str(published_dir(paths) / "marts.duckdb"), read_only=True) as fresh:
         # the new ticket is there (its record and its values)
-        assert fresh.execute("select count(*) from customer_identity_map").fetchone()[0] \
+        assert (
+            fresh.execute("select count(*) from customer_identity_map").fetchone()[0]
             > late_world.published_records_before
-        assert fresh.execute("select count(*) from customer_identity_map where entity_type = 'helpdesk_ticket' "
-                             "and entity_id = ?", [NEW_REQUESTER_TICKET]).fetchone()[0] == 1
+        )
+        assert (
+            fresh.execute(
+                "select count(*) from customer_identity_map where entity_type = 'helpdesk_ticket' "
+                "and entity_id = ?",
+                [NEW_REQUESTER_TICKET],
+            ).fetchone()[0]
+            == 1
+        )
 
 
 def test_a_failed_build_leaves_the_last_publication_in_place(xs_world):

@@ -16,8 +16,13 @@ from omni.demo_api import DemoApiServer
 
 def order(i: int, updated_at: str, channel: str = "web") -> dict:
     return {
-        "id": i, "name": f"WS-{i}", "source_name": channel, "created_at": "2026-05-01T10:00:00Z",
-        "updated_at": updated_at, "total_price": 10.0 + i, "fulfilment_type": "home_delivery",
+        "id": i,
+        "name": f"WS-{i}",
+        "source_name": channel,
+        "created_at": "2026-05-01T10:00:00Z",
+        "updated_at": updated_at,
+        "total_price": 10.0 + i,
+        "fulfilment_type": "home_delivery",
         "line_items": [{"id": i * 10, "sku": "A", "quantity": 1, "price": 10.0}],
     }
 
@@ -45,10 +50,14 @@ def test_webshop_api_paginates_and_loads_only_changes(tmp_path, small_pages):
 
     with DemoApiServer(tmp_path / "landing") as url:
         load(url)
-        pages = rows(db, "select distinct source_file from raw_webshop._load_audit where table_name = 'orders'")
+        pages = rows(
+            db, "select distinct source_file from raw_webshop._load_audit where table_name = 'orders'"
+        )
         assert len(pages) == 3  # 8 orders, 3 per page
         assert rows(db, "select count(*) from raw_webshop.orders") == [(7,)]
-        assert rows(db, "select reason from raw_webshop._quarantine") == [("unknown source_name (expected one of web, app)",)]
+        assert rows(db, "select reason from raw_webshop._quarantine") == [
+            ("unknown source_name (expected one of web, app)",)
+        ]
 
         load(url)  # nothing changed upstream: nothing is loaded again
         assert rows(db, "select count(*) from raw_webshop.orders") == [(7,)]
@@ -62,22 +71,32 @@ def test_webshop_api_paginates_and_loads_only_changes(tmp_path, small_pages):
     # 8 lines on day 1 (the quarantined order's line is valid on its own) + 2 re-exported
     assert rows(db, "select count(*) from raw_webshop.order_lines") == [(10,)]
     # read = loaded + quarantined for every page
-    assert rows(db, "select count(*) from raw_webshop._load_audit where rows_read <> rows_loaded + rows_quarantined") == [(0,)]
+    assert rows(
+        db, "select count(*) from raw_webshop._load_audit where rows_read <> rows_loaded + rows_quarantined"
+    ) == [(0,)]
 
 
 def test_helpdesk_api_follows_the_cursor(tmp_path, small_pages):
     tickets = tmp_path / "landing" / "helpdesk" / "tickets"
     tickets.mkdir(parents=True)
     records = [
-        {"id": i, "via_channel": "chat", "created_at": "2026-05-01T10:00:00Z",
-         "updated_at": f"2026-05-01T1{i}:00:00Z", "requester": {"email": f"p{i}@x.pl"}, "satisfaction": {"score": 5}}
+        {
+            "id": i,
+            "via_channel": "chat",
+            "created_at": "2026-05-01T10:00:00Z",
+            "updated_at": f"2026-05-01T1{i}:00:00Z",
+            "requester": {"email": f"p{i}@x.pl"},
+            "satisfaction": {"score": 5},
+        }
         for i in range(5)
     ]
     (tickets / "tickets_2026-05-01.json").write_text(json.dumps({"tickets": records}))
     db = tmp_path / "w.duckdb"
     with DemoApiServer(tmp_path / "landing") as url:
         run_source("helpdesk", tmp_path / "landing", db, tmp_path / "dlt", api_base_url=url)
-    assert rows(db, "select id, requester__email, satisfaction__score from raw_helpdesk.tickets order by id") == [
-        (i, f"p{i}@x.pl", 5) for i in range(5)
-    ]
-    assert len(rows(db, "select distinct source_file from raw_helpdesk._load_audit")) == 3  # 5 tickets, 2 a page
+    assert rows(
+        db, "select id, requester__email, satisfaction__score from raw_helpdesk.tickets order by id"
+    ) == [(i, f"p{i}@x.pl", 5) for i in range(5)]
+    assert (
+        len(rows(db, "select distinct source_file from raw_helpdesk._load_audit")) == 3
+    )  # 5 tickets, 2 a page

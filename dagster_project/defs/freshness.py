@@ -62,8 +62,11 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
     """Run `dbt source freshness` for `sources` and turn each table's verdict into a check result."""
     translator = OmniDbtTranslator()
     selection = [f"source:{s['source_name']}.{s['name']}" for s in sources]
-    invocation = dbt.cli(["source", "freshness", "--select", " ".join(selection)], raise_on_error=False,
-                         manifest=dbt_project.manifest_path)
+    invocation = dbt.cli(
+        ["source", "freshness", "--select", " ".join(selection)],
+        raise_on_error=False,
+        manifest=dbt_project.manifest_path,
+    )
     invocation.wait()
     sources_json = invocation.target_path / "sources.json"
     results = {}
@@ -75,9 +78,16 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
         result = results.get(source["unique_id"])
         if result is None:  # dbt stopped before this table (the log says why)
             yield AssetCheckResult(
-                asset_key=key, check_name=CHECK_NAME, passed=False,
-                metadata={"status": "no result", "error": MetadataValue.text(
-                    str(error)[-2000:] if error else "dbt source freshness returned no result")})
+                asset_key=key,
+                check_name=CHECK_NAME,
+                passed=False,
+                metadata={
+                    "status": "no result",
+                    "error": MetadataValue.text(
+                        str(error)[-2000:] if error else "dbt source freshness returned no result"
+                    ),
+                },
+            )
             continue
         status = result["status"]
         metadata = {
@@ -92,20 +102,26 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
             metadata["snapshotted_at"] = result["snapshotted_at"]
             metadata["hours_since_load"] = round(result["max_loaded_at_time_ago_in_s"] / 3600, 2)
         yield AssetCheckResult(
-            asset_key=key, check_name=CHECK_NAME, passed=status == "pass",
-            severity=SEVERITY.get(status, AssetCheckSeverity.ERROR), metadata=metadata)
+            asset_key=key,
+            check_name=CHECK_NAME,
+            passed=status == "pass",
+            severity=SEVERITY.get(status, AssetCheckSeverity.ERROR),
+            metadata=metadata,
+        )
 
 
 def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]]) -> set[str]:
     """unique_ids of the raw tables among `sources` that hold no row (or do not exist)."""
     empty = set()
     with duckdb.connect(str(warehouse.paths.warehouse), read_only=True) as con:
-        present = {(s, t) for s, t in con.execute(
-            "select schema_name, table_name from duckdb_tables()").fetchall()}
+        present = {
+            (s, t) for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        }
         for source in sources:
             schema, table = source["schema"], source["identifier"]
             if (schema, table) not in present or not con.execute(
-                    f'select exists (select 1 from "{schema}"."{table}")').fetchone()[0]:
+                f'select exists (select 1 from "{schema}"."{table}")'
+            ).fetchone()[0]:
                 empty.add(source["unique_id"])
     return empty
 
@@ -113,31 +129,44 @@ def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]])
 def source_freshness_checks(sources_on: tuple[str, ...] | None = None) -> AssetsDefinition:
     """One freshness check per raw table dbt reads, of the sources that are on (default: all)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    sources = [s for s in sources_with_freshness(manifest)
-               if sources_on is None or s["source_name"] in sources_on]
+    sources = [
+        s for s in sources_with_freshness(manifest) if sources_on is None or s["source_name"] in sources_on
+    ]
     translator = OmniDbtTranslator()
     by_key = {}
     specs = []
     for source in sources:
         key = translator.get_asset_key(source)
         by_key[AssetCheckKey(key, CHECK_NAME)] = source
-        specs.append(AssetCheckSpec(
-            CHECK_NAME, asset=key,
-            description=f"dbt source freshness of {source['source_name']}.{source['name']}: "
-                        f"{_criteria(_freshness(source))} since the newest dlt load."))
+        specs.append(
+            AssetCheckSpec(
+                CHECK_NAME,
+                asset=key,
+                description=f"dbt source freshness of {source['source_name']}.{source['name']}: "
+                f"{_criteria(_freshness(source))} since the newest dlt load.",
+            )
+        )
 
     @multi_asset_check(name="dbt_source_freshness", specs=specs, can_subset=True, pool=WAREHOUSE_POOL)
-    def dbt_source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource,
-                             warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
+    def dbt_source_freshness(
+        context: AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
         selected = [by_key[k] for k in sorted(context.selected_asset_check_keys, key=str) if k in by_key]
         # a table no file has fed yet has no load time: a warning that says so, not dbt's error
         empty = empty_tables(warehouse, selected)
         for source in selected:
             if source["unique_id"] in empty:
                 yield AssetCheckResult(
-                    asset_key=translator.get_asset_key(source), check_name=CHECK_NAME, passed=False,
+                    asset_key=translator.get_asset_key(source),
+                    check_name=CHECK_NAME,
+                    passed=False,
                     severity=AssetCheckSeverity.WARN,
-                    metadata={"status": "no rows loaded", "rows": 0, "criteria": _criteria(_freshness(source))})
+                    metadata={
+                        "status": "no rows loaded",
+                        "rows": 0,
+                        "criteria": _criteria(_freshness(source)),
+                    },
+                )
         yield from freshness_results(dbt, [s for s in selected if s["unique_id"] not in empty])
 
     return dbt_source_freshness

@@ -13,13 +13,15 @@ from omni.erasure import load_tokens, scrub_landing
     key=ERASURE_ASSET_KEY,
     group_name="governance",
     description="Applies remembered erasure requests (keyed hashes only) to landing files that arrived since "
-                "the last run; every dlt load waits for it.",
+    "the last run; every dlt load waits for it.",
 )
 def erasure_requests(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     paths = warehouse.paths
     tokens = load_tokens(paths)
     result = scrub_landing(paths, tokens, only_new=True)
     if result["records_removed"]:
-        context.log.info(f"removed {result['records_removed']} records of erased people from "
-                         f"{result['files_rewritten']} landing files")
+        context.log.info(
+            f"removed {result['records_removed']} records of erased people from "
+            f"{result['files_rewritten']} landing files"
+        )
     return MaterializeResult(metadata={"remembered_tokens": len(tokens), **result})

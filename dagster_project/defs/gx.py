@@ -36,9 +36,17 @@ def findings_check_name(table_suite: TableSuite) -> str:
 def _failures_metadata(failures) -> dict:
     return {
         "failed_expectations": MetadataValue.md("\n".join(f"- `{f.summary()}`" for f in failures) or "none"),
-        "failures": MetadataValue.json([
-            {"expectation": f.expectation_type, "column": f.column, "arguments": f.arguments, "observed": f.observed}
-            for f in failures]),
+        "failures": MetadataValue.json(
+            [
+                {
+                    "expectation": f.expectation_type,
+                    "column": f.column,
+                    "arguments": f.arguments,
+                    "observed": f.observed,
+                }
+                for f in failures
+            ]
+        ),
     }
 
 
@@ -46,17 +54,27 @@ def suite_check_results(table_suite: TableSuite, result) -> list[AssetCheckResul
     """A runner SuiteResult as two check results: the guards (keys, columns, the warehouse's invariants:
     an error where the suite is blocking) and the findings (formats, plausibility, dates: a warning)."""
     key = AssetKey(list(table_suite.asset_key))
-    common = {**result.statistics, "rows_validated": result.rows, "seconds": round(result.seconds, 2),
-              "relation": table_suite.relation}
+    common = {
+        **result.statistics,
+        "rows_validated": result.rows,
+        "seconds": round(result.seconds, 2),
+        "relation": table_suite.relation,
+    }
     return [
         AssetCheckResult(
-            asset_key=key, check_name=check_name(table_suite), passed=not result.guards_failed,
+            asset_key=key,
+            check_name=check_name(table_suite),
+            passed=not result.guards_failed,
             severity=AssetCheckSeverity.ERROR if table_suite.blocking else AssetCheckSeverity.WARN,
-            metadata={**common, **_failures_metadata(result.guards_failed)}),
+            metadata={**common, **_failures_metadata(result.guards_failed)},
+        ),
         AssetCheckResult(
-            asset_key=key, check_name=findings_check_name(table_suite), passed=not result.findings,
+            asset_key=key,
+            check_name=findings_check_name(table_suite),
+            passed=not result.findings,
             severity=AssetCheckSeverity.WARN,
-            metadata={**common, "findings": len(result.findings), **_failures_metadata(result.findings)}),
+            metadata={**common, "findings": len(result.findings), **_failures_metadata(result.findings)},
+        ),
     ]
 
 
@@ -69,34 +87,51 @@ def evaluate_suite(table_suite: TableSuite, paths) -> list[AssetCheckResult]:
     try:
         result = validate_table(table_suite, paths.warehouse, load_config(paths.data_dir))
     except LookupError as missing:
-        return [AssetCheckResult(
-            asset_key=key, check_name=name, passed=False,
-            severity=AssetCheckSeverity.ERROR if name == check_name(table_suite) and table_suite.blocking
-            else AssetCheckSeverity.WARN,
-            metadata={"relation": table_suite.relation, "error": str(missing)})
-            for name in (check_name(table_suite), findings_check_name(table_suite))]
+        return [
+            AssetCheckResult(
+                asset_key=key,
+                check_name=name,
+                passed=False,
+                severity=AssetCheckSeverity.ERROR
+                if name == check_name(table_suite) and table_suite.blocking
+                else AssetCheckSeverity.WARN,
+                metadata={"relation": table_suite.relation, "error": str(missing)},
+            )
+            for name in (check_name(table_suite), findings_check_name(table_suite))
+        ]
     return suite_check_results(table_suite, result)
 
 
 def _gx_check(table_suite: TableSuite) -> AssetChecksDefinition:
-    blocking_note = ("Blocking: downstream assets wait for it to pass." if table_suite.blocking
-                     else "Not blocking: a failure is a warning.")
+    blocking_note = (
+        "Blocking: downstream assets wait for it to pass."
+        if table_suite.blocking
+        else "Not blocking: a failure is a warning."
+    )
     key = AssetKey(list(table_suite.asset_key))
     specs = [
         AssetCheckSpec(
-            check_name(table_suite), asset=key, blocking=table_suite.blocking,
+            check_name(table_suite),
+            asset=key,
+            blocking=table_suite.blocking,
             description=f"Great Expectations suite `{table_suite.name}` on {table_suite.relation}: "
-                        f"{table_suite.description} What guards the warehouse (keys, columns). {blocking_note}"),
+            f"{table_suite.description} What guards the warehouse (keys, columns). {blocking_note}",
+        ),
         AssetCheckSpec(
-            findings_check_name(table_suite), asset=key,
+            findings_check_name(table_suite),
+            asset=key,
             description=f"Findings of the Great Expectations suite `{table_suite.name}` on {table_suite.relation}: "
-                        "id formats, plausibility bounds and date windows of the retailer's omni.toml, with counts "
-                        "and examples. Never blocking."),
+            "id formats, plausibility bounds and date windows of the retailer's omni.toml, with counts "
+            "and examples. Never blocking.",
+        ),
     ]
 
-    @multi_asset_check(name=check_name(table_suite), specs=specs, can_subset=True,
-                       pool=WAREHOUSE_POOL)  # reads the warehouse file: never while a step writes it
-    def gx_check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
+    @multi_asset_check(
+        name=check_name(table_suite), specs=specs, can_subset=True, pool=WAREHOUSE_POOL
+    )  # reads the warehouse file: never while a step writes it
+    def gx_check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
         selected = context.selected_asset_check_keys
         results = evaluate_suite(table_suite, warehouse.paths)
         for result in results:
@@ -111,5 +146,8 @@ def _gx_check(table_suite: TableSuite) -> AssetChecksDefinition:
 def gx_checks(sources: tuple[str, ...] | None = None) -> list[AssetChecksDefinition]:
     """Checks of every suite of expectations/: the marts', and the raw tables' of the sources that are on
     (default: all)."""
-    return [_gx_check(table_suite) for table_suite in all_suites()
-            if sources is None or table_suite.source is None or table_suite.source in sources]
+    return [
+        _gx_check(table_suite)
+        for table_suite in all_suites()
+        if sources is None or table_suite.source is None or table_suite.source in sources
+    ]

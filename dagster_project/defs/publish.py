@@ -25,10 +25,14 @@ def mart_asset_keys() -> list[AssetKey]:
     """Every dbt model of schema `marts`, as the dbt assets key them (`marts/<model>`)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
     return sorted(
-        (AssetKey(["marts", node["name"]]) for node in manifest["nodes"].values()
-         if node["resource_type"] == "model" and node["schema"] == "marts"),
+        (
+            AssetKey(["marts", node["name"]])
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["schema"] == "marts"
+        ),
         key=lambda k: k.to_user_string(),
     )
+
 
 @asset(
     key=["published", "marts"],
@@ -36,18 +40,21 @@ def mart_asset_keys() -> list[AssetKey]:
     group_name="publication",
     pool=WAREHOUSE_POOL,  # reads the warehouse file: never while a step writes it
     description="The marts as a read-only DuckDB file (storage v1.0, DuckDB 1.x reads it) and Parquet files "
-                "in outputs/published/, swapped in atomically after a successful build.",
+    "in outputs/published/, swapped in atomically after a successful build.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     publication = publish(warehouse.paths)
     context.log.info(f"published {len(publication.tables)} tables as version {publication.version}")
-    return MaterializeResult(metadata={
-        "version": publication.version,
-        "path": MetadataValue.path(str(publication.directory)),
-        "tables": MetadataValue.json(publication.tables),
-        "rows": sum(publication.tables.values()),
-        "seconds": round(publication.seconds, 2),
-    })
+    return MaterializeResult(
+        metadata={
+            "version": publication.version,
+            "path": MetadataValue.path(str(publication.directory)),
+            "tables": MetadataValue.json(publication.tables),
+            "rows": sum(publication.tables.values()),
+            "seconds": round(publication.seconds, 2),
+        }
+    )
+
 
 @asset(
     key=["published", "kpi_report"],
@@ -57,8 +64,9 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
 )
 def kpi_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     path = render(warehouse.paths)
-    return MaterializeResult(metadata={"path": MetadataValue.path(str(path)),
-                                       "size_kb": round(path.stat().st_size / 1024)})
+    return MaterializeResult(
+        metadata={"path": MetadataValue.path(str(path)), "size_kb": round(path.stat().st_size / 1024)}
+    )
 
 
 @asset_check(

@@ -55,7 +55,8 @@ class OmniDbtTranslator(DagsterDbtTranslator):
         if not self.schemas_off or not any(dep.asset_key.path[0] in self.schemas_off for dep in spec.deps):
             return spec
         return spec.replace_attributes(
-            deps=[dep for dep in spec.deps if dep.asset_key.path[0] not in self.schemas_off])
+            deps=[dep for dep in spec.deps if dep.asset_key.path[0] not in self.schemas_off]
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

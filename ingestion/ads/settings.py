@@ -20,7 +20,10 @@ AD_SPEND = Table(
         C("clicks", "integer"),
         C("cost_pln", "number"),
     ),
-    checks=(one_of("platform", ("google", "meta")), ("negative cost", "cost_pln IS NULL OR cost_pln >= 0", "cost_pln")),
+    checks=(
+        one_of("platform", ("google", "meta")),
+        ("negative cost", "cost_pln IS NULL OR cost_pln >= 0", "cost_pln"),
+    ),
 )
 
 AD_CLICKS = Table(

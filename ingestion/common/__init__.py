@@ -10,5 +10,8 @@ def one_of(column: str, values: tuple[str, ...]) -> tuple[str, str, str]:
     """A rule on one column: NULL or one of `values` (a required column breaking it quarantines the row,
     an optional one is NULLed with a finding)."""
     listed = ", ".join("'" + v + "'" for v in values)
-    return (f"unknown {column} (expected one of {', '.join(values)})", f"{column} IS NULL OR {column} IN ({listed})",
-            column)
+    return (
+        f"unknown {column} (expected one of {', '.join(values)})",
+        f"{column} IS NULL OR {column} IN ({listed})",
+        column,
+    )

@@ -113,8 +113,9 @@ def json_struct_type(columns: tuple[Column, ...]) -> str:
         node[leaf] = "VARCHAR"
 
     def render(node: dict) -> str:
-        inner = ", ".join(f"{_json_key(k)}: {render(v) if isinstance(v, dict) else _json_key(v)}"
-                          for k, v in node.items())
+        inner = ", ".join(
+            f"{_json_key(k)}: {render(v) if isinstance(v, dict) else _json_key(v)}" for k, v in node.items()
+        )
         return "{" + inner + "}"
 
     return render(tree)
@@ -142,9 +143,14 @@ def typed_select(
     flag finds bad rows first; reasons are spelled out only for those.
     """
     required = {c.name for c in table.columns if c.required}
-    row_rules = [(reason, cond) for reason, cond, column in table.rules if column is None or column in required]
-    field_rules = [(reason, cond, column) for reason, cond, column in table.rules
-                   if column is not None and column not in required]
+    row_rules = [
+        (reason, cond) for reason, cond, column in table.rules if column is None or column in required
+    ]
+    field_rules = [
+        (reason, cond, column)
+        for reason, cond, column in table.rules
+        if column is not None and column not in required
+    ]
     text_cols = [f"{quote(c.name)} AS {quote('t__' + c.name)}" for c in table.columns]
     typed = [f"{cast_expr(c, quote(c.name), table.decimal_comma)} AS {quote(c.name)}" for c in table.columns]
     flags, problems = ["_parse_error IS NOT NULL"], []
@@ -179,34 +185,40 @@ def typed_select(
     as_json = ", ".join(f"{sql_string(c.name)}, {quote('t__' + c.name)}" for c in table.columns)
     keep = [
         f"CASE WHEN {' OR '.join(nulled[c.name])} THEN NULL ELSE {quote(c.name)} END AS {quote(c.name)}"
-        if c.name in nulled else quote(c.name)
+        if c.name in nulled
+        else quote(c.name)
         for c in table.columns
     ] + extras
     source_file = (
         f"CASE WHEN starts_with(_source_file, {sql_string(strip_prefix)}) "
         f"THEN substr(_source_file, {len(strip_prefix) + 1}) ELSE _source_file END"
-        if strip_prefix else "_source_file"
+        if strip_prefix
+        else "_source_file"
     )
-    row_key = "concat_ws(', ', " + ", ".join(
-        f"{sql_string(k + '=')} || coalesce({quote('t__' + k)}, '')" for k in table.primary_key) + ")"
+    row_key = (
+        "concat_ws(', ', "
+        + ", ".join(f"{sql_string(k + '=')} || coalesce({quote('t__' + k)}, '')" for k in table.primary_key)
+        + ")"
+    )
     findings = (
         f"CASE WHEN NOT _bad AND ({' OR '.join(field_flags)}) "
         f"THEN list_filter([{', '.join(field_issues)}], lambda x: x IS NOT NULL) END"
-        if field_flags else f"NULL::{FINDINGS_TYPE}"
+        if field_flags
+        else f"NULL::{FINDINGS_TYPE}"
     )
     return f"""
         WITH typed AS (
-            SELECT {', '.join(typed + text_cols + extras)}, _source_file, _record, _parse_error
+            SELECT {", ".join(typed + text_cols + extras)}, _source_file, _record, _parse_error
             FROM {text_relation}
         ),
         flagged AS (
-            SELECT *, ({' OR '.join(flags)}) AS _bad FROM typed
+            SELECT *, ({" OR ".join(flags)}) AS _bad FROM typed
         )
-        SELECT {', '.join(keep)}, {source_file} AS _source_file,
+        SELECT {", ".join(keep)}, {source_file} AS _source_file,
                CASE WHEN _bad THEN coalesce(_parse_error, {rules}) END AS _reason,
                CASE WHEN _bad THEN coalesce(_record, json_object({as_json})::VARCHAR) END AS _record,
                {findings} AS _findings,
-               CASE WHEN NOT _bad AND ({' OR '.join(field_flags) or 'false'}) THEN {row_key} END AS _row_key
+               CASE WHEN NOT _bad AND ({" OR ".join(field_flags) or "false"}) THEN {row_key} END AS _row_key
         FROM flagged
     """
 
@@ -215,5 +227,6 @@ FINDINGS_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR)[]"
 
 
 def _issue(column: str, text: str, reason: str) -> str:
-    return (f"struct_pack(column_name := {sql_string(column)}, value := {text}, "
-            f"reason := {sql_string(reason)})")
+    return (
+        f"struct_pack(column_name := {sql_string(column)}, value := {text}, reason := {sql_string(reason)})"
+    )

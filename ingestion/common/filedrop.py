@@ -29,8 +29,15 @@ AUDIT_TABLE = "_load_audit"
 FINDINGS_TABLE = "_findings"
 QUARANTINE_COLUMNS = ("_source_file", "_record", "_reason")
 # one row per optional value that broke the contract: the row loaded, the value as NULL
-FINDINGS_SCHEMA = pa.schema([("_source_file", pa.string()), ("_row_key", pa.string()), ("column_name", pa.string()),
-                             ("value", pa.string()), ("reason", pa.string())])
+FINDINGS_SCHEMA = pa.schema(
+    [
+        ("_source_file", pa.string()),
+        ("_row_key", pa.string()),
+        ("column_name", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
 # files read by one DuckDB query; bounded so that one batch's Arrow table stays small
 BATCH_BYTES = 256 * 1024 * 1024
 
@@ -100,7 +107,10 @@ def text_relation(
     files = _file_list(paths)
     if table.format == "csv":
         select = ", ".join(
-            [quote(c.name) if c.name in header else f"NULL::VARCHAR AS {quote(c.name)}" for c in table.columns]
+            [
+                quote(c.name) if c.name in header else f"NULL::VARCHAR AS {quote(c.name)}"
+                for c in table.columns
+            ]
             + [quote(x) for x in extra_columns]
         )
         return f"""(
@@ -112,8 +122,10 @@ def text_relation(
                           rejects_table = '_rejects', rejects_scan = '_reject_scans')
         )"""
     struct = json_struct_type(table.columns)
-    extras_sql = "".join(f", {_json_field(src, x)} AS {quote(x)}" for src, x in
-                         (("line" if table.format == "jsonl" else "rec", x) for x in extra_columns))
+    extras_sql = "".join(
+        f", {_json_field(src, x)} AS {quote(x)}"
+        for src, x in (("line" if table.format == "jsonl" else "rec", x) for x in extra_columns)
+    )
     if table.format == "jsonl":
         return f"""(
             SELECT {_flatten(table.columns, "j")}{extras_sql}, _source_file, line AS _record,
@@ -181,7 +193,9 @@ def json_extra_keys(table: Table, paths: list[Path]) -> tuple[str, ...]:
                                      maximum_object_size = 134217728)"""
     con = _connect()
     try:
-        keys = con.execute(f"SELECT DISTINCT unnest(json_keys(r)) AS k FROM ({records}) ORDER BY k").fetchall()
+        keys = con.execute(
+            f"SELECT DISTINCT unnest(json_keys(r)) AS k FROM ({records}) ORDER BY k"
+        ).fetchall()
     finally:
         con.close()
     return tuple(k for (k,) in keys if k not in known and not k.startswith("_"))
@@ -229,7 +243,10 @@ def read_batch_with_findings(
     finally:
         con.close()
     if result["_reason"].null_count == result.num_rows:  # the usual case: nothing to set aside
-        good, bad = result.drop_columns(["_record", "_reason"]), result.slice(0, 0).select(list(QUARANTINE_COLUMNS))
+        good, bad = (
+            result.drop_columns(["_record", "_reason"]),
+            result.slice(0, 0).select(list(QUARANTINE_COLUMNS)),
+        )
     else:
         good_mask = pc.is_null(result["_reason"])
         good = result.filter(good_mask).drop_columns(["_record", "_reason"])
@@ -248,13 +265,16 @@ def _findings(good: pa.Table) -> pa.Table:
     lists = flagged["_findings"].combine_chunks()
     parents = pc.list_parent_indices(lists)
     items = pc.list_flatten(lists)
-    return pa.table({
-        "_source_file": flagged["_source_file"].take(parents),
-        "_row_key": flagged["_row_key"].take(parents),
-        "column_name": pc.struct_field(items, "column_name"),
-        "value": pc.struct_field(items, "value"),
-        "reason": pc.struct_field(items, "reason"),
-    }, schema=FINDINGS_SCHEMA)
+    return pa.table(
+        {
+            "_source_file": flagged["_source_file"].take(parents),
+            "_row_key": flagged["_row_key"].take(parents),
+            "column_name": pc.struct_field(items, "column_name"),
+            "value": pc.struct_field(items, "value"),
+            "reason": pc.struct_field(items, "reason"),
+        },
+        schema=FINDINGS_SCHEMA,
+    )
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, prefix: str = "") -> pa.Table | None:
@@ -293,7 +313,9 @@ def _count_by_file(table: pa.Table, files: list[str]) -> dict[str, int]:
     if table.num_rows == 0:
         return dict.fromkeys(files, 0)
     counts = table.group_by("_source_file").aggregate([("_source_file", "count")])
-    found = dict(zip(counts["_source_file"].to_pylist(), counts["_source_file_count"].to_pylist(), strict=True))
+    found = dict(
+        zip(counts["_source_file"].to_pylist(), counts["_source_file_count"].to_pylist(), strict=True)
+    )
     return {f: found.get(f, 0) for f in files}
 
 
@@ -320,19 +342,37 @@ def _audit_rows(run_at: datetime, table: str, rows: list[dict]) -> pa.Table:
 def _stamped(time_column: str, run_at: datetime, table: str, columns: dict[str, pa.ChunkedArray]) -> pa.Table:
     """Rows of `_quarantine` or `_findings`: when and for which raw table, then `columns`."""
     n = len(next(iter(columns.values())))
-    return pa.table({time_column: pa.array([run_at] * n, pa.timestamp("us", tz="UTC")),
-                     "table_name": pa.array([table] * n, pa.string()), **columns})
+    return pa.table(
+        {
+            time_column: pa.array([run_at] * n, pa.timestamp("us", tz="UTC")),
+            "table_name": pa.array([table] * n, pa.string()),
+            **columns,
+        }
+    )
 
 
 def _quarantine_rows(run_at: datetime, table: str, bad: pa.Table) -> pa.Table:
-    return _stamped("quarantined_at", run_at, table,
-                    {"source_file": bad["_source_file"], "record": bad["_record"], "reason": bad["_reason"]})
+    return _stamped(
+        "quarantined_at",
+        run_at,
+        table,
+        {"source_file": bad["_source_file"], "record": bad["_record"], "reason": bad["_reason"]},
+    )
 
 
 def _finding_rows(run_at: datetime, table: str, findings: pa.Table) -> pa.Table:
-    return _stamped("found_at", run_at, table, {
-        "source_file": findings["_source_file"], "row_key": findings["_row_key"],
-        "column_name": findings["column_name"], "value": findings["value"], "reason": findings["reason"]})
+    return _stamped(
+        "found_at",
+        run_at,
+        table,
+        {
+            "source_file": findings["_source_file"],
+            "row_key": findings["_row_key"],
+            "column_name": findings["column_name"],
+            "value": findings["value"],
+            "reason": findings["reason"],
+        },
+    )
 
 
 # Every table is written with `merge` / `delete-insert` on the file (or API page) its rows came from:
@@ -358,8 +398,11 @@ def _merged(table_name: str, rows: pa.Table, keys: list[str], columns: list[dict
 
 def raw_rows(table: Table, rows: pa.Table):
     # store wall-clock times stay naive: dlt would otherwise take them for UTC
-    local = [{"name": c.name, "data_type": "timestamp", "timezone": False}
-             for c in table.columns if c.type == "local_timestamp"]
+    local = [
+        {"name": c.name, "data_type": "timestamp", "timezone": False}
+        for c in table.columns
+        if c.type == "local_timestamp"
+    ]
     return _merged(table.name, rows, ["_source_file"], local)
 
 
@@ -413,8 +456,16 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
                 for rel in files:
                     status, detail = statuses[rel]
                     audit.append(
-                        _audit(rel, hashes[rel], status, detail, loaded[rel] + quarantined[rel],
-                               loaded[rel], quarantined[rel], flagged[rel])
+                        _audit(
+                            rel,
+                            hashes[rel],
+                            status,
+                            detail,
+                            loaded[rel] + quarantined[rel],
+                            loaded[rel],
+                            quarantined[rel],
+                            flagged[rel],
+                        )
                     )
                 if good.num_rows:
                     yield raw_rows(table, good)
@@ -429,8 +480,16 @@ def file_drop_resource(source_name: str, table: Table, landing_dir: str | Path):
     return load_files
 
 
-def _audit(rel: str, sha: str, status: str, detail: str | None = None, read: int = 0, loaded: int = 0,
-           quarantined: int = 0, flagged: int = 0) -> dict:
+def _audit(
+    rel: str,
+    sha: str,
+    status: str,
+    detail: str | None = None,
+    read: int = 0,
+    loaded: int = 0,
+    quarantined: int = 0,
+    flagged: int = 0,
+) -> dict:
     return {
         "source_file": rel,
         "content_sha256": sha,
@@ -458,9 +517,12 @@ def _read_with_fallback(
     corrupt: dict[Path, str] = {}
     empty = [p for p in batch if p.stat().st_size == 0]
     if empty:
-        yield (pa.table({"_source_file": pa.array([], pa.string())}), _whole_file_rows([]),
-               FINDINGS_SCHEMA.empty_table(),
-               {_relative(p, landing): ("empty", "the file is empty (0 bytes)") for p in empty})
+        yield (
+            pa.table({"_source_file": pa.array([], pa.string())}),
+            _whole_file_rows([]),
+            FINDINGS_SCHEMA.empty_table(),
+            {_relative(p, landing): ("empty", "the file is empty (0 bytes)") for p in empty},
+        )
     batch = [p for p in batch if p not in empty]
     if table.format == "csv":
         for path in batch:
@@ -503,7 +565,9 @@ def _read_group(table: Table, paths: list[Path], headers: dict[Path, list[str]],
         rel = _relative(path, landing)
         if counts[rel] or quarantined[rel]:
             continue
-        status, detail = _diagnose_rowless(table, path)  # a file that gave no rows: empty, or of another shape?
+        status, detail = _diagnose_rowless(
+            table, path
+        )  # a file that gave no rows: empty, or of another shape?
         statuses[rel] = (status, detail)
         if status == "unrecognised":
             unrecognised.append((rel, f"unrecognised file: {detail}"))
@@ -522,14 +586,17 @@ def _diagnose_rowless(table: Table, path: Path) -> tuple[str, str]:
     try:
         (keys,) = con.execute(
             "SELECT json_keys(json) FROM read_json_objects(?, format = 'auto', maximum_object_size = 134217728)",
-            [str(path)]).fetchone() or ([],)
+            [str(path)],
+        ).fetchone() or ([],)
         if table.root in (keys or []):
             return "empty", f"`{table.root}` holds no records"
     finally:
         con.close()
     found = ", ".join(f"`{k}`" for k in keys) if keys else "no keys"
-    return "unrecognised", (f"no `{table.root}` key at the top of the document (found {found}); "
-                            f"the contract expects {{\"{table.root}\": [...]}} (docs/landing.md)")
+    return "unrecognised", (
+        f"no `{table.root}` key at the top of the document (found {found}); "
+        f'the contract expects {{"{table.root}": [...]}} (docs/landing.md)'
+    )
 
 
 def _whole_file_rows(files: list[tuple[str, str]]) -> pa.Table:
@@ -590,8 +657,16 @@ def contract_transformer(table: Table):
             yield quarantine_rows(_quarantine_rows(run_at, table.name, bad))
         if findings.num_rows:
             yield finding_rows(_finding_rows(run_at, table.name, findings))
-        audit = _audit(label, "", "loaded", None, good.num_rows + bad.num_rows, good.num_rows, bad.num_rows,
-                       findings.num_rows)
+        audit = _audit(
+            label,
+            "",
+            "loaded",
+            None,
+            good.num_rows + bad.num_rows,
+            good.num_rows,
+            bad.num_rows,
+            findings.num_rows,
+        )
         yield audit_rows(_audit_rows(run_at, table.name, [audit]))
 
     return typed_pages

@@ -36,9 +36,12 @@ def ensure_raw_tables(warehouse: str | Path, source_names: Iterable[str]) -> lis
     Returns the tables created (`raw_<source>.<table>`)."""
     created = []
     with duckdb.connect(str(warehouse)) as con:
-        present = {(s, t) for s, t in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
-        ).fetchall()}
+        present = {
+            (s, t)
+            for s, t in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall()
+        }
         for source in source_names:
             schema = f"raw_{source}"
             for table in contract_tables(source):

@@ -12,7 +12,9 @@ from ingestion.common.contract import Table
 from ingestion.common.filedrop import contract_transformer
 
 
-def contract_api_resources(config: RESTAPIConfig, tables: Sequence[Table], endpoint_of: dict[str, str]) -> list[DltResource]:
+def contract_api_resources(
+    config: RESTAPIConfig, tables: Sequence[Table], endpoint_of: dict[str, str]
+) -> list[DltResource]:
     """One resource per raw table: the `rest_api` resource named `<endpoint>__for__<table>` piped into
     the table's contract transformer. Tables sharing an endpoint (orders and order_lines) each keep
     their own incremental cursor."""
@@ -23,6 +25,4 @@ def contract_api_resources(config: RESTAPIConfig, tables: Sequence[Table], endpo
         template["name"] = f"{template['name']}__for__{table.name}"
         resources.append(template)
     built = {r.name: r for r in rest_api_resources({**config, "resources": resources})}
-    return [
-        built[f"{endpoint_of[t.name]}__for__{t.name}"] | contract_transformer(t) for t in tables
-    ]
+    return [built[f"{endpoint_of[t.name]}__for__{t.name}"] | contract_transformer(t) for t in tables]

@@ -4,8 +4,16 @@ from ingestion.common import Column as C
 from ingestion.common import Table, one_of
 
 EVENT_NAMES = (
-    "page_view", "product_view", "search", "add_to_cart", "begin_checkout", "purchase", "login",
-    "app_open", "push_open", "store_locator",
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "begin_checkout",
+    "purchase",
+    "login",
+    "app_open",
+    "push_open",
+    "store_locator",
 )
 
 EVENTS = Table(

@@ -30,8 +30,11 @@ TICKETS = Table(
     checks=(
         one_of("via_channel", ("chat", "phone", "email", "messenger")),
         one_of("status", ("new", "open", "solved", "closed")),
-        ("CSAT score out of 1-5", "satisfaction__score IS NULL OR satisfaction__score BETWEEN 1 AND 5",
-         "satisfaction__score"),
+        (
+            "CSAT score out of 1-5",
+            "satisfaction__score IS NULL OR satisfaction__score BETWEEN 1 AND 5",
+            "satisfaction__score",
+        ),
     ),
 )
 

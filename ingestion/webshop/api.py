@@ -30,11 +30,17 @@ CURSOR_OF = {"returns": "created_at"}
 
 
 def api_config(base_url: str, api_token: str | None) -> RESTAPIConfig:
-    client: dict = {"base_url": base_url.rstrip("/") + f"/admin/api/{API_VERSION}/",
-                    "paginator": {"type": "header_link"}}
+    client: dict = {
+        "base_url": base_url.rstrip("/") + f"/admin/api/{API_VERSION}/",
+        "paginator": {"type": "header_link"},
+    }
     if api_token:
-        client["auth"] = {"type": "api_key", "name": "X-Shopify-Access-Token", "api_key": api_token,
-                          "location": "header"}
+        client["auth"] = {
+            "type": "api_key",
+            "name": "X-Shopify-Access-Token",
+            "api_key": api_token,
+            "location": "header",
+        }
     return {
         "client": client,
         "resource_defaults": {"write_disposition": "append"},

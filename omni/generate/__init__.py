@@ -75,8 +75,9 @@ class GenerateStats:
     seconds: float
 
 
-def generate(data_dir: Path, size: str = "xs", seed: int = 42,
-             progress: Callable[[str], None] | None = None) -> GenerateStats:
+def generate(
+    data_dir: Path, size: str = "xs", seed: int = 42, progress: Callable[[str], None] | None = None
+) -> GenerateStats:
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     say = progress or (lambda _msg: None)
@@ -88,8 +89,10 @@ def generate(data_dir: Path, size: str = "xs", seed: int = 42,
     n_people, days, n_stores, n_products = SIZES[size]
     period_start = (PERIOD_END - np.timedelta64(days - 1, "D")).astype("datetime64[s]")
     # one random stream per component, so that changing one part of the model leaves the others alone
-    rng = {k: np.random.default_rng([seed, i]) for i, k in enumerate(
-        ["reference", "people", "activity", "consent", "marketing", "render"])}
+    rng = {
+        k: np.random.default_rng([seed, i])
+        for i, k in enumerate(["reference", "people", "activity", "consent", "marketing", "render"])
+    }
     say("reference data")
     ref = build_reference(rng["reference"], n_stores, n_products)
     say(f"{n_people:,} people")
@@ -106,7 +109,17 @@ def generate(data_dir: Path, size: str = "xs", seed: int = 42,
     world.rng = rng["render"]
     r = Renderer(world, data_dir, say)
     try:
-        for step in ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys"):
+        for step in (
+            "reference",
+            "webshop",
+            "events",
+            "pos",
+            "loyalty",
+            "marketing",
+            "ads",
+            "helpdesk",
+            "surveys",
+        ):
             say(f"writing {step}")
             if step == "loyalty":
                 r.loyalty(consents)
@@ -120,5 +133,11 @@ def generate(data_dir: Path, size: str = "xs", seed: int = 42,
         (data_dir / "omni.toml").write_text(DEMO_CONFIG, encoding="utf-8")
     finally:
         r.close()  # files are written on a thread of their own: wait for them
-    return GenerateStats(size=size, seed=seed, persons=n_people, rows_by_source=dict(sorted(r.rows.items())),
-                         files=r.files, seconds=round(time.perf_counter() - started, 2))
+    return GenerateStats(
+        size=size,
+        seed=seed,
+        persons=n_people,
+        rows_by_source=dict(sorted(r.rows.items())),
+        files=r.files,
+        seconds=round(time.perf_counter() - started, 2),
+    )

@@ -17,9 +17,19 @@ from omni.generate.reference import Reference
 DAY = 86_400
 HOUR = 3_600
 # local hour-of-day profile of shopping (Warsaw), 0..23
-HOUR_WEIGHTS = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 5, 6, 6.5, 6.5, 6, 6, 6.5, 7, 7.5, 7.5, 7, 5, 3.5, 2])
-TEMPLATES = ["web_direct", "ad_cart_email_web", "browse_then_store", "web_click_collect", "store_walkin",
-             "email_coupon_web", "golden_path", "app_order"]
+HOUR_WEIGHTS = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 5, 6, 6.5, 6.5, 6, 6, 6.5, 7, 7.5, 7.5, 7, 5, 3.5, 2]
+)
+TEMPLATES = [
+    "web_direct",
+    "ad_cart_email_web",
+    "browse_then_store",
+    "web_click_collect",
+    "store_walkin",
+    "email_coupon_web",
+    "golden_path",
+    "app_order",
+]
 # per segment (store_only, online_only, omni, browser): template probabilities
 TEMPLATE_MIX = {
     "store_only": [0.00, 0.00, 0.05, 0.04, 0.85, 0.00, 0.06, 0.00],
@@ -54,8 +64,14 @@ class Tables:
 class World:
     """Simulates the period for all people; `tables` holds the records afterwards."""
 
-    def __init__(self, rng: np.random.Generator, people: pd.DataFrame, ref: Reference, days: int,
-                 period_start: np.datetime64) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        people: pd.DataFrame,
+        ref: Reference,
+        days: int,
+        period_start: np.datetime64,
+    ) -> None:
         self.rng = rng
         self.people = people
         self.ref = ref
@@ -99,7 +115,9 @@ class World:
         day = self.rng.choice(self.days, size=n, p=self.day_weights)
         hour = self.rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
         local = day * DAY + hour * HOUR + self.rng.integers(0, HOUR, n)
-        return np.maximum(local - HOUR, 0)  # local -> UTC, close enough for scheduling; rendering uses exact offsets
+        return np.maximum(
+            local - HOUR, 0
+        )  # local -> UTC, close enough for scheduling; rendering uses exact offsets
 
     # --- building blocks ----------------------------------------------------------------------------
     def cookie_of(self, person: np.ndarray) -> np.ndarray:
@@ -110,8 +128,9 @@ class World:
         pick = self.device_base[person] + self.rng.integers(0, np.maximum(self.n_devices[person], 1))
         return np.where(has, pick, -1)
 
-    def sessions(self, person, t, platform, purpose, source="direct", campaign=None, click_id=None,
-                 sku=None) -> np.ndarray:
+    def sessions(
+        self, person, t, platform, purpose, source="direct", campaign=None, click_id=None, sku=None
+    ) -> np.ndarray:
         n = len(person)
         if n == 0:
             return np.array([], dtype=np.int64)
@@ -127,19 +146,35 @@ class World:
         logged_in = acct & ((app & (rng.random(n) < 0.9)) | (~app & (rng.random(n) < p_login)))
         # on the web, the login happens part-way: the events before it carry only the cookie
         login_at = np.where(app, 0, rng.integers(0, np.maximum(n_events - 3, 1)))
-        self.t.add("session", pd.DataFrame({
-            "session": ids, "person": person, "t": t, "platform": platform, "purpose": purpose,
-            "n_events": n_events, "logged_in": logged_in, "login_at": np.where(logged_in, login_at, -1),
-            "cookie": np.where(app, -1, self.cookie_of(person)), "device": np.where(app, self.device_of(person), -1),
-            "source": np.broadcast_to(np.asarray(source, dtype=object), n),
-            "campaign": np.broadcast_to(np.asarray(campaign, dtype=object), n),
-            "click_id": np.broadcast_to(np.asarray(click_id, dtype=object), n) if click_id is not None else None,
-            "sku": sku if sku is not None else rng.choice(len(self.sku_p), size=n, p=self.sku_p),
-            "order": -1,
-        }))
+        self.t.add(
+            "session",
+            pd.DataFrame(
+                {
+                    "session": ids,
+                    "person": person,
+                    "t": t,
+                    "platform": platform,
+                    "purpose": purpose,
+                    "n_events": n_events,
+                    "logged_in": logged_in,
+                    "login_at": np.where(logged_in, login_at, -1),
+                    "cookie": np.where(app, -1, self.cookie_of(person)),
+                    "device": np.where(app, self.device_of(person), -1),
+                    "source": np.broadcast_to(np.asarray(source, dtype=object), n),
+                    "campaign": np.broadcast_to(np.asarray(campaign, dtype=object), n),
+                    "click_id": np.broadcast_to(np.asarray(click_id, dtype=object), n)
+                    if click_id is not None
+                    else None,
+                    "sku": sku if sku is not None else rng.choice(len(self.sku_p), size=n, p=self.sku_p),
+                    "order": -1,
+                }
+            ),
+        )
         return ids
 
-    def lines(self, owner_kind: str, owner: np.ndarray, mean_lines: float = 1.6, first_sku=None) -> pd.DataFrame:
+    def lines(
+        self, owner_kind: str, owner: np.ndarray, mean_lines: float = 1.6, first_sku=None
+    ) -> pd.DataFrame:
         rng = self.rng
         k = 1 + rng.poisson(mean_lines - 1, len(owner))
         owner_rep = np.repeat(owner, k)
@@ -149,8 +184,15 @@ class World:
             sku[firsts] = first_sku
         qty = 1 + (rng.random(len(owner_rep)) < 0.2) + (rng.random(len(owner_rep)) < 0.05)
         line_no = np.arange(len(owner_rep)) - np.repeat(np.r_[0, np.cumsum(k)[:-1]], k) + 1
-        return pd.DataFrame({owner_kind: owner_rep, "line_no": line_no, "sku": sku, "quantity": qty,
-                             "unit_price": self.price[sku]})
+        return pd.DataFrame(
+            {
+                owner_kind: owner_rep,
+                "line_no": line_no,
+                "sku": sku,
+                "quantity": qty,
+                "unit_price": self.price[sku],
+            }
+        )
 
     def web_orders(self, person, t, channel, fulfilment=None, session=None, coupon=None, first_sku=None):
         n = len(person)
@@ -163,24 +205,44 @@ class World:
         fulfilment = np.broadcast_to(np.asarray(fulfilment, dtype=object), n)
         cc = fulfilment == "click_and_collect"
         city = self.people["city_index"].to_numpy()[person]
-        lockers = np.array([self.locker_of_city[c][rng.integers(0, len(self.locker_of_city[c]))] for c in city],
-                           dtype=object) if n < 50_000 else self._lockers_vectorised(city)
+        lockers = (
+            np.array(
+                [self.locker_of_city[c][rng.integers(0, len(self.locker_of_city[c]))] for c in city],
+                dtype=object,
+            )
+            if n < 50_000
+            else self._lockers_vectorised(city)
+        )
         lines = self.lines("order", ids, 1.8, first_sku)
-        lines["discount"] = np.where(pd.Series(coupon).reindex(lines["order"] - ids[0]).notna().to_numpy()
-                                     if coupon is not None else False,
-                                     (lines["unit_price"] * lines["quantity"] * 0.1).round(2), 0.0)
+        lines["discount"] = np.where(
+            pd.Series(coupon).reindex(lines["order"] - ids[0]).notna().to_numpy()
+            if coupon is not None
+            else False,
+            (lines["unit_price"] * lines["quantity"] * 0.1).round(2),
+            0.0,
+        )
         logged = np.zeros(n, dtype=bool)
         if session is not None:
             s = self.t.chunks["session"][-1]
             logged = s.set_index("session").loc[session, "logged_in"].to_numpy()
         self.t.add("order_line", lines)
-        self.t.add("order", pd.DataFrame({
-            "order": ids, "person": person, "t": t, "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
-            "fulfilment": fulfilment, "pickup_store": np.where(cc, self.home_store[person], None),
-            "locker": np.where(fulfilment == "parcel_locker", lockers, None),
-            "coupon": coupon if coupon is not None else None,
-            "logged_in": logged, "session": session if session is not None else -1,
-        }))
+        self.t.add(
+            "order",
+            pd.DataFrame(
+                {
+                    "order": ids,
+                    "person": person,
+                    "t": t,
+                    "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
+                    "fulfilment": fulfilment,
+                    "pickup_store": np.where(cc, self.home_store[person], None),
+                    "locker": np.where(fulfilment == "parcel_locker", lockers, None),
+                    "coupon": coupon if coupon is not None else None,
+                    "logged_in": logged,
+                    "session": session if session is not None else -1,
+                }
+            ),
+        )
         return ids
 
     def _lockers_vectorised(self, city: np.ndarray) -> np.ndarray:
@@ -202,24 +264,44 @@ class World:
             lines = lines.copy()
         lines["discount"] = 0.0
         self.t.add("receipt_line", lines)
-        self.t.add("receipt", pd.DataFrame({
-            "receipt": ids, "person": person, "t": t, "store": store,
-            "kind": np.broadcast_to(np.asarray(kind, dtype=object), n),
-            "order": order if order is not None else -1, "orig_receipt": receipt if receipt is not None else -1,
-        }))
+        self.t.add(
+            "receipt",
+            pd.DataFrame(
+                {
+                    "receipt": ids,
+                    "person": person,
+                    "t": t,
+                    "store": store,
+                    "kind": np.broadcast_to(np.asarray(kind, dtype=object), n),
+                    "order": order if order is not None else -1,
+                    "orig_receipt": receipt if receipt is not None else -1,
+                }
+            ),
+        )
         return ids
 
-    def copy_lines(self, kind: str, src_ids: np.ndarray, new_owner: np.ndarray, owner_col: str, sign: int,
-                   share: float = 1.0) -> pd.DataFrame:
+    def copy_lines(
+        self,
+        kind: str,
+        src_ids: np.ndarray,
+        new_owner: np.ndarray,
+        owner_col: str,
+        sign: int,
+        share: float = 1.0,
+    ) -> pd.DataFrame:
         """Lines of orders/receipts `src_ids` re-owned by `new_owner` (pickups, returns)."""
         src = self.t.get(kind)
         src = src[src[kind.replace("_line", "")].isin(src_ids)]
         mapping = pd.Series(new_owner, index=src_ids)
-        out = pd.DataFrame({
-            owner_col: mapping.loc[src[kind.replace("_line", "")]].to_numpy(), "line_no": src["line_no"].to_numpy(),
-            "sku": src["sku"].to_numpy(), "quantity": sign * src["quantity"].to_numpy(),
-            "unit_price": src["unit_price"].to_numpy(),
-        })
+        out = pd.DataFrame(
+            {
+                owner_col: mapping.loc[src[kind.replace("_line", "")]].to_numpy(),
+                "line_no": src["line_no"].to_numpy(),
+                "sku": src["sku"].to_numpy(),
+                "quantity": sign * src["quantity"].to_numpy(),
+                "unit_price": src["unit_price"].to_numpy(),
+            }
+        )
         if share < 1.0:
             keep = (out["line_no"] == 1) | (self.rng.random(len(out)) < share)
             out = out[keep]
@@ -229,8 +311,12 @@ class World:
         n = len(person)
         ids = self.t.ids("ad_click", n)
         platform = np.where(self.rng.random(n) < 0.6, "google", "meta")
-        self.t.add("ad_click", pd.DataFrame({"click": ids, "person": person, "t": t, "platform": platform,
-                                              "campaign": campaign_ids}))
+        self.t.add(
+            "ad_click",
+            pd.DataFrame(
+                {"click": ids, "person": person, "t": t, "platform": platform, "campaign": campaign_ids}
+            ),
+        )
         return ids
 
     # --- journeys -------------------------------------------------------------------------------------
@@ -268,14 +354,20 @@ class World:
         if "receipt" in keep:
             r = keep["receipt"]
             keep["receipt"] = r[(r["order"] < 0) | r["order"].isin(orders)]
-            keep["receipt_line"] = keep["receipt_line"][keep["receipt_line"]["receipt"].isin(set(keep["receipt"]["receipt"]))]
+            keep["receipt_line"] = keep["receipt_line"][
+                keep["receipt_line"]["receipt"].isin(set(keep["receipt"]["receipt"]))
+            ]
         links = keep.get("session_order")
         if links is not None:
             dead = links[~links["order"].isin(orders)]["session"]
             keep["session"] = keep["session"][~keep["session"]["session"].isin(set(dead))]
-            keep["session_order"] = links[links["order"].isin(orders) & links["session"].isin(set(keep["session"]["session"]))]
+            keep["session_order"] = links[
+                links["order"].isin(orders) & links["session"].isin(set(keep["session"]["session"]))
+            ]
         if "checkout" in keep:
-            keep["checkout_line"] = keep["checkout_line"][keep["checkout_line"]["checkout"].isin(set(keep["checkout"]["checkout"]))]
+            keep["checkout_line"] = keep["checkout_line"][
+                keep["checkout_line"]["checkout"].isin(set(keep["checkout"]["checkout"]))
+            ]
         self.t.chunks = {k: [v.reset_index(drop=True)] for k, v in keep.items()}
 
     def _platform(self, person):
@@ -283,12 +375,18 @@ class World:
 
     def _web_direct(self, p, t):
         plat = self._platform(p)
-        s = self.sessions(p, t, plat, "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "organic", "direct"))
+        s = self.sessions(
+            p, t, plat, "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "organic", "direct")
+        )
         self._link(s, self.web_orders(p, t + 20 * 60, plat, session=s))
 
     def _app_order(self, p, t):
-        s = self.sessions(p, t, "app", "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "push", "direct"))
-        self._link(s, self.web_orders(p, t + 15 * 60, "app", FULFILMENT[self.rng.choice(2, len(p))], session=s))
+        s = self.sessions(
+            p, t, "app", "purchase", source=np.where(self.rng.random(len(p)) < 0.3, "push", "direct")
+        )
+        self._link(
+            s, self.web_orders(p, t + 15 * 60, "app", FULFILMENT[self.rng.choice(2, len(p))], session=s)
+        )
 
     def _ad_cart_email_web(self, p, t):
         rng = self.rng
@@ -299,11 +397,19 @@ class World:
         self._checkouts(p, checkout_t, s1)
         # a reminder goes out by e-mail (or push) a day or so later; consent is checked when sending
         back = checkout_t + rng.integers(20 * HOUR, 50 * HOUR, len(p))
-        self.t.add("trigger", pd.DataFrame({"person": p, "t": back, "kind": "abandoned_cart", "coupon": None}))
+        self.t.add(
+            "trigger", pd.DataFrame({"person": p, "t": back, "kind": "abandoned_cart", "coupon": None})
+        )
         buy = rng.random(len(p)) < 0.55  # not every reminder wins the sale back
         # a reminder visit that does not buy ends at the cart: only a visit that places the order has a purchase
-        s2 = self.sessions(p, back + rng.integers(HOUR, 6 * HOUR, len(p)), "web", np.where(buy, "purchase", "cart"),
-                           source="email", campaign="abandoned-cart")
+        s2 = self.sessions(
+            p,
+            back + rng.integers(HOUR, 6 * HOUR, len(p)),
+            "web",
+            np.where(buy, "purchase", "cart"),
+            source="email",
+            campaign="abandoned-cart",
+        )
         s2_t = self.t.chunks["session"][-1]["t"].to_numpy()
         self._link(s2[buy], self.web_orders(p[buy], s2_t[buy] + 15 * 60, "web", session=s2[buy]))
 
@@ -349,7 +455,9 @@ class World:
 
     def _store_for(self, p):
         other = self.rng.random(len(p)) < 0.1
-        return np.where(other, self.store_ids[self.rng.integers(0, len(self.store_ids), len(p))], self.home_store[p])
+        return np.where(
+            other, self.store_ids[self.rng.integers(0, len(self.store_ids), len(p))], self.home_store[p]
+        )
 
     def _store_walkin(self, p, t):
         rng = self.rng
@@ -359,13 +467,21 @@ class World:
             rec = self.t.chunks["receipt"][-1].set_index("receipt").loc[r[ret]]
             rids = self._next_ids("receipt", int(ret.sum()))
             lines = self.copy_lines("receipt_line", r[ret], rids, "receipt", -1, share=0.0)
-            self.receipts(p[ret], t[ret] + rng.integers(DAY, 14 * DAY, int(ret.sum())), rec["store"].to_numpy(),
-                          "RETURN", receipt=r[ret], lines=lines)
+            self.receipts(
+                p[ret],
+                t[ret] + rng.integers(DAY, 14 * DAY, int(ret.sum())),
+                rec["store"].to_numpy(),
+                "RETURN",
+                receipt=r[ret],
+                lines=lines,
+            )
 
     def _email_coupon_web(self, p, t):
         month = (t // (30 * DAY)).astype(int)
         coupon = pd.Series(month).map(lambda m: f"RABAT10-{m + 1:02d}").to_numpy()
-        self.t.add("trigger", pd.DataFrame({"person": p, "t": t - 2 * HOUR, "kind": "coupon", "coupon": coupon}))
+        self.t.add(
+            "trigger", pd.DataFrame({"person": p, "t": t - 2 * HOUR, "kind": "coupon", "coupon": coupon})
+        )
         s = self.sessions(p, t, "web", "purchase", source="email", campaign="coupon")
         self._link(s, self.web_orders(p, t + 25 * 60, "web", session=s, coupon=coupon))
 
@@ -395,7 +511,9 @@ class World:
         k = rng.poisson(rate)
         p = np.repeat(np.arange(self.n), k)
         t = self.random_times(len(p))
-        src = np.array(["direct", "organic", "ads", "social"], dtype=object)[rng.choice(4, len(p), p=[0.4, 0.35, 0.15, 0.1])]
+        src = np.array(["direct", "organic", "ads", "social"], dtype=object)[
+            rng.choice(4, len(p), p=[0.4, 0.35, 0.15, 0.1])
+        ]
         ads = src == "ads"
         clicks = np.full(len(p), None, dtype=object)
         camp = np.full(len(p), None, dtype=object)
@@ -407,8 +525,15 @@ class World:
         plat = self._platform(p)
         # some paid clicks land on the web shop and buy in the same visit
         buy = ads & (plat == "web") & (rng.random(len(p)) < 0.08)
-        s = self.sessions(p, t, plat, np.where(buy, "purchase", np.where(cart, "cart", "browse")), source=src,
-                          campaign=camp, click_id=clicks)
+        s = self.sessions(
+            p,
+            t,
+            plat,
+            np.where(buy, "purchase", np.where(cart, "cart", "browse")),
+            source=src,
+            campaign=camp,
+            click_id=clicks,
+        )
         if buy.any():
             self._link(s[buy], self.web_orders(p[buy], t[buy] + 20 * 60, "web", session=s[buy]))
 
@@ -419,30 +544,67 @@ class World:
         sales = receipts[receipts["kind"] == "SALE"]
         # service tickets about web orders (and some store purchases): chat first, sometimes phone after
         o = orders.sample(frac=0.08, random_state=int(rng.integers(2**31))) if len(orders) else orders
-        chan = np.array(["chat", "email", "messenger", "phone"], dtype=object)[rng.choice(4, len(o), p=[0.4, 0.25, 0.15, 0.2])]
+        chan = np.array(["chat", "email", "messenger", "phone"], dtype=object)[
+            rng.choice(4, len(o), p=[0.4, 0.25, 0.15, 0.2])
+        ]
         created = o["t"].to_numpy() + rng.integers(HOUR, 6 * DAY, len(o))
         self._tickets(o["person"].to_numpy(), created, chan, ("webshop", o["order"].to_numpy()))
         follow = (chan == "chat") & (rng.random(len(o)) < 0.35)
-        self._tickets(o["person"].to_numpy()[follow], created[follow] + rng.integers(3 * HOUR, 2 * DAY, int(follow.sum())),
-                      "phone", ("webshop", o["order"].to_numpy()[follow]))
+        self._tickets(
+            o["person"].to_numpy()[follow],
+            created[follow] + rng.integers(3 * HOUR, 2 * DAY, int(follow.sum())),
+            "phone",
+            ("webshop", o["order"].to_numpy()[follow]),
+        )
         s = sales.sample(frac=0.02, random_state=int(rng.integers(2**31))) if len(sales) else sales
-        self._tickets(s["person"].to_numpy(), s["t"].to_numpy() + rng.integers(HOUR, 3 * DAY, len(s)),
-                      np.array(["phone", "email"], dtype=object)[rng.integers(0, 2, len(s))], ("pos", s["receipt"].to_numpy()))
+        self._tickets(
+            s["person"].to_numpy(),
+            s["t"].to_numpy() + rng.integers(HOUR, 3 * DAY, len(s)),
+            np.array(["phone", "email"], dtype=object)[rng.integers(0, 2, len(s))],
+            ("pos", s["receipt"].to_numpy()),
+        )
         # NPS after some purchases, by e-mail
-        all_orders = pd.concat([
-            pd.DataFrame({"person": orders["person"], "t": orders["t"], "channel": orders["channel"],
-                          "ref_kind": "webshop", "ref": orders["order"]}),
-            pd.DataFrame({"person": sales["person"], "t": sales["t"], "channel": "store", "ref_kind": "pos",
-                          "ref": sales["receipt"]}),
-        ], ignore_index=True)
+        all_orders = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "person": orders["person"],
+                        "t": orders["t"],
+                        "channel": orders["channel"],
+                        "ref_kind": "webshop",
+                        "ref": orders["order"],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "person": sales["person"],
+                        "t": sales["t"],
+                        "channel": "store",
+                        "ref_kind": "pos",
+                        "ref": sales["receipt"],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
         asked = all_orders[rng.random(len(all_orders)) < 0.12]
         mood = self.people["purchase_rate"].to_numpy()[asked["person"].to_numpy()]
         base = np.clip(rng.normal(7.2 + 0.25 * np.log1p(mood), 2.0), 0, 10).round().astype(int)
-        self.t.add("survey", pd.DataFrame({
-            "person": asked["person"].to_numpy(), "t": asked["t"].to_numpy() + rng.integers(DAY, 5 * DAY, len(asked)),
-            "type": "NPS", "score": base, "channel": asked["channel"].to_numpy(),
-            "ref_kind": asked["ref_kind"].to_numpy(), "ref": asked["ref"].to_numpy(), "ticket": -1,
-        }))
+        self.t.add(
+            "survey",
+            pd.DataFrame(
+                {
+                    "person": asked["person"].to_numpy(),
+                    "t": asked["t"].to_numpy() + rng.integers(DAY, 5 * DAY, len(asked)),
+                    "type": "NPS",
+                    "score": base,
+                    "channel": asked["channel"].to_numpy(),
+                    "ref_kind": asked["ref_kind"].to_numpy(),
+                    "ref": asked["ref"].to_numpy(),
+                    "ticket": -1,
+                }
+            ),
+        )
 
     def _tickets(self, person, created, channel, about) -> None:
         rng = self.rng
@@ -454,12 +616,27 @@ class World:
         first_resp = created + np.select(
             [channel == "chat", channel == "phone", channel == "messenger"],
             [rng.integers(20, 600, n), rng.integers(0, 120, n), rng.integers(300, 4 * HOUR, n)],
-            default=rng.integers(HOUR, 30 * HOUR, n))
+            default=rng.integers(HOUR, 30 * HOUR, n),
+        )
         contacts = 1 + rng.poisson(np.where(channel == "email", 0.9, 0.5))
         solved = first_resp + rng.integers(5 * 60, 2 * DAY, n) * contacts
-        csat = np.where(rng.random(n) < 0.45, np.clip(np.round(rng.normal(4.6 - 0.5 * (contacts - 1), 0.8)), 1, 5), -1)
-        self.t.add("ticket", pd.DataFrame({
-            "ticket": ids, "person": person, "t": created, "channel": channel, "first_response": first_resp,
-            "solved": solved, "contacts": contacts, "csat": csat.astype(int),
-            "ref_kind": about[0], "ref": about[1],
-        }))
+        csat = np.where(
+            rng.random(n) < 0.45, np.clip(np.round(rng.normal(4.6 - 0.5 * (contacts - 1), 0.8)), 1, 5), -1
+        )
+        self.t.add(
+            "ticket",
+            pd.DataFrame(
+                {
+                    "ticket": ids,
+                    "person": person,
+                    "t": created,
+                    "channel": channel,
+                    "first_response": first_resp,
+                    "solved": solved,
+                    "contacts": contacts,
+                    "csat": csat.astype(int),
+                    "ref_kind": about[0],
+                    "ref": about[1],
+                }
+            ),
+        )

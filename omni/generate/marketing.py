@@ -40,7 +40,11 @@ def build_consents(world: World) -> pd.DataFrame:
     world.consent_joined = joined  # when accounts and memberships began (used by the renderer too)
     acct, member, app = world.has_account, world.is_member, world.is_app
     rules = [
-        ("email", "marketing", (acct & people["accepts_marketing"].to_numpy()) | (member & (rng.random(n) < 0.7))),
+        (
+            "email",
+            "marketing",
+            (acct & people["accepts_marketing"].to_numpy()) | (member & (rng.random(n) < 0.7)),
+        ),
         ("email", "profiling", member & (rng.random(n) < 0.5)),
         ("sms", "marketing", member & (rng.random(n) < 0.45)),
         ("push", "marketing", app & (rng.random(n) < 0.55)),
@@ -50,15 +54,30 @@ def build_consents(world: World) -> pd.DataFrame:
         p = np.flatnonzero(eligible)
         granted = joined[p]
         withdraw = rng.random(len(p)) < 0.07
-        w_t = np.where(withdraw, np.maximum(granted, 0) + rng.integers(DAY, max(world.horizon, 2 * DAY), len(p)), NEVER)
+        w_t = np.where(
+            withdraw, np.maximum(granted, 0) + rng.integers(DAY, max(world.horizon, 2 * DAY), len(p)), NEVER
+        )
         w_t = np.where(w_t >= world.horizon, NEVER, w_t)
         via_link = (channel == "email") & (purpose == "marketing") & (rng.random(len(p)) < 0.4)
-        frames.append(pd.DataFrame({
-            "person": p, "channel": channel, "purpose": purpose, "granted": granted, "withdrawn": w_t,
-            "grant_source": np.where(member[p] & ~acct[p], "store", np.where(app[p] & (channel == "push"), "app", "web")),
-            "withdraw_source": np.where(via_link, "unsubscribe_link",
-                                        np.array(["web", "call_center", "store"], dtype=object)[rng.integers(0, 3, len(p))]),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "person": p,
+                    "channel": channel,
+                    "purpose": purpose,
+                    "granted": granted,
+                    "withdrawn": w_t,
+                    "grant_source": np.where(
+                        member[p] & ~acct[p], "store", np.where(app[p] & (channel == "push"), "app", "web")
+                    ),
+                    "withdraw_source": np.where(
+                        via_link,
+                        "unsubscribe_link",
+                        np.array(["web", "call_center", "store"], dtype=object)[rng.integers(0, 3, len(p))],
+                    ),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -83,7 +102,9 @@ def build_campaigns(world: World) -> pd.DataFrame:
     return frame
 
 
-def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def build_messages(
+    world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
+) -> tuple[pd.DataFrame, dict]:
     """Message events (send, delivery, open, click, bounce, unsubscribe) and what was planted."""
     rng = world.rng
     has_email = np.ones(world.n, dtype=bool)
@@ -98,14 +119,25 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
             # the SMS twin of a coupon newsletter: mostly people who got the e-mail too
             got_email = sends[-1]["person"].to_numpy() if sends else np.array([], dtype=np.int64)
             overlap = np.isin(persons, got_email)
-            pick = (overlap & (rng.random(len(persons)) < 0.5)) | (~overlap & (rng.random(len(persons)) < 0.2))
+            pick = (overlap & (rng.random(len(persons)) < 0.5)) | (
+                ~overlap & (rng.random(len(persons)) < 0.2)
+            )
         else:
             pick = rng.random(len(persons)) < camp.reach
         chosen = persons[pick]
         if camp.channel == "email":
             chosen = chosen[has_email[chosen]]
-        sends.append(pd.DataFrame({"person": chosen, "campaign": camp.campaign_id, "channel": camp.channel,
-                                   "t": camp.t + rng.integers(0, 40 * 60, len(chosen)), "coupon": camp.coupon}))
+        sends.append(
+            pd.DataFrame(
+                {
+                    "person": chosen,
+                    "campaign": camp.campaign_id,
+                    "channel": camp.channel,
+                    "t": camp.t + rng.integers(0, 40 * 60, len(chosen)),
+                    "coupon": camp.coupon,
+                }
+            )
+        )
     # triggered messages (abandoned cart, monthly coupon): by e-mail if allowed, else push
     trig = world.t.get("trigger")
     if len(trig):
@@ -119,22 +151,41 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
         channel = np.where(ok["email"], "email", np.where(ok["push"], "push", None))
         m = pd.notna(channel)
         kind = trig["kind"].to_numpy()
-        sends.append(pd.DataFrame({
-            "person": tp[m], "campaign": np.where(kind[m] == "coupon", "TRG-COUPON", "TRG-ABANDONED-CART"),
-            "channel": channel[m], "t": tt[m], "coupon": trig["coupon"].to_numpy()[m],
-        }))
+        sends.append(
+            pd.DataFrame(
+                {
+                    "person": tp[m],
+                    "campaign": np.where(kind[m] == "coupon", "TRG-COUPON", "TRG-ABANDONED-CART"),
+                    "channel": channel[m],
+                    "t": tt[m],
+                    "coupon": trig["coupon"].to_numpy()[m],
+                }
+            )
+        )
         world.triggered_ok = m
-    sent = pd.concat(sends, ignore_index=True) if sends else pd.DataFrame(
-        columns=["person", "campaign", "channel", "t", "coupon"])
+    sent = (
+        pd.concat(sends, ignore_index=True)
+        if sends
+        else pd.DataFrame(columns=["person", "campaign", "channel", "t", "coupon"])
+    )
     # planted: a few sends to people who had withdrawn their e-mail consent
     withdrawn = mk[(mk["channel"] == "email") & (mk["withdrawn"] < world.horizon - 5 * DAY)]
     if len(withdrawn):
         v = withdrawn.sample(n=min(3, len(withdrawn)), random_state=int(rng.integers(2**31)))
-        extra = pd.DataFrame({"person": v["person"].to_numpy(), "campaign": "NL-RESEND", "channel": "email",
-                              "t": v["withdrawn"].to_numpy() + 3 * DAY, "coupon": None})
+        extra = pd.DataFrame(
+            {
+                "person": v["person"].to_numpy(),
+                "campaign": "NL-RESEND",
+                "channel": "email",
+                "t": v["withdrawn"].to_numpy() + 3 * DAY,
+                "coupon": None,
+            }
+        )
         sent = pd.concat([sent, extra], ignore_index=True)
         planted["consent_violations"] = [
-            {"person": int(r.person), "campaign_id": "NL-RESEND", "channel": "email"} for r in extra.itertuples()]
+            {"person": int(r.person), "campaign_id": "NL-RESEND", "channel": "email"}
+            for r in extra.itertuples()
+        ]
     sent = sent.sort_values(["t", "person", "campaign"], kind="stable").reset_index(drop=True)
     sent["message"] = np.arange(len(sent))
     dup = sent[sent["coupon"].notna()].groupby(["person", "coupon"])["channel"].nunique()
@@ -142,9 +193,14 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
 
     n = len(sent)
     delivered = rng.random(n) < 0.97
-    opened = delivered & np.select([sent["channel"] == "email", sent["channel"] == "push"], [rng.random(n) < 0.28,
-                                   rng.random(n) < 0.12], default=False)
-    clicked = np.where(sent["channel"] == "sms", delivered & (rng.random(n) < 0.04), opened & (rng.random(n) < 0.2))
+    opened = delivered & np.select(
+        [sent["channel"] == "email", sent["channel"] == "push"],
+        [rng.random(n) < 0.28, rng.random(n) < 0.12],
+        default=False,
+    )
+    clicked = np.where(
+        sent["channel"] == "sms", delivered & (rng.random(n) < 0.04), opened & (rng.random(n) < 0.2)
+    )
     t = sent["t"].to_numpy()
     t_open = t + rng.integers(5 * 60, 2 * DAY, n)
     t_click = t_open + rng.integers(10, 30 * 60, n)
@@ -155,15 +211,27 @@ def build_messages(world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
         (np.flatnonzero(delivered), 1, t[delivered] + rng.integers(1, 120, int(delivered.sum()))),
         (np.flatnonzero(~delivered), 2, t[~delivered] + 30),
         (np.flatnonzero(opened), 3, t_open[opened]),
-        (np.flatnonzero(clicked), 4, np.where(sent["channel"].to_numpy() == "sms", t + 600, t_click)[clicked]),
+        (
+            np.flatnonzero(clicked),
+            4,
+            np.where(sent["channel"].to_numpy() == "sms", t + 600, t_click)[clicked],
+        ),
     ]
     # unsubscribes through the link: at the withdrawal time, on the last e-mail received before it
-    link = mk[(mk["channel"] == "email") & (mk["withdraw_source"] == "unsubscribe_link") & (mk["withdrawn"] < NEVER)]
+    link = mk[
+        (mk["channel"] == "email") & (mk["withdraw_source"] == "unsubscribe_link") & (mk["withdrawn"] < NEVER)
+    ]
     em = sent[sent["channel"] == "email"][["person", "t", "message"]]
     if len(link) and len(em):
         left = link[["person", "withdrawn"]].rename(columns={"withdrawn": "t"}).sort_values("t")
-        last = pd.merge_asof(left, em.sort_values("t").rename(columns={"t": "sent_t"}), left_on="t",
-                             right_on="sent_t", by="person", direction="backward").dropna(subset=["message"])
+        last = pd.merge_asof(
+            left,
+            em.sort_values("t").rename(columns={"t": "sent_t"}),
+            left_on="t",
+            right_on="sent_t",
+            by="person",
+            direction="backward",
+        ).dropna(subset=["message"])
         events.append((last["message"].to_numpy().astype(np.int64), 5, last["t"].to_numpy()))
         # those without an e-mail to click in withdrew on the web instead
         no_mail = ~link["person"].isin(last["person"])

@@ -38,7 +38,9 @@ def hex_ids(rng: np.random.Generator, n: int, width: int = 16) -> pd.Series:
     return pd.Series(values).map(lambda v: f"{v:0{width}x}"[-width:])
 
 
-def unique_mobiles(rng: np.random.Generator, n: int, lo: int = 500_000_000, hi: int = 800_000_000) -> np.ndarray:
+def unique_mobiles(
+    rng: np.random.Generator, n: int, lo: int = 500_000_000, hi: int = 800_000_000
+) -> np.ndarray:
     """n distinct 9-digit Polish mobile numbers drawn from [lo, hi)."""
     phones = rng.integers(lo, hi, n, dtype=np.int64)
     for _ in range(20):
@@ -57,9 +59,14 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
     first_m = rng.integers(0, len(MALE_FIRST), n)
     first_f = rng.integers(0, len(FEMALE_FIRST), n)
     last_i = rng.integers(0, len(LAST_NAMES), n)
-    first = np.where(female, np.array(FEMALE_FIRST, dtype=object)[first_f], np.array(MALE_FIRST, dtype=object)[first_m])
-    last = np.where(female, np.array([f for _, f in LAST_NAMES], dtype=object)[last_i],
-                    np.array([m for m, _ in LAST_NAMES], dtype=object)[last_i])
+    first = np.where(
+        female, np.array(FEMALE_FIRST, dtype=object)[first_f], np.array(MALE_FIRST, dtype=object)[first_m]
+    )
+    last = np.where(
+        female,
+        np.array([f for _, f in LAST_NAMES], dtype=object)[last_i],
+        np.array([m for m, _ in LAST_NAMES], dtype=object)[last_i],
+    )
 
     # households of 1-4; about half of the multi-person ones share one phone number
     sizes = rng.choice([1, 1, 1, 1, 2, 2, 3, 4], size=n)
@@ -90,8 +97,15 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
     email = pd.Series(local) + "@" + pd.Series(domain)
     # a second address for some (an old work or alias mailbox)
     has_email2 = rng.random(n) < 0.10
-    email2 = (fold + "_" + lfold + "." + number + "@" + pd.Series(
-        np.array(["wp.pl", "onet.pl", "poczta.fm"], dtype=object)[rng.integers(0, 3, n)])).where(has_email2, None)
+    email2 = (
+        fold
+        + "_"
+        + lfold
+        + "."
+        + number
+        + "@"
+        + pd.Series(np.array(["wp.pl", "onet.pl", "poczta.fm"], dtype=object)[rng.integers(0, 3, n)])
+    ).where(has_email2, None)
 
     phone = unique_mobiles(rng, n)
     household_head = np.r_[0, np.flatnonzero(np.diff(household)) + 1]
@@ -124,27 +138,44 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
     # the rest during it (the activity model sets those at the person's first activity)
     joined_during = rng.random(n) < 0.3
     joined_at = -rng.integers(30, 1500, n) * 86400 + rng.integers(0, 86400, n)
-    return pd.DataFrame({
-        "person_id": pd.Series(idx + 1).map(lambda i: f"P{i:07d}"),
-        "first_name": first, "last_name": last, "gender": np.where(female, "F", "M"),
-        "birth_year": rng.integers(1950, 2007, n), "city_index": city,
-        "city": np.array([c[0] for c in CITIES], dtype=object)[city],
-        "postal_code": pd.Series(np.array([c[2] for c in CITIES], dtype=object)[city]) + "-"
-        + pd.Series(rng.integers(100, 999, n)).astype(str),
-        "household_id": pd.Series(household + 1).map(lambda i: f"H{i:07d}"),
-        "segment": segment, "has_account": has_account, "is_app_user": is_app_user, "is_member": is_member,
-        "purchase_rate": purchase_rate, "email": email, "email2": email2,
-        "phone": phone, "family_phone": family_phone, "is_shared_phone": is_shared_phone,
-        "changes_phone": changes_phone, "new_phone": new_phone,
-        "home_store": home_store, "customer_id": customer_id,
-        "member_id": np.where(is_member, pd.Series(member_no).map(lambda i: f"M{i:07d}"), None),
-        "card_number": np.where(is_member, pd.Series(card).astype(str), None),
-        "joined_at": joined_at, "joined_during": joined_during,
-        "accepts_marketing": rng.random(n) < 0.6,
-    })
+    return pd.DataFrame(
+        {
+            "person_id": pd.Series(idx + 1).map(lambda i: f"P{i:07d}"),
+            "first_name": first,
+            "last_name": last,
+            "gender": np.where(female, "F", "M"),
+            "birth_year": rng.integers(1950, 2007, n),
+            "city_index": city,
+            "city": np.array([c[0] for c in CITIES], dtype=object)[city],
+            "postal_code": pd.Series(np.array([c[2] for c in CITIES], dtype=object)[city])
+            + "-"
+            + pd.Series(rng.integers(100, 999, n)).astype(str),
+            "household_id": pd.Series(household + 1).map(lambda i: f"H{i:07d}"),
+            "segment": segment,
+            "has_account": has_account,
+            "is_app_user": is_app_user,
+            "is_member": is_member,
+            "purchase_rate": purchase_rate,
+            "email": email,
+            "email2": email2,
+            "phone": phone,
+            "family_phone": family_phone,
+            "is_shared_phone": is_shared_phone,
+            "changes_phone": changes_phone,
+            "new_phone": new_phone,
+            "home_store": home_store,
+            "customer_id": customer_id,
+            "member_id": np.where(is_member, pd.Series(member_no).map(lambda i: f"M{i:07d}"), None),
+            "card_number": np.where(is_member, pd.Series(card).astype(str), None),
+            "joined_at": joined_at,
+            "joined_during": joined_during,
+            "accepts_marketing": rng.random(n) < 0.6,
+        }
+    )
 
 
 # --- messy renderings of identifiers --------------------------------------------------------------
+
 
 def _text(values) -> pa.Array:
     """Text as Arrow (pandas' missing values become nulls)."""
@@ -173,11 +204,26 @@ def messy_emails(rng: np.random.Generator, emails: pd.Series, p_messy: float) ->
     nodots = pc.binary_join_element_wise(pc.replace_substring(local, ".", ""), domain, "@")
     tagged = pc.binary_join_element_wise(local, domain, "+promo@")
     # which rendering each row gets: 0 as it is, 1 caps, 2 no dots, 3 tagged, 4 upper, 5 leading space
-    kind = np.select([messy & (r < 0.35), messy & (r >= 0.35) & (r < 0.55) & gmail,
-                      messy & (r >= 0.55) & (r < 0.75) & gmail, messy & (r >= 0.75) & (r < 0.85), messy & (r >= 0.85)],
-                     [1, 2, 3, 4, 5], default=0)
-    out = pc.choose(pa.array(kind.astype(np.int8)), e, caps, nodots, tagged, pc.utf8_upper(e),
-                    pc.binary_join_element_wise(" ", e, ""))
+    kind = np.select(
+        [
+            messy & (r < 0.35),
+            messy & (r >= 0.35) & (r < 0.55) & gmail,
+            messy & (r >= 0.55) & (r < 0.75) & gmail,
+            messy & (r >= 0.75) & (r < 0.85),
+            messy & (r >= 0.85),
+        ],
+        [1, 2, 3, 4, 5],
+        default=0,
+    )
+    out = pc.choose(
+        pa.array(kind.astype(np.int8)),
+        e,
+        caps,
+        nodots,
+        tagged,
+        pc.utf8_upper(e),
+        pc.binary_join_element_wise(" ", e, ""),
+    )
     return _series(pc.if_else(pc.is_null(e), pa.nulls(n, pa.string()), out))
 
 
@@ -198,16 +244,20 @@ def messy_phones(rng: np.random.Generator, phones: np.ndarray) -> pd.Series:
     a, b, c = (pc.utf8_slice_codeunits(s, i, i + 3) for i in (0, 3, 6))
     fmt = rng.integers(0, PHONE_FORMATS, len(s))
     spaced = pc.binary_join_element_wise(a, b, c, " ")
-    out = pc.choose(pa.array(fmt.astype(np.int8)),
-                    pc.binary_join_element_wise("+48 ", spaced, ""),
-                    pc.binary_join_element_wise(a, b, c, "-"),
-                    pc.binary_join_element_wise("0048", s, ""),
-                    s,
-                    pc.binary_join_element_wise("(+48) ", spaced, ""),
-                    pc.binary_join_element_wise("+48", s, ""))
+    out = pc.choose(
+        pa.array(fmt.astype(np.int8)),
+        pc.binary_join_element_wise("+48 ", spaced, ""),
+        pc.binary_join_element_wise(a, b, c, "-"),
+        pc.binary_join_element_wise("0048", s, ""),
+        s,
+        pc.binary_join_element_wise("(+48) ", spaced, ""),
+        pc.binary_join_element_wise("+48", s, ""),
+    )
     return _series(pc.if_else(pa.array(valid), out, pa.nulls(len(s), pa.string())))
 
 
 def e164(phones: np.ndarray) -> pd.Series:
     s, valid = _phone_text(phones)
-    return _series(pc.if_else(pa.array(valid), pc.binary_join_element_wise("+48", s, ""), pa.nulls(len(s), pa.string())))
+    return _series(
+        pc.if_else(pa.array(valid), pc.binary_join_element_wise("+48", s, ""), pa.nulls(len(s), pa.string()))
+    )

@@ -8,23 +8,81 @@ import numpy as np
 import pandas as pd
 
 MALE_FIRST = [
-    "Jan", "Piotr", "Krzysztof", "Andrzej", "Tomasz", "Paweł", "Michał", "Marcin", "Jakub", "Adam",
-    "Łukasz", "Mateusz", "Marek", "Grzegorz", "Wojciech", "Kamil", "Maciej", "Dariusz", "Rafał", "Szymon",
+    "Jan",
+    "Piotr",
+    "Krzysztof",
+    "Andrzej",
+    "Tomasz",
+    "Paweł",
+    "Michał",
+    "Marcin",
+    "Jakub",
+    "Adam",
+    "Łukasz",
+    "Mateusz",
+    "Marek",
+    "Grzegorz",
+    "Wojciech",
+    "Kamil",
+    "Maciej",
+    "Dariusz",
+    "Rafał",
+    "Szymon",
 ]
 FEMALE_FIRST = [
-    "Anna", "Maria", "Katarzyna", "Małgorzata", "Agnieszka", "Barbara", "Ewa", "Magdalena", "Joanna",
-    "Aleksandra", "Monika", "Zofia", "Natalia", "Karolina", "Marta", "Julia", "Beata", "Dorota", "Paulina", "Ola",
+    "Anna",
+    "Maria",
+    "Katarzyna",
+    "Małgorzata",
+    "Agnieszka",
+    "Barbara",
+    "Ewa",
+    "Magdalena",
+    "Joanna",
+    "Aleksandra",
+    "Monika",
+    "Zofia",
+    "Natalia",
+    "Karolina",
+    "Marta",
+    "Julia",
+    "Beata",
+    "Dorota",
+    "Paulina",
+    "Ola",
 ]
 # (masculine, feminine) forms
 LAST_NAMES = [
-    ("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"), ("Wójcik", "Wójcik"),
-    ("Kowalczyk", "Kowalczyk"), ("Kamiński", "Kamińska"), ("Lewandowski", "Lewandowska"),
-    ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"), ("Dąbrowski", "Dąbrowska"),
-    ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"), ("Mazur", "Mazur"), ("Kwiatkowski", "Kwiatkowska"),
-    ("Krawczyk", "Krawczyk"), ("Piotrowski", "Piotrowska"), ("Grabowski", "Grabowska"), ("Nowakowski", "Nowakowska"),
-    ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska"), ("Król", "Król"), ("Wieczorek", "Wieczorek"),
-    ("Jabłoński", "Jabłońska"), ("Wróbel", "Wróbel"), ("Majewski", "Majewska"), ("Olszewski", "Olszewska"),
-    ("Stępień", "Stępień"), ("Malinowski", "Malinowska"), ("Jaworski", "Jaworska"),
+    ("Nowak", "Nowak"),
+    ("Kowalski", "Kowalska"),
+    ("Wiśniewski", "Wiśniewska"),
+    ("Wójcik", "Wójcik"),
+    ("Kowalczyk", "Kowalczyk"),
+    ("Kamiński", "Kamińska"),
+    ("Lewandowski", "Lewandowska"),
+    ("Zieliński", "Zielińska"),
+    ("Szymański", "Szymańska"),
+    ("Woźniak", "Woźniak"),
+    ("Dąbrowski", "Dąbrowska"),
+    ("Kozłowski", "Kozłowska"),
+    ("Jankowski", "Jankowska"),
+    ("Mazur", "Mazur"),
+    ("Kwiatkowski", "Kwiatkowska"),
+    ("Krawczyk", "Krawczyk"),
+    ("Piotrowski", "Piotrowska"),
+    ("Grabowski", "Grabowska"),
+    ("Nowakowski", "Nowakowska"),
+    ("Pawłowski", "Pawłowska"),
+    ("Michalski", "Michalska"),
+    ("Król", "Król"),
+    ("Wieczorek", "Wieczorek"),
+    ("Jabłoński", "Jabłońska"),
+    ("Wróbel", "Wróbel"),
+    ("Majewski", "Majewska"),
+    ("Olszewski", "Olszewska"),
+    ("Stępień", "Stępień"),
+    ("Malinowski", "Malinowska"),
+    ("Jaworski", "Jaworska"),
 ]
 # city, population weight, postal prefix, region, latitude, longitude, landline area code
 CITIES = [
@@ -49,14 +107,42 @@ CITIES = [
     ("Zielona Góra", 1, "65", "lubuskie", 51.94, 15.51, "68"),
     ("Gorzów Wielkopolski", 1, "66", "lubuskie", 52.73, 15.24, "95"),
 ]
-STREETS = ["Marszałkowska", "Długa", "Piotrkowska", "Świętojańska", "Floriańska", "Mickiewicza", "Kościuszki",
-           "Słowackiego", "Sienkiewicza", "Jana Pawła II", "Grunwaldzka", "Armii Krajowej"]
+STREETS = [
+    "Marszałkowska",
+    "Długa",
+    "Piotrkowska",
+    "Świętojańska",
+    "Floriańska",
+    "Mickiewicza",
+    "Kościuszki",
+    "Słowackiego",
+    "Sienkiewicza",
+    "Jana Pawła II",
+    "Grunwaldzka",
+    "Armii Krajowej",
+]
 CATEGORIES = {
-    "odzież damska": (40, 300), "odzież męska": (40, 300), "obuwie": (90, 450), "dom i wnętrze": (15, 400),
-    "kosmetyki": (10, 150), "elektronika": (60, 2500), "sport": (30, 700), "zabawki": (20, 250),
+    "odzież damska": (40, 300),
+    "odzież męska": (40, 300),
+    "obuwie": (90, 450),
+    "dom i wnętrze": (15, 400),
+    "kosmetyki": (10, 150),
+    "elektronika": (60, 2500),
+    "sport": (30, 700),
+    "zabawki": (20, 250),
 }
-BRANDS = ["Nordia", "Vistula Home", "Kropka", "Mazovia", "Baltica", "Tatra Sport", "Luna", "Polmark", "Orzeł",
-          "Wawel Style"]
+BRANDS = [
+    "Nordia",
+    "Vistula Home",
+    "Kropka",
+    "Mazovia",
+    "Baltica",
+    "Tatra Sport",
+    "Luna",
+    "Polmark",
+    "Orzeł",
+    "Wawel Style",
+]
 EMAIL_DOMAINS = ["gmail.com", "wp.pl", "onet.pl", "o2.pl", "interia.pl", "gmail.com", "outlook.com"]
 PLACEHOLDER_EMAILS = ["brak@brak.pl", "nie@podano.pl", "test@test.pl", "a@a.pl", "klient@sklep.pl"]
 PLACEHOLDER_PHONES = ["000000000", "123456789", "111111111", "999999999"]
@@ -70,7 +156,7 @@ def ascii_fold(text: str) -> str:
 
 def ean13_check_digit(first12: np.ndarray) -> np.ndarray:
     """EAN-13 check digits for an array of 12-digit integers."""
-    digits = np.stack([(first12 // 10**(11 - i)) % 10 for i in range(12)], axis=1)
+    digits = np.stack([(first12 // 10 ** (11 - i)) % 10 for i in range(12)], axis=1)
     weights = np.array([1, 3] * 6)
     return (10 - (digits * weights).sum(axis=1) % 10) % 10
 
@@ -95,17 +181,23 @@ def build_reference(rng: np.random.Generator, n_stores: int, n_products: int) ->
         name, _, postal, region, lat, lon, area = CITIES[ci]
         for k in range(count):
             n += 1
-            rows.append({
-                "store_id": f"S{n:03d}", "name": f"{name} {['Centrum', 'Galeria', 'Park', 'Północ', 'Południe'][k % 5]}"
-                + (f" {k // 5 + 1}" if k >= 5 else ""), "city": name,
-                "address": f"ul. {STREETS[(n * 7) % len(STREETS)]} {(n * 13) % 120 + 1}",
-                "postal_code": f"{postal}-{(n * 37) % 900 + 100:03d}", "region": region,
-                "store_type": "flagship" if k == 0 and weights[ci] >= 7 else "standard",
-                "store_phone": f"+48 {area} {(n * 7919) % 900 + 100} {(n * 31) % 90 + 10} {(n * 17) % 90 + 10}",
-                "opened_at": f"{2005 + (n * 3) % 18}-{(n % 12) + 1:02d}-01",
-                "latitude": round(lat + ((n * 0.013) % 0.05), 4), "longitude": round(lon + ((n * 0.017) % 0.05), 4),
-                "city_index": ci,
-            })
+            rows.append(
+                {
+                    "store_id": f"S{n:03d}",
+                    "name": f"{name} {['Centrum', 'Galeria', 'Park', 'Północ', 'Południe'][k % 5]}"
+                    + (f" {k // 5 + 1}" if k >= 5 else ""),
+                    "city": name,
+                    "address": f"ul. {STREETS[(n * 7) % len(STREETS)]} {(n * 13) % 120 + 1}",
+                    "postal_code": f"{postal}-{(n * 37) % 900 + 100:03d}",
+                    "region": region,
+                    "store_type": "flagship" if k == 0 and weights[ci] >= 7 else "standard",
+                    "store_phone": f"+48 {area} {(n * 7919) % 900 + 100} {(n * 31) % 90 + 10} {(n * 17) % 90 + 10}",
+                    "opened_at": f"{2005 + (n * 3) % 18}-{(n % 12) + 1:02d}-01",
+                    "latitude": round(lat + ((n * 0.013) % 0.05), 4),
+                    "longitude": round(lon + ((n * 0.017) % 0.05), 4),
+                    "city_index": ci,
+                }
+            )
     stores = pd.DataFrame(rows)
 
     cats = list(CATEGORIES)
@@ -116,22 +208,35 @@ def build_reference(rng: np.random.Generator, n_stores: int, n_products: int) ->
     price = np.floor(price) + 0.99
     first12 = 590_000_000_000 + np.arange(n_products, dtype=np.int64) * 37 + 1000
     ean = first12 * 10 + ean13_check_digit(first12)
-    products = pd.DataFrame({
-        "sku": [f"SKU-{i + 1:05d}" for i in range(n_products)],
-        "name": [f"{cats[c].split()[0].capitalize()} {BRANDS[b]} {i + 1}" for i, (c, b) in
-                 enumerate(zip(cat_idx, rng.integers(0, len(BRANDS), n_products), strict=True))],
-        "category": [cats[c] for c in cat_idx],
-        "brand": [BRANDS[(i * 7) % len(BRANDS)] for i in range(n_products)],
-        "base_price_pln": price.round(2),
-        "vat_rate": np.where(np.isin(cat_idx, [cats.index("kosmetyki")]), 0.23, 0.23),
-        "ean": ean.astype(str),
-        "active": rng.random(n_products) > 0.03,
-        # popularity: a long tail
-        "popularity": rng.pareto(1.2, n_products) + 0.05,
-    })
-    lockers = pd.DataFrame([
-        {"locker_id": f"{ascii_fold(c[0])[:3].upper()}{k + 1:02d}M", "city": c[0],
-         "postal_code": f"{c[2]}-{(k * 41) % 900 + 100:03d}", "city_index": ci}
-        for ci, c in enumerate(CITIES) for k in range(3)
-    ])
+    products = pd.DataFrame(
+        {
+            "sku": [f"SKU-{i + 1:05d}" for i in range(n_products)],
+            "name": [
+                f"{cats[c].split()[0].capitalize()} {BRANDS[b]} {i + 1}"
+                for i, (c, b) in enumerate(
+                    zip(cat_idx, rng.integers(0, len(BRANDS), n_products), strict=True)
+                )
+            ],
+            "category": [cats[c] for c in cat_idx],
+            "brand": [BRANDS[(i * 7) % len(BRANDS)] for i in range(n_products)],
+            "base_price_pln": price.round(2),
+            "vat_rate": np.where(np.isin(cat_idx, [cats.index("kosmetyki")]), 0.23, 0.23),
+            "ean": ean.astype(str),
+            "active": rng.random(n_products) > 0.03,
+            # popularity: a long tail
+            "popularity": rng.pareto(1.2, n_products) + 0.05,
+        }
+    )
+    lockers = pd.DataFrame(
+        [
+            {
+                "locker_id": f"{ascii_fold(c[0])[:3].upper()}{k + 1:02d}M",
+                "city": c[0],
+                "postal_code": f"{c[2]}-{(k * 41) % 900 + 100:03d}",
+                "city_index": ci,
+            }
+            for ci, c in enumerate(CITIES)
+            for k in range(3)
+        ]
+    )
     return Reference(stores=stores, products=products, lockers=lockers, city_weights=weights / weights.sum())

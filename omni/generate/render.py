@@ -102,29 +102,41 @@ class Renderer:
         self.writer = FileWriter()
         self._session_last: list[np.ndarray] = []
         self.truth: dict[str, pd.DataFrame] = {}
-        self.planted: dict[str, list] = {"corrupt_rows": [], "duplicate_files": [], "price_inconsistencies": [],
-                                         "stock_mismatches": []}
+        self.planted: dict[str, list] = {
+            "corrupt_rows": [],
+            "duplicate_files": [],
+            "price_inconsistencies": [],
+            "stock_mismatches": [],
+        }
         people = world.people
         self.person_id = people["person_id"].to_numpy()
         self.email = people["email"]
         self.family_phone = people["family_phone"].to_numpy()
         self.customer_id = people["customer_id"].to_numpy()
-        self.customer_id_text = pa.array(np.where(self.customer_id > 0, self.customer_id.astype(str), None), pa.string())
+        self.customer_id_text = pa.array(
+            np.where(self.customer_id > 0, self.customer_id.astype(str), None), pa.string()
+        )
         self.sku_text = pa.array(world.ref.products["sku"].to_numpy().astype(str))
         self.city_text = pa.array([c[0] for c in CITIES])
         # the day the schema changed (POS customer_email, events app_version)
         self.v2_day = world.days // 2
         self.epoch = int(self.start.astype("datetime64[s]").astype(np.int64))
         self.con = duckdb.connect()
-        self.con.execute("SET preserve_insertion_order = true; SET threads = 2; SET enable_progress_bar = false")
+        self.con.execute(
+            "SET preserve_insertion_order = true; SET threads = 2; SET enable_progress_bar = false"
+        )
 
     # --- formatting helpers --------------------------------------------------------------------------
     def ts(self, seconds, fmt: str = "%Y-%m-%dT%H:%M:%SZ", tz: str = "UTC") -> pa.Array:
         epoch = np.asarray(seconds, dtype=np.int64) + self.epoch
         if tz != "UTC":
             epoch = epoch + text.zone_offsets(epoch, tz)
-        formats = {"%Y-%m-%dT%H:%M:%SZ": {}, "%Y-%m-%dT%H:%M:%S.000Z": {"millis": True},
-                   "%Y-%m-%d %H:%M:%S": {"date_sep": " ", "suffix": ""}, "%Y-%m-%d": {"time": False}}
+        formats = {
+            "%Y-%m-%dT%H:%M:%SZ": {},
+            "%Y-%m-%dT%H:%M:%S.000Z": {"millis": True},
+            "%Y-%m-%d %H:%M:%S": {"date_sep": " ", "suffix": ""},
+            "%Y-%m-%d": {"time": False},
+        }
         if fmt in formats:
             return text.timestamps(epoch, **formats[fmt])
         return pc.strftime(pa.array(epoch, pa.timestamp("s")), format=fmt)
@@ -156,8 +168,11 @@ class Renderer:
 
     def write_csv(self, frame: pd.DataFrame, file_col: str, delimiter: str = ",") -> None:
         """One CSV file per value of `file_col` (rows keep their order), every value quoted as text."""
-        self.write_csv_table(pa.Table.from_pandas(frame.drop(columns=[file_col]), preserve_index=False),
-                             frame[file_col].to_numpy(), delimiter)
+        self.write_csv_table(
+            pa.Table.from_pandas(frame.drop(columns=[file_col]), preserve_index=False),
+            frame[file_col].to_numpy(),
+            delimiter,
+        )
 
     def write_csv_table(self, body: pa.Table, files, delimiter: str = ",") -> None:
         """Rows of `body` into one CSV file per name in `files` (rows keep their order), every value quoted
@@ -173,11 +188,15 @@ class Renderer:
         if len(ends) != body.num_rows:
             raise ValueError("a CSV value holds a line break")
         header = pa.BufferOutputStream()
-        pacsv.write_csv(body.slice(0, 0), header, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
+        pacsv.write_csv(
+            body.slice(0, 0), header, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
+        )
         head = header.getvalue().to_pybytes()
         starts = np.r_[0, ends]
         view = memoryview(data)
-        self._put([(name, [head, view[starts[bounds[k]]:starts[bounds[k + 1]]]]) for k, name in enumerate(names)])
+        self._put(
+            [(name, [head, view[starts[bounds[k]] : starts[bounds[k + 1]]]]) for k, name in enumerate(names)]
+        )
 
     # Flat text rows (events, message events) become JSON lines with Arrow string kernels (text.py).
     # Nested documents (orders, tickets...) are serialised by DuckDB; every COPY costs ~10 ms, so many
@@ -191,16 +210,19 @@ class Renderer:
         self.con.unregister("batch")
         return text.line_bounds(lines)
 
-    def _write_files(self, data, starts: np.ndarray, names: list[str], bounds: list[int], root: str | None,
-                     append: bool) -> None:
+    def _write_files(
+        self, data, starts: np.ndarray, names: list[str], bounds: list[int], root: str | None, append: bool
+    ) -> None:
         """Lines bounds[k]:bounds[k+1] (byte offsets in `starts`) of `data` go to file names[k], as they
         are or as one document {"<root>": [line, line, ...]}."""
         view = memoryview(data)
         parts = []
         for k, name in enumerate(names):
-            chunk = view[starts[bounds[k]]:starts[bounds[k + 1]]]
+            chunk = view[starts[bounds[k]] : starts[bounds[k + 1]]]
             if root is not None:
-                chunk = b'{"' + root.encode() + b'":[' + bytes(chunk).rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
+                chunk = (
+                    b'{"' + root.encode() + b'":[' + bytes(chunk).rstrip(b"\n").replace(b"\n", b",") + b"]}\n"
+                )
             parts.append((name, [chunk]))
         self._put(parts, append)
 
@@ -224,8 +246,9 @@ class Renderer:
         """Wait until every file asked for is written."""
         self.writer.close()
 
-    def _write_groups(self, table: pa.Table, order: np.ndarray, names: list[str], bounds: list[int],
-                      root: str | None) -> None:
+    def _write_groups(
+        self, table: pa.Table, order: np.ndarray, names: list[str], bounds: list[int], root: str | None
+    ) -> None:
         """Rows order[bounds[i]:bounds[i+1]] of `table` go to file names[i] (DuckDB's JSON, one document
         each), a batch of files at a time."""
         i = 0
@@ -233,11 +256,15 @@ class Renderer:
             j = i
             while j + 1 < len(names) and bounds[j + 2] - bounds[i] <= self.BATCH_ROWS:
                 j += 1
-            data, starts = self._duckdb_lines(table.take(pa.array(order[bounds[i]:bounds[j + 1]])))
-            self._write_files(data, starts, names[i:j + 1], [b - bounds[i] for b in bounds[i:j + 2]], root, False)
+            data, starts = self._duckdb_lines(table.take(pa.array(order[bounds[i] : bounds[j + 1]])))
+            self._write_files(
+                data, starts, names[i : j + 1], [b - bounds[i] for b in bounds[i : j + 2]], root, False
+            )
             i = j + 1
 
-    def write_lines(self, lines: pa.Array, prefix: str, day_seconds: np.ndarray, append: bool = False) -> None:
+    def write_lines(
+        self, lines: pa.Array, prefix: str, day_seconds: np.ndarray, append: bool = False
+    ) -> None:
         """JSON lines into one file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order."""
         days = (np.asarray(day_seconds, dtype=np.int64) // DAY).clip(0, self.w.days - 1)
         if len(days) == 0:
@@ -259,8 +286,13 @@ class Renderer:
         for name in sorted(records_by_file):
             path = self.landing / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            doc = json.dumps({root: records_by_file[name]}, ensure_ascii=False, indent=1, default=_json_value,
-                             allow_nan=False)
+            doc = json.dumps(
+                {root: records_by_file[name]},
+                ensure_ascii=False,
+                indent=1,
+                default=_json_value,
+                allow_nan=False,
+            )
             path.write_text(doc, encoding="utf-8")
             self.files += 1
 
@@ -277,7 +309,9 @@ class Renderer:
     def reference(self) -> None:
         ref = self.w.ref
         products = ref.products.drop(columns=["popularity"])
-        self.write_docs({"reference/products.json": json.loads(products.to_json(orient="records"))}, "products")
+        self.write_docs(
+            {"reference/products.json": json.loads(products.to_json(orient="records"))}, "products"
+        )
         self.rows["reference.products"] = len(products)
         stores = ref.stores.drop(columns=["city_index"]).assign(_file="reference/stores.csv")
         self.write_csv(stores, "_file")
@@ -308,17 +342,28 @@ class Renderer:
             m = (d_idx == d) & (s_idx == sku) & (c_idx == 0)  # web
             price[m] = base[sku] + 10.0
             self.planted["price_inconsistencies"].append(
-                {"price_date": self.day_str(np.array([d * DAY]))[0], "sku": prods["sku"].iloc[sku],
-                 "channels": "web vs store", "kind": "price"})
+                {
+                    "price_date": self.day_str(np.array([d * DAY]))[0],
+                    "sku": prods["sku"].iloc[sku],
+                    "channels": "web vs store",
+                    "kind": "price",
+                }
+            )
         channel = np.array(["web", "app", "store"], dtype=object)[c_idx]
         dates = self.day_str(d_idx * DAY)
         promo_ids = pa.array([f"PROMO-W{x + 1:02d}" for x in range(int(week.max()) + 1)])
-        table = pa.table({
-            "price_date": pa.array(dates), "sku": self.sku_text.take(pa.array(s_idx)), "channel": pa.array(channel.astype(str)),
-            "price_pln": pa.array(self.money(price)).cast(pa.string()),
-            "promo_id": text.pick(pa.concat_arrays([promo_ids, pa.nulls(1, pa.string())]), week[d_idx], promo),
-            "promo_price_pln": pa.array(self.money(promo_price), mask=~promo).cast(pa.string()),
-        })
+        table = pa.table(
+            {
+                "price_date": pa.array(dates),
+                "sku": self.sku_text.take(pa.array(s_idx)),
+                "channel": pa.array(channel.astype(str)),
+                "price_pln": pa.array(self.money(price)).cast(pa.string()),
+                "promo_id": text.pick(
+                    pa.concat_arrays([promo_ids, pa.nulls(1, pa.string())]), week[d_idx], promo
+                ),
+                "promo_price_pln": pa.array(self.money(promo_price), mask=~promo).cast(pa.string()),
+            }
+        )
         self.write_csv_table(table, _paths("reference/prices/prices_", dates, ".csv"))
         self.rows["reference.prices"] = table.num_rows
 
@@ -327,7 +372,11 @@ class Renderer:
         prods = self.w.ref.products
         n = min(len(prods), 300)
         locations = np.r_[self.w.store_ids, ["WEB-DC"]]
-        mondays = [d for d in range(self.w.days) if ((self.start.astype("datetime64[D]") + d).astype(int) + 3) % 7 == 0]
+        mondays = [
+            d
+            for d in range(self.w.days)
+            if ((self.start.astype("datetime64[D]") + d).astype(int) + 3) % 7 == 0
+        ]
         rows = []
         for d in mondays:
             sku_i, loc_i = np.meshgrid(np.arange(n), np.arange(len(locations)), indexing="ij")
@@ -340,11 +389,25 @@ class Renderer:
             date = self.day_str(np.array([d * DAY]))[0]
             for i in bad:
                 self.planted["stock_mismatches"].append(
-                    {"snapshot_date": date, "sku": prods["sku"].iloc[sku_i[i]], "location_id": locations[loc_i[i]]})
+                    {
+                        "snapshot_date": date,
+                        "sku": prods["sku"].iloc[sku_i[i]],
+                        "location_id": locations[loc_i[i]],
+                    }
+                )
             for system, q in (("erp", qty), ("webshop", web_view)):
-                rows.append(pd.DataFrame({"snapshot_date": date, "sku": prods["sku"].to_numpy()[sku_i],
-                                          "location_id": locations[loc_i], "system": system, "quantity_on_hand": q,
-                                          "_file": f"reference/stock/stock_{date}.csv"}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "snapshot_date": date,
+                            "sku": prods["sku"].to_numpy()[sku_i],
+                            "location_id": locations[loc_i],
+                            "system": system,
+                            "quantity_on_hand": q,
+                            "_file": f"reference/stock/stock_{date}.csv",
+                        }
+                    )
+                )
         frame = pd.concat(rows, ignore_index=True)
         self.write_csv(frame, "_file")
         self.rows["reference.stock_levels"] = len(frame)
@@ -356,32 +419,69 @@ class Renderer:
         # accounts: created before the period (in the first export) or at the first activity
         acct = np.flatnonzero(w.has_account)
         joined = w.consent_joined[acct]
-        versions = [pd.DataFrame({"person": acct, "updated": np.maximum(joined, 0), "phone": w.people["phone"].to_numpy()[acct]})]
+        versions = [
+            pd.DataFrame(
+                {
+                    "person": acct,
+                    "updated": np.maximum(joined, 0),
+                    "phone": w.people["phone"].to_numpy()[acct],
+                }
+            )
+        ]
         change = acct[people["changes_phone"].to_numpy()[acct]]
         if len(change):
-            versions.append(pd.DataFrame({"person": change, "updated": rng.integers(DAY, w.horizon, len(change)),
-                                          "phone": people["new_phone"].to_numpy()[change]}))
+            versions.append(
+                pd.DataFrame(
+                    {
+                        "person": change,
+                        "updated": rng.integers(DAY, w.horizon, len(change)),
+                        "phone": people["new_phone"].to_numpy()[change],
+                    }
+                )
+            )
         v = pd.concat(versions, ignore_index=True)
         p = v["person"].to_numpy()
         has_phone = rng.random(len(v)) < 0.6
         email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.08)
-        phone = messy_phones(rng, np.where(has_phone, np.where(people["is_shared_phone"].to_numpy()[p],
-                                                               self.family_phone[p], v["phone"].to_numpy()), 0))
-        table = pa.table({
-            "id": pa.array(self.customer_id[p], pa.int64()), "email": _strings(email), "phone": _strings(phone),
-            "first_name": people["first_name"].to_numpy()[p].astype(str), "last_name": people["last_name"].to_numpy()[p].astype(str),
-            "accepts_marketing": people["accepts_marketing"].to_numpy()[p],
-            "created_at": self.ts(w.consent_joined[p]),
-            "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])),
-            "default_address": _struct(
-                [pa.array(people["city"].to_numpy()[p].astype(str)), pa.array(people["postal_code"].to_numpy()[p].astype(str)),
-                 pa.array(np.full(len(p), "PL"))], names=["city", "zip", "country_code"]),
-            "_file": _paths("webshop/customers/customers_", self.day_str(v["updated"].to_numpy()), ".json"),
-        })
+        phone = messy_phones(
+            rng,
+            np.where(
+                has_phone,
+                np.where(
+                    people["is_shared_phone"].to_numpy()[p], self.family_phone[p], v["phone"].to_numpy()
+                ),
+                0,
+            ),
+        )
+        table = pa.table(
+            {
+                "id": pa.array(self.customer_id[p], pa.int64()),
+                "email": _strings(email),
+                "phone": _strings(phone),
+                "first_name": people["first_name"].to_numpy()[p].astype(str),
+                "last_name": people["last_name"].to_numpy()[p].astype(str),
+                "accepts_marketing": people["accepts_marketing"].to_numpy()[p],
+                "created_at": self.ts(w.consent_joined[p]),
+                "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])),
+                "default_address": _struct(
+                    [
+                        pa.array(people["city"].to_numpy()[p].astype(str)),
+                        pa.array(people["postal_code"].to_numpy()[p].astype(str)),
+                        pa.array(np.full(len(p), "PL")),
+                    ],
+                    names=["city", "zip", "country_code"],
+                ),
+                "_file": _paths(
+                    "webshop/customers/customers_", self.day_str(v["updated"].to_numpy()), ".json"
+                ),
+            }
+        )
         self.write_doc_table(table, "customers")
         self.rows["webshop.customers"] = len(v)
-        self.remember("webshop_customers", pd.DataFrame({"customer_id": self.customer_id[acct],
-                                                          "person_id": self.person_id[acct]}))
+        self.remember(
+            "webshop_customers",
+            pd.DataFrame({"customer_id": self.customer_id[acct], "person_id": self.person_id[acct]}),
+        )
         self._orders()
         self._checkouts()
         self._courier_returns()
@@ -393,8 +493,11 @@ class Renderer:
         lines["amount"] = lines["unit_price"] * lines["quantity"]
         agg = lines.groupby("order").agg(subtotal=("amount", "sum"), discount=("discount", "sum"))
         orders = orders.join(agg, on="order")
-        ship = np.select([orders["fulfilment"] == "click_and_collect", orders["fulfilment"] == "parcel_locker"],
-                         [0.0, 9.99], default=14.99)
+        ship = np.select(
+            [orders["fulfilment"] == "click_and_collect", orders["fulfilment"] == "parcel_locker"],
+            [0.0, 9.99],
+            default=14.99,
+        )
         ship = np.where((orders["subtotal"] >= 199) & (orders["fulfilment"] != "parcel_locker"), 0.0, ship)
         orders["shipping"] = ship
         orders["total"] = self.money(orders["subtotal"] - orders["discount"] + ship)
@@ -409,7 +512,9 @@ class Renderer:
         sessions = w.t.get("session").set_index("session")
         p = orders["person"].to_numpy()
         is_customer = orders["logged_in"].to_numpy() & w.has_account[p]
-        email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), np.where(is_customer, 0.12, 0.3).mean())
+        email = messy_emails(
+            rng, self.email.iloc[p].reset_index(drop=True), np.where(is_customer, 0.12, 0.3).mean()
+        )
         phone = messy_phones(rng, np.where(rng.random(len(p)) < 0.7, self.family_phone[p], 0))
         # landing URL: utm and click id of the purchase session
         sess = orders["session"].to_numpy()
@@ -419,17 +524,28 @@ class Renderer:
         # only sessions that came with utm carry it to the order (as their landing page); a paid click adds
         # its click id, gclid for Google and fbclid for Meta
         landing_site = [
-            SHOP + "/" + ("" if s not in UTM_SOURCES else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
-                          f"&utm_campaign={c or 'always-on'}" + (
-                              f"&{'gclid' if _utm_source(s, c) == 'google' else 'fbclid'}={_click_token(k)}"
-                              if k is not None and not pd.isna(k) else ""))
+            SHOP
+            + "/"
+            + (
+                ""
+                if s not in UTM_SOURCES
+                else f"?utm_source={_utm_source(s, c)}&utm_medium={_utm_medium(s)}"
+                f"&utm_campaign={c or 'always-on'}"
+                + (
+                    f"&{'gclid' if _utm_source(s, c) == 'google' else 'fbclid'}={_click_token(k)}"
+                    if k is not None and not pd.isna(k)
+                    else ""
+                )
+            )
             for s, c, k in zip(src, camp, click, strict=True)
         ]
         # fulfilment: when the order was delivered or picked up (pickups come from the till export)
         receipts = w.t.get("receipt")
         pickups = receipts[receipts["kind"] == "PICKUP"].set_index("order")["t"]
         done = pickups.reindex(orders["order"]).to_numpy()
-        done = np.where(np.isnan(done), orders["t"].to_numpy() + rng.integers(DAY, 4 * DAY, len(orders)), done).astype(np.int64)
+        done = np.where(
+            np.isnan(done), orders["t"].to_numpy() + rng.integers(DAY, 4 * DAY, len(orders)), done
+        ).astype(np.int64)
         done = np.minimum(done, w.horizon - 1)
         n = len(orders)
         # each order is exported twice: when placed, and again when fulfilled (newest version wins)
@@ -438,55 +554,84 @@ class Renderer:
         lines = lines.sort_values(["order", "line_no"], kind="stable")
         counts = lines.groupby("order").size().reindex(orders["order"]).fillna(0).to_numpy().astype(np.int64)
         offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
-        order_id_l = (lines["order"].to_numpy() + WEBSHOP_ORDER_BASE)
-        items = pa.ListArray.from_arrays(offsets, _struct([
-            pa.array(order_id_l * 10 + lines["line_no"].to_numpy(), pa.int64()),
-            pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
-            pa.array(lines["quantity"].to_numpy(), pa.int64()),
-            pa.array(lines["unit_price"].to_numpy(), pa.float64()),
-            pa.array(self.money(lines["discount"].to_numpy()), pa.float64()),
-        ], names=["id", "sku", "quantity", "price", "total_discount"]))
+        order_id_l = lines["order"].to_numpy() + WEBSHOP_ORDER_BASE
+        items = pa.ListArray.from_arrays(
+            offsets,
+            _struct(
+                [
+                    pa.array(order_id_l * 10 + lines["line_no"].to_numpy(), pa.int64()),
+                    pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
+                    pa.array(lines["quantity"].to_numpy(), pa.int64()),
+                    pa.array(lines["unit_price"].to_numpy(), pa.float64()),
+                    pa.array(self.money(lines["discount"].to_numpy()), pa.float64()),
+                ],
+                names=["id", "sku", "quantity", "price", "total_discount"],
+            ),
+        )
         fulfilment = orders["fulfilment"].to_numpy().astype(str)
         placed = self.ts(orders["t"].to_numpy())
         done_s = self.ts(done)
         status2 = np.where(fulfilment == "click_and_collect", "picked_up", "fulfilled")
         cid = np.where(is_customer, self.customer_id[p], -1)
-        table = pa.table({
-            "id": pa.array(orders["order_id"].to_numpy()[v], pa.int64()),
-            "name": pa.array(np.char.add("WS-", orders["order_id"].to_numpy().astype(str))[v]),
-            "customer_id": pa.array(cid[v], pa.int64(), mask=(cid[v] < 0)),
-            "email": _strings(email).take(v), "phone": _strings(phone).take(v),
-            "source_name": pa.array(orders["channel"].to_numpy().astype(str)[v]),
-            "created_at": placed.take(v), "updated_at": pc.if_else(pa.array(second), done_s.take(v), placed.take(v)),
-            "currency": pa.array(np.full(2 * n, "PLN")),
-            "subtotal_price": pa.array(self.money(orders["subtotal"].to_numpy())[v]),
-            "total_discounts": pa.array(self.money(orders["discount"].to_numpy())[v]),
-            "shipping_price": pa.array(orders["shipping"].to_numpy()[v]),
-            "total_price": pa.array(orders["total"].to_numpy()[v]),
-            "discount_code": _strings(orders["coupon"]).take(v),
-            "fulfilment_type": pa.array(fulfilment[v]),
-            "pickup_store_id": _strings(orders["pickup_store"]).take(v),
-            "parcel_locker_id": _strings(orders["locker"]).take(v),
-            "shipping_address": _struct(
-                [_strings(w.people["city"]).take(pa.array(p[v])),
-                 _strings(w.people["postal_code"]).take(pa.array(p[v]))], names=["city", "zip"]),
-            "financial_status": pa.array(np.full(2 * n, "paid")),
-            "fulfillment_status": pa.array(np.where(second, status2[v], "unfulfilled")),
-            "landing_site": pa.array(landing_site, pa.string()).take(pa.array(v)),
-            "line_items": items.take(pa.array(v)),
-            "_file": _paths("webshop/orders/orders_", np.where(second, self.day_str(done)[v], self.day_str(orders["t"].to_numpy())[v]), ".json"),
-        })
+        table = pa.table(
+            {
+                "id": pa.array(orders["order_id"].to_numpy()[v], pa.int64()),
+                "name": pa.array(np.char.add("WS-", orders["order_id"].to_numpy().astype(str))[v]),
+                "customer_id": pa.array(cid[v], pa.int64(), mask=(cid[v] < 0)),
+                "email": _strings(email).take(v),
+                "phone": _strings(phone).take(v),
+                "source_name": pa.array(orders["channel"].to_numpy().astype(str)[v]),
+                "created_at": placed.take(v),
+                "updated_at": pc.if_else(pa.array(second), done_s.take(v), placed.take(v)),
+                "currency": pa.array(np.full(2 * n, "PLN")),
+                "subtotal_price": pa.array(self.money(orders["subtotal"].to_numpy())[v]),
+                "total_discounts": pa.array(self.money(orders["discount"].to_numpy())[v]),
+                "shipping_price": pa.array(orders["shipping"].to_numpy()[v]),
+                "total_price": pa.array(orders["total"].to_numpy()[v]),
+                "discount_code": _strings(orders["coupon"]).take(v),
+                "fulfilment_type": pa.array(fulfilment[v]),
+                "pickup_store_id": _strings(orders["pickup_store"]).take(v),
+                "parcel_locker_id": _strings(orders["locker"]).take(v),
+                "shipping_address": _struct(
+                    [
+                        _strings(w.people["city"]).take(pa.array(p[v])),
+                        _strings(w.people["postal_code"]).take(pa.array(p[v])),
+                    ],
+                    names=["city", "zip"],
+                ),
+                "financial_status": pa.array(np.full(2 * n, "paid")),
+                "fulfillment_status": pa.array(np.where(second, status2[v], "unfulfilled")),
+                "landing_site": pa.array(landing_site, pa.string()).take(pa.array(v)),
+                "line_items": items.take(pa.array(v)),
+                "_file": _paths(
+                    "webshop/orders/orders_",
+                    np.where(second, self.day_str(done)[v], self.day_str(orders["t"].to_numpy())[v]),
+                    ".json",
+                ),
+            }
+        )
         del landing_site, items
         self.write_doc_table(table, "orders")
         created = placed.to_pylist()
         self.rows["webshop.orders"] = 2 * len(orders)
         self.rows["webshop.order_lines"] = 2 * len(lines)
-        self.remember("orders_webshop", pd.DataFrame({
-            "source_system": "webshop", "order_id": orders["order_id"].astype(str), "person_id": self.person_id[p],
-            "channel": orders["channel"], "fulfilment_type": orders["fulfilment"],
-            "store_id": orders["pickup_store"], "placed_at": created, "total_pln": orders["total"],
-            "coupon_code": orders["coupon"], "is_identifiable": True,
-        }))
+        self.remember(
+            "orders_webshop",
+            pd.DataFrame(
+                {
+                    "source_system": "webshop",
+                    "order_id": orders["order_id"].astype(str),
+                    "person_id": self.person_id[p],
+                    "channel": orders["channel"],
+                    "fulfilment_type": orders["fulfilment"],
+                    "store_id": orders["pickup_store"],
+                    "placed_at": created,
+                    "total_pln": orders["total"],
+                    "coupon_code": orders["coupon"],
+                    "is_identifiable": True,
+                }
+            ),
+        )
 
     def _checkouts(self) -> None:
         w, rng = self.w, self.rng
@@ -502,24 +647,45 @@ class Renderer:
         lines["amount"] = lines["unit_price"] * lines["quantity"]
         total = lines.groupby("checkout")["amount"].sum().reindex(co["checkout"]).to_numpy()
         lines = lines.sort_values(["checkout", "line_no"], kind="stable")
-        counts = lines.groupby("checkout").size().reindex(co["checkout"]).fillna(0).to_numpy().astype(np.int64)
-        items = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32)), _struct([
-            pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
-            pa.array(lines["quantity"].to_numpy(), pa.int64()), pa.array(lines["unit_price"].to_numpy(), pa.float64()),
-        ], names=["sku", "quantity", "price"]))
+        counts = (
+            lines.groupby("checkout").size().reindex(co["checkout"]).fillna(0).to_numpy().astype(np.int64)
+        )
+        items = pa.ListArray.from_arrays(
+            pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32)),
+            _struct(
+                [
+                    pa.array(w.ref.products["sku"].to_numpy()[lines["sku"].to_numpy()].astype(str)),
+                    pa.array(lines["quantity"].to_numpy(), pa.int64()),
+                    pa.array(lines["unit_price"].to_numpy(), pa.float64()),
+                ],
+                names=["sku", "quantity", "price"],
+            ),
+        )
         cid = np.where(logged, self.customer_id[p], -1)
         shown = _strings(email.where(pd.Series(typed | logged), None))
-        table = pa.table({
-            "id": pa.array(7_000_000 + co["checkout"].to_numpy(), pa.int64()),
-            "customer_id": pa.array(cid, pa.int64(), mask=cid < 0), "email": shown,
-            "source_name": pa.array(np.full(len(co), "web")), "created_at": self.ts(co["t"].to_numpy()),
-            "updated_at": self.ts(co["t"].to_numpy()), "total_price": pa.array(self.money(total)),
-            "line_items": items, "_file": _paths("webshop/checkouts/abandoned_checkouts_", self.day_str(co["t"].to_numpy()), ".json"),
-        })
+        table = pa.table(
+            {
+                "id": pa.array(7_000_000 + co["checkout"].to_numpy(), pa.int64()),
+                "customer_id": pa.array(cid, pa.int64(), mask=cid < 0),
+                "email": shown,
+                "source_name": pa.array(np.full(len(co), "web")),
+                "created_at": self.ts(co["t"].to_numpy()),
+                "updated_at": self.ts(co["t"].to_numpy()),
+                "total_price": pa.array(self.money(total)),
+                "line_items": items,
+                "_file": _paths(
+                    "webshop/checkouts/abandoned_checkouts_", self.day_str(co["t"].to_numpy()), ".json"
+                ),
+            }
+        )
         self.write_doc_table(table, "checkouts")
         self.rows["webshop.abandoned_checkouts"] = len(co)
-        self.remember("checkouts", pd.DataFrame({"checkout_id": (7_000_000 + co["checkout"]).astype(str),
-                                                  "person_id": self.person_id[p]}))
+        self.remember(
+            "checkouts",
+            pd.DataFrame(
+                {"checkout_id": (7_000_000 + co["checkout"]).astype(str), "person_id": self.person_id[p]}
+            ),
+        )
 
     def _courier_returns(self) -> None:
         w, rng = self.w, self.rng
@@ -531,27 +697,56 @@ class Renderer:
         ret, t = ret[keep], t[keep]
         lines = w.t.get("order_line")
         first = lines[lines["line_no"] == 1].set_index("order")
-        reasons = np.array(["za mały rozmiar", "za duży rozmiar", "niezgodny z opisem", "uszkodzony", "zmiana zdania"])
+        reasons = np.array(
+            ["za mały rozmiar", "za duży rozmiar", "niezgodny z opisem", "uszkodzony", "zmiana zdania"]
+        )
         li = first.reindex(ret["order"].to_numpy())
         k = len(ret)
-        table = pa.table({
-            "id": pa.array(800_000 + np.arange(k), pa.int64()), "order_id": pa.array(ret["order_id"].to_numpy(), pa.int64()),
-            "created_at": self.ts(t),
-            "return_method": pa.array(np.where(ret["fulfilment"].to_numpy() == "parcel_locker", "parcel_locker", "courier")),
-            "refund_amount": pa.array(self.money(li["unit_price"].to_numpy() * li["quantity"].to_numpy())),
-            "reason": pa.array(reasons[np.arange(k) % len(reasons)]),
-            "lines": pa.ListArray.from_arrays(pa.array(np.arange(k + 1, dtype=np.int32)), _struct([
-                pa.array(w.ref.products["sku"].to_numpy()[li["sku"].to_numpy().astype(np.int64)].astype(str)),
-                pa.array(li["quantity"].to_numpy().astype(np.int64))], names=["sku", "quantity"])),
-            "_file": _paths("webshop/returns/returns_", self.day_str(t), ".json"),
-        })
+        table = pa.table(
+            {
+                "id": pa.array(800_000 + np.arange(k), pa.int64()),
+                "order_id": pa.array(ret["order_id"].to_numpy(), pa.int64()),
+                "created_at": self.ts(t),
+                "return_method": pa.array(
+                    np.where(ret["fulfilment"].to_numpy() == "parcel_locker", "parcel_locker", "courier")
+                ),
+                "refund_amount": pa.array(
+                    self.money(li["unit_price"].to_numpy() * li["quantity"].to_numpy())
+                ),
+                "reason": pa.array(reasons[np.arange(k) % len(reasons)]),
+                "lines": pa.ListArray.from_arrays(
+                    pa.array(np.arange(k + 1, dtype=np.int32)),
+                    _struct(
+                        [
+                            pa.array(
+                                w.ref.products["sku"]
+                                .to_numpy()[li["sku"].to_numpy().astype(np.int64)]
+                                .astype(str)
+                            ),
+                            pa.array(li["quantity"].to_numpy().astype(np.int64)),
+                        ],
+                        names=["sku", "quantity"],
+                    ),
+                ),
+                "_file": _paths("webshop/returns/returns_", self.day_str(t), ".json"),
+            }
+        )
         self.write_doc_table(table, "returns")
         self.rows["webshop.returns"] = len(ret)
-        self.remember("returns_webshop", pd.DataFrame({
-            "source_system": "webshop", "return_id": (800_000 + np.arange(len(ret))).astype(str),
-            "person_id": self.person_id[ret["person"].to_numpy()], "order_id": ret["order_id"].astype(str),
-            "return_channel": np.where(ret["fulfilment"] == "parcel_locker", "parcel_locker", "courier"),
-        }))
+        self.remember(
+            "returns_webshop",
+            pd.DataFrame(
+                {
+                    "source_system": "webshop",
+                    "return_id": (800_000 + np.arange(len(ret))).astype(str),
+                    "person_id": self.person_id[ret["person"].to_numpy()],
+                    "order_id": ret["order_id"].astype(str),
+                    "return_channel": np.where(
+                        ret["fulfilment"] == "parcel_locker", "parcel_locker", "courier"
+                    ),
+                }
+            ),
+        )
 
     # --- clickstream -----------------------------------------------------------------------------------
     EVENT_CHUNK_SESSIONS = 50_000
@@ -563,16 +758,21 @@ class Renderer:
         link = w.t.get("session_order").set_index("session")["order"]
         self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
         self.device_values = pc.binary_join_element_wise(
-            "dev-", self.hex(max(int(w.n_devices.sum()), 1), 16), "")
+            "dev-", self.hex(max(int(w.n_devices.sum()), 1), 16), ""
+        )
         session_ids = text.json_literals(self.hex(len(sessions), 24))
         # JSON text of what events repeat (per cookie, device, person, product), spread with `take`
-        lit = {"cookie": text.with_null(text.json_literals(self.cookie_values)),
-               "device": text.with_null(text.json_literals(self.device_values)),
-               "user": text.with_null(text.json_literals(self.customer_id_text)),
-               "sku": text.with_null(text.json_literals(self.sku_text)),
-               "product_url": text.json_literals(pc.binary_join_element_wise(f"{SHOP}/p/", self.sku_text, "")),
-               "city": text.json_literals(self.city_text).take(pa.array(w.people["city_index"].to_numpy()))}
-        truth = pacsv.CSVWriter(self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())]))
+        lit = {
+            "cookie": text.with_null(text.json_literals(self.cookie_values)),
+            "device": text.with_null(text.json_literals(self.device_values)),
+            "user": text.with_null(text.json_literals(self.customer_id_text)),
+            "sku": text.with_null(text.json_literals(self.sku_text)),
+            "product_url": text.json_literals(pc.binary_join_element_wise(f"{SHOP}/p/", self.sku_text, "")),
+            "city": text.json_literals(self.city_text).take(pa.array(w.people["city_index"].to_numpy())),
+        }
+        truth = pacsv.CSVWriter(
+            self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())])
+        )
         person_text = pa.array(self.person_id, pa.string())
         total = 0
 
@@ -580,7 +780,9 @@ class Renderer:
             nonlocal total
             lines, received, event_id, person = built.result()
             self.write_lines(lines, "events/events_", received, append=True)
-            truth.write_table(pa.table({"event_id": event_id, "person_id": person_text.take(pa.array(person))}))
+            truth.write_table(
+                pa.table({"event_id": event_id, "person_id": person_text.take(pa.array(person))})
+            )
             total += len(lines)
 
         # random draws happen here, in order; the text of a chunk is built on a worker thread (Arrow and
@@ -588,8 +790,10 @@ class Renderer:
         pending: collections.deque = collections.deque()
         with ThreadPoolExecutor(max_workers=2) as pool:
             for a in range(0, len(sessions), self.EVENT_CHUNK_SESSIONS):
-                chunk = sessions.iloc[a: a + self.EVENT_CHUNK_SESSIONS].reset_index(drop=True)
-                rows = self._event_rows(chunk, text.with_null(session_ids[a: a + self.EVENT_CHUNK_SESSIONS]), link)
+                chunk = sessions.iloc[a : a + self.EVENT_CHUNK_SESSIONS].reset_index(drop=True)
+                rows = self._event_rows(
+                    chunk, text.with_null(session_ids[a : a + self.EVENT_CHUNK_SESSIONS]), link
+                )
                 pending.append(pool.submit(self._event_lines, rows, lit))
                 if len(pending) >= 2:
                     finish(pending.popleft())
@@ -598,11 +802,18 @@ class Renderer:
         truth.close()
         self.rows["events.events"] = total
         # what the true KPIs need of the sessions: who, when, where, and the order each placed
-        self.session_frame = pd.DataFrame({
-            "person": sessions["person"].to_numpy(), "t": sessions["t"].to_numpy(),
-            "t_last": np.concatenate(self._session_last) if self._session_last else np.array([], np.int64),
-            "platform": sessions["platform"].to_numpy(), "purpose": sessions["purpose"].to_numpy(),
-            "order": link.reindex(sessions["session"]).fillna(-1).to_numpy().astype(np.int64)})
+        self.session_frame = pd.DataFrame(
+            {
+                "person": sessions["person"].to_numpy(),
+                "t": sessions["t"].to_numpy(),
+                "t_last": np.concatenate(self._session_last)
+                if self._session_last
+                else np.array([], np.int64),
+                "platform": sessions["platform"].to_numpy(),
+                "purpose": sessions["purpose"].to_numpy(),
+                "order": link.reindex(sessions["session"]).fillna(-1).to_numpy().astype(np.int64),
+            }
+        )
         self._session_last = []
         # nothing reads the sessions after the clickstream: free them for the steps still to come
         del sessions
@@ -616,24 +827,41 @@ class Renderer:
         (derived from that line, not drawn, so the real rows stay as they are); it ends before the
         record's closing brace, so it is never valid JSON."""
         self.writer.flush()
-        names = sorted(str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl"))
+        names = sorted(
+            str(p.relative_to(self.landing)) for p in (self.landing / "events").glob("events_*.jsonl")
+        )
         for i, name in enumerate(names[1:3]):
             path = self.landing / name
             last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8")
             h = hashlib.sha256(f"{name}\n{i}\n{last}".encode()).hexdigest()
-            event_id = f"{h[0:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"  # the shape of text.uuid_matrix
+            event_id = (
+                f"{h[0:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"  # the shape of text.uuid_matrix
+            )
             line = last.replace(json.loads(last)["event_id"], event_id, 1)
             cut = min(max(len(line) // 2, line.index(event_id) + len(event_id) + 2), len(line) - 1)
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(line[:cut] + "\n")
-            self.planted["corrupt_rows"].append({"file": name, "event_id": event_id, "reason": "malformed JSON line"})
+            self.planted["corrupt_rows"].append(
+                {"file": name, "event_id": event_id, "reason": "malformed JSON line"}
+            )
         copy = names[len(names) // 3]
         shutil.copyfile(self.landing / copy, self.landing / copy.replace(".jsonl", "_resend.jsonl"))
         self.files += 1
-        self.planted["duplicate_files"].append({"file": copy, "copy": copy.replace(".jsonl", "_resend.jsonl")})
+        self.planted["duplicate_files"].append(
+            {"file": copy, "copy": copy.replace(".jsonl", "_resend.jsonl")}
+        )
 
-    EVENT_NAMES = ("page_view", "product_view", "search", "add_to_cart", "begin_checkout", "purchase", "login",
-                   "app_open", "push_open")
+    EVENT_NAMES = (
+        "page_view",
+        "product_view",
+        "search",
+        "add_to_cart",
+        "begin_checkout",
+        "purchase",
+        "login",
+        "app_open",
+        "push_open",
+    )
 
     def _event_rows(self, s: pd.DataFrame, sess_ids: pa.Array, link: pd.Series) -> dict:
         """Events of a chunk of sessions as integer arrays, with what their sessions carry; all random draws
@@ -652,7 +880,9 @@ class Renderer:
         app = s_app[si]
         s_src = s["source"].to_numpy()
         name = rng.choice(3, len(si), p=[0.35, 0.5, 0.15])  # page_view, product_view, search
-        opening = np.where(app, np.where((s_src == "push")[si], code["push_open"], code["app_open"]), code["page_view"])
+        opening = np.where(
+            app, np.where((s_src == "push")[si], code["push_open"], code["app_open"]), code["page_view"]
+        )
         name = np.where(k == 0, opening, name)
         name = np.where((purpose == 1) & (last == 0), code["add_to_cart"], name)
         name = np.where((purpose == 2) & (last == 1), code["add_to_cart"], name)
@@ -672,14 +902,32 @@ class Renderer:
         uuid_a = rng.integers(0, 2**62, len(si), dtype=np.int64)
         uuid_b = rng.integers(0, 2**62, len(si), dtype=np.int64)
         clicks = s["click_id"].to_numpy() if "click_id" in s else np.full(len(s), None)
-        return {"si": si, "name": name, "first": first, "logged": logged, "t": t,
-                "received": received, "sku": s["sku"].to_numpy()[si], "shows_sku": shows_sku, "uuid_a": uuid_a,
-                "uuid_b": uuid_b, "person": s["person"].to_numpy()[si], "sess_ids": sess_ids, "app": s_app,
-                "source": s_src, "campaign": s["campaign"].to_numpy(), "cookie": s["cookie"].to_numpy(),
-                "device": s["device"].to_numpy(), "s_person": s["person"].to_numpy(),
-                "order": link.reindex(s["session"]).to_numpy(), "click": clicks}
+        return {
+            "si": si,
+            "name": name,
+            "first": first,
+            "logged": logged,
+            "t": t,
+            "received": received,
+            "sku": s["sku"].to_numpy()[si],
+            "shows_sku": shows_sku,
+            "uuid_a": uuid_a,
+            "uuid_b": uuid_b,
+            "person": s["person"].to_numpy()[si],
+            "sess_ids": sess_ids,
+            "app": s_app,
+            "source": s_src,
+            "campaign": s["campaign"].to_numpy(),
+            "cookie": s["cookie"].to_numpy(),
+            "device": s["device"].to_numpy(),
+            "s_person": s["person"].to_numpy(),
+            "order": link.reindex(s["session"]).to_numpy(),
+            "click": clicks,
+        }
 
-    def _event_lines(self, r: dict, lit: dict[str, pa.Array]) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
+    def _event_lines(
+        self, r: dict, lit: dict[str, pa.Array]
+    ) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
         """JSON lines of a chunk's events in file order (by the day received), their received times, and
         event ids and persons in event order (for the truth). Pure: runs on a worker thread.
 
@@ -692,46 +940,73 @@ class Renderer:
         s_utm = np.isin(source, UTM_SOURCES)
         order = r["order"]
         has_order = ~np.isnan(order)
-        order_id = text.with_null(text.json_literals(pa.array(
-            np.where(has_order, order, 0).astype(np.int64) + WEBSHOP_ORDER_BASE, mask=~has_order).cast(pa.string())))
+        order_id = text.with_null(
+            text.json_literals(
+                pa.array(
+                    np.where(has_order, order, 0).astype(np.int64) + WEBSHOP_ORDER_BASE, mask=~has_order
+                ).cast(pa.string())
+            )
+        )
         clk = pd.to_numeric(pd.Series(r["click"], dtype=object), errors="coerce").to_numpy(dtype=float)
-        click = text.from_matrix(text.quoted(text.numbered_chars("Cj0KCQjw", np.nan_to_num(clk).astype(np.int64), 10)))
+        click = text.from_matrix(
+            text.quoted(text.numbered_chars("Cj0KCQjw", np.nan_to_num(clk).astype(np.int64), 10))
+        )
         click = text.with_null(pc.if_else(pa.array(~np.isnan(clk)), click, pa.scalar("null", click.type)))
         device_kinds = np.array([0, 1, 0, 2, 1])[np.where(cookie >= 0, cookie, 0) % 5]
         # variants per session: 4 (first event or not, logged in or not) from platform to page_referrer,
         # 2 (first event or not) from utm_source to geo_city
         v4 = np.arange(4 * n_s)
         s4, logged4 = v4 // 4, v4 % 2 == 1  # the first-event variants are alike here
-        before = text.fragment([
-            ("platform", text.pick(text.with_null(text.json_literals(pa.array(["web", "app"]))), app[s4].astype(np.int64))),
-            ("session_id", r["sess_ids"].take(pa.array(s4))),
-            ("cookie_id", text.pick(lit["cookie"], cookie[s4], cookie[s4] >= 0)),
-            ("device_id", text.pick(lit["device"], device[s4], device[s4] >= 0)),
-            ("user_id", text.pick(lit["user"], person[s4], logged4)),
-        ])
+        before = text.fragment(
+            [
+                (
+                    "platform",
+                    text.pick(
+                        text.with_null(text.json_literals(pa.array(["web", "app"]))), app[s4].astype(np.int64)
+                    ),
+                ),
+                ("session_id", r["sess_ids"].take(pa.array(s4))),
+                ("cookie_id", text.pick(lit["cookie"], cookie[s4], cookie[s4] >= 0)),
+                ("device_id", text.pick(lit["device"], device[s4], device[s4] >= 0)),
+                ("user_id", text.pick(lit["user"], person[s4], logged4)),
+            ]
+        )
         v2 = np.arange(2 * n_s)
         s2, first2 = v2 // 2, v2 % 2 == 1
-        after = text.fragment([
-            ("utm_source", text.pick(utm["utm_source"], utm["combo"][s2], first2 & s_utm[s2])),
-            ("utm_medium", text.pick(utm["utm_medium"], utm["combo"][s2], first2 & s_utm[s2])),
-            ("utm_campaign", text.pick(utm["utm_campaign"], utm["combo"][s2], first2 & s_utm[s2])),
-            ("click_id", text.pick(click, s2, first2)),
-            ("device_category", text.json_literals(pa.array(["desktop", "mobile", "tablet"])).take(
-                pa.array(np.where(app, 1, device_kinds)[s2]))),
-            ("geo_city", lit["city"].take(pa.array(person[s2]))),
-        ])
+        after = text.fragment(
+            [
+                ("utm_source", text.pick(utm["utm_source"], utm["combo"][s2], first2 & s_utm[s2])),
+                ("utm_medium", text.pick(utm["utm_medium"], utm["combo"][s2], first2 & s_utm[s2])),
+                ("utm_campaign", text.pick(utm["utm_campaign"], utm["combo"][s2], first2 & s_utm[s2])),
+                ("click_id", text.pick(click, s2, first2)),
+                (
+                    "device_category",
+                    text.json_literals(pa.array(["desktop", "mobile", "tablet"])).take(
+                        pa.array(np.where(app, 1, device_kinds)[s2])
+                    ),
+                ),
+                ("geo_city", lit["city"].take(pa.array(person[s2]))),
+            ]
+        )
         # rows in file order (by the day received) from here on: only integer arrays are permuted
         received_day = (r["received"] // DAY).clip(0, self.w.days - 1)
         o = np.argsort(received_day, kind="stable")
         si, name, first, logged, t, received, sku, shows_sku = (
-            r[k][o] for k in ("si", "name", "first", "logged", "t", "received", "sku", "shows_sku"))
+            r[k][o] for k in ("si", "name", "first", "logged", "t", "received", "sku", "shows_sku")
+        )
         r_combo, n_combo = utm["combo"], len(utm["page_url"])
-        pages = text.with_null(pa.concat_arrays([utm["page_url"].cast(pa.large_string()),
-                                                 lit["product_url"].cast(pa.large_string())]), f'"{SHOP}/"')
+        pages = text.with_null(
+            pa.concat_arrays(
+                [utm["page_url"].cast(pa.large_string()), lit["product_url"].cast(pa.large_string())]
+            ),
+            f'"{SHOP}/"',
+        )
         month = (t // (30 * DAY)).astype(np.int64)
         versions = [f"5.{m}" for m in range(int(month.max()) + 1)]
         # the app version came with the schema change: before it the key is missing, not null
-        app_version = pa.array(["", *[f',"app_version":"{v}"' for v in versions], ',"app_version":null'], pa.large_string())
+        app_version = pa.array(
+            ["", *[f',"app_version":"{v}"' for v in versions], ',"app_version":null'], pa.large_string()
+        )
         event_id = text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32))
         fields = [
             ("event_id", text.from_matrix(text.quoted(event_id[o]))),
@@ -740,15 +1015,37 @@ class Renderer:
             ("received_at", text.timestamps(received + self.epoch, millis=True, quote=True)),
             (None, before.take(pa.array(4 * si + 2 * first + logged))),
             # the landing page (with its utm) first, a product's page for product views and add-to-cart, else home
-            ("page_url", pages.take(pa.array(np.where(first & s_utm[si], r_combo[si], np.where(
-                shows_sku, n_combo + sku, len(pages) - 1))))),
-            ("page_referrer", text.pick(text.with_null(text.json_literals(pa.array(["https://www.google.com/"]))),
-                                        np.zeros(len(si), np.int64), first & (source == "organic")[si])),
+            (
+                "page_url",
+                pages.take(
+                    pa.array(
+                        np.where(
+                            first & s_utm[si], r_combo[si], np.where(shows_sku, n_combo + sku, len(pages) - 1)
+                        )
+                    )
+                ),
+            ),
+            (
+                "page_referrer",
+                text.pick(
+                    text.with_null(text.json_literals(pa.array(["https://www.google.com/"]))),
+                    np.zeros(len(si), np.int64),
+                    first & (source == "organic")[si],
+                ),
+            ),
             ("product_sku", text.pick(lit["sku"], sku, shows_sku)),
             ("order_id", text.pick(order_id, si, name == code["purchase"])),
             (None, after.take(pa.array(2 * si + first))),
-            (None, app_version.take(pa.array(np.where(received_day[o] < self.v2_day, 0,
-                                                      np.where(app[si], 1 + month, len(versions) + 1))))),
+            (
+                None,
+                app_version.take(
+                    pa.array(
+                        np.where(
+                            received_day[o] < self.v2_day, 0, np.where(app[si], 1 + month, len(versions) + 1)
+                        )
+                    )
+                ),
+            ),
         ]
         return text.object_lines(fields), received, text.from_matrix(event_id), r["person"]
 
@@ -763,10 +1060,17 @@ class Renderer:
         return {
             "combo": (src_code * len(camp_uniq) + camp_code).astype(np.int64),
             "utm_source": text.with_null(text.json_literals(pa.array(sources, pa.string()))),
-            "utm_medium": text.with_null(text.json_literals(pa.array([_utm_medium(a) for a, _ in pairs], pa.string()))),
-            "utm_campaign": text.with_null(text.json_literals(
-                pa.array([b if isinstance(b, str) else "always-on" for _, b in pairs], pa.string()))),
-            "page_url": text.json_literals(pa.array([f"{SHOP}/?utm_source={x}" for x in sources], pa.string())),
+            "utm_medium": text.with_null(
+                text.json_literals(pa.array([_utm_medium(a) for a, _ in pairs], pa.string()))
+            ),
+            "utm_campaign": text.with_null(
+                text.json_literals(
+                    pa.array([b if isinstance(b, str) else "always-on" for _, b in pairs], pa.string())
+                )
+            ),
+            "page_url": text.json_literals(
+                pa.array([f"{SHOP}/?utm_source={x}" for x in sources], pa.string())
+            ),
         }
 
     # --- stores ------------------------------------------------------------------------------------------
@@ -800,23 +1104,43 @@ class Renderer:
         starts = np.r_[0, np.flatnonzero(np.diff(group[by_group])) + 1]
         seq = np.empty(n, dtype=np.int64)
         seq[by_group] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-        receipt_id = pc.binary_join_element_wise(store, pc.replace_substring(local_day, "-", ""),
-                                                 text.numbered("", seq + 1, 5), "-").to_numpy(zero_copy_only=False)
+        receipt_id = pc.binary_join_element_wise(
+            store, pc.replace_substring(local_day, "-", ""), text.numbered("", seq + 1, 5), "-"
+        ).to_numpy(zero_copy_only=False)
         email_v2 = (r["t"].to_numpy() >= self.v2_day * DAY) & (rng.random(n) < 0.12)
         email = np.where(email_v2, self.pick_email(p, 0.25).to_numpy(), None)
-        email = np.where(email_v2 & (rng.random(n) < 0.08), np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 2, n)], email)
+        email = np.where(
+            email_v2 & (rng.random(n) < 0.08),
+            np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 2, n)],
+            email,
+        )
         id_of = pd.Series(receipt_id, index=r["receipt"].to_numpy())
         orders = r["order"].to_numpy()
         head = {
-            "receipt_id": pa.array(receipt_id, pa.string()), "store_id": store,
-            "register_no": pa.array(rng.integers(1, 5, n)).cast(pa.string()), "cashier_id": text.numbered("K", rng.integers(1, 40, n), 3),
+            "receipt_id": pa.array(receipt_id, pa.string()),
+            "store_id": store,
+            "register_no": pa.array(rng.integers(1, 5, n)).cast(pa.string()),
+            "cashier_id": text.numbered("K", rng.integers(1, 40, n), 3),
             "receipt_datetime": text.timestamps(local_t, date_sep=" ", suffix=""),
-            "transaction_type": pa.array(kind.astype(str)), "loyalty_card": _strings(np.where(shows_card, card, None)),
+            "transaction_type": pa.array(kind.astype(str)),
+            "loyalty_card": _strings(np.where(shows_card, card, None)),
             "customer_phone": _strings(np.where(typed_phone, phone, np.where(placeholder, ph, None))),
-            "payment_method": pa.array(np.where(kind == "PICKUP", "online", np.array(["card", "card", "blik", "cash", "voucher"])[rng.integers(0, 5, n)])),
+            "payment_method": pa.array(
+                np.where(
+                    kind == "PICKUP",
+                    "online",
+                    np.array(["card", "card", "blik", "cash", "voucher"])[rng.integers(0, 5, n)],
+                )
+            ),
             "coupon_code": pa.nulls(n, pa.string()),
             "original_order_id": pa.array(orders + WEBSHOP_ORDER_BASE, mask=orders < 0).cast(pa.string()),
-            "original_receipt_id": _strings(np.where(r["orig_receipt"].to_numpy() >= 0, id_of.reindex(r["orig_receipt"].to_numpy()).to_numpy(), None)),
+            "original_receipt_id": _strings(
+                np.where(
+                    r["orig_receipt"].to_numpy() >= 0,
+                    id_of.reindex(r["orig_receipt"].to_numpy()).to_numpy(),
+                    None,
+                )
+            ),
             "customer_email": _strings(email),
             "_file": pc.binary_join_element_wise("pos/", store, "/pos_", store, "_", local_day, ".csv", ""),
             "_day": local_day,
@@ -833,22 +1157,52 @@ class Renderer:
         unit = body["unit_price"].to_numpy()
         qty = body["quantity"].to_numpy()
         total = np.where(kind_l == "PICKUP", 0.0, unit * qty)
-        line = {"line_no": pa.array(body["line_no"].to_numpy()).cast(pa.string()),
-                "sku": self.sku_text.take(pa.array(body["sku"].to_numpy())), "quantity": pa.array(qty).cast(pa.string()),
-                "unit_price": _comma(unit), "discount": _comma(body["discount"].to_numpy()), "line_total": _comma(total)}
-        cols = ["receipt_id", "store_id", "register_no", "cashier_id", "receipt_datetime", "transaction_type", "loyalty_card",
-                "customer_phone", "line_no", "sku", "quantity", "unit_price", "discount", "line_total", "payment_method",
-                "coupon_code", "original_order_id", "original_receipt_id", "customer_email", "_file", "_day"]
+        line = {
+            "line_no": pa.array(body["line_no"].to_numpy()).cast(pa.string()),
+            "sku": self.sku_text.take(pa.array(body["sku"].to_numpy())),
+            "quantity": pa.array(qty).cast(pa.string()),
+            "unit_price": _comma(unit),
+            "discount": _comma(body["discount"].to_numpy()),
+            "line_total": _comma(total),
+        }
+        cols = [
+            "receipt_id",
+            "store_id",
+            "register_no",
+            "cashier_id",
+            "receipt_datetime",
+            "transaction_type",
+            "loyalty_card",
+            "customer_phone",
+            "line_no",
+            "sku",
+            "quantity",
+            "unit_price",
+            "discount",
+            "line_total",
+            "payment_method",
+            "coupon_code",
+            "original_order_id",
+            "original_receipt_id",
+            "customer_email",
+            "_file",
+            "_day",
+        ]
         out = pa.table({c: line[c] if c in line else head[c].take(row) for c in cols})
         v2_from = self.day_str(np.array([self.v2_day * DAY]))[0]
         # planted corrupt rows: one extra line each, on a SALE receipt of its own file, broken for exactly
         # the reason recorded (the rest of the line is the receipt's own, coherent: a till that garbled one line)
         _, files, _ = _file_groups(out["_file"])
-        extra = [self._planted_receipt_line(out, files, i, stamp, q, why) for i, (stamp, q, why) in enumerate([
-            ("31.02.2026 25:61", 1, "unparseable receipt_datetime"),
-            (None, -2, "negative quantity on a SALE"),
-            (None, 1, "missing receipt_id"),
-        ])]
+        extra = [
+            self._planted_receipt_line(out, files, i, stamp, q, why)
+            for i, (stamp, q, why) in enumerate(
+                [
+                    ("31.02.2026 25:61", 1, "unparseable receipt_datetime"),
+                    (None, -2, "negative quantity on a SALE"),
+                    (None, 1, "missing receipt_id"),
+                ]
+            )
+        ]
         out = pa.concat_tables([out, pa.Table.from_pylist(extra, schema=out.schema)])
         v1 = pc.less(out["_day"], v2_from)
         for part in (out.filter(v1).drop_columns(["customer_email"]), out.filter(pc.invert(v1))):
@@ -861,30 +1215,61 @@ class Renderer:
             src = self.landing / f
             shutil.copyfile(src, src.with_name(src.stem + "_resend.csv"))
             self.files += 1
-            self.planted["duplicate_files"].append({"file": f, "copy": str(Path(f).with_name(Path(f).stem + "_resend.csv"))})
+            self.planted["duplicate_files"].append(
+                {"file": f, "copy": str(Path(f).with_name(Path(f).stem + "_resend.csv"))}
+            )
         sale = r[kind == "SALE"]
         amount = lines.assign(a=lines["unit_price"] * lines["quantity"]).groupby("receipt")["a"].sum()
-        identifiable = (shows_card | typed_phone | (email_v2 & ~np.isin(email, PLACEHOLDER_EMAILS)))
-        self.remember("orders_pos", pd.DataFrame({
-            "source_system": "pos", "order_id": receipt_id[kind == "SALE"], "person_id": self.person_id[p[kind == "SALE"]],
-            "channel": "store", "fulfilment_type": "in_store", "store_id": sale["store"].to_numpy(),
-            "placed_at": self.iso_list(sale["t"].to_numpy()), "total_pln": self.money(amount.reindex(sale["receipt"]).to_numpy()),
-            "coupon_code": None, "is_identifiable": identifiable[kind == "SALE"],
-        }))
+        identifiable = shows_card | typed_phone | (email_v2 & ~np.isin(email, PLACEHOLDER_EMAILS))
+        self.remember(
+            "orders_pos",
+            pd.DataFrame(
+                {
+                    "source_system": "pos",
+                    "order_id": receipt_id[kind == "SALE"],
+                    "person_id": self.person_id[p[kind == "SALE"]],
+                    "channel": "store",
+                    "fulfilment_type": "in_store",
+                    "store_id": sale["store"].to_numpy(),
+                    "placed_at": self.iso_list(sale["t"].to_numpy()),
+                    "total_pln": self.money(amount.reindex(sale["receipt"]).to_numpy()),
+                    "coupon_code": None,
+                    "is_identifiable": identifiable[kind == "SALE"],
+                }
+            ),
+        )
         ret = kind == "RETURN"
-        self.remember("returns_pos", pd.DataFrame({
-            "source_system": "pos", "return_id": receipt_id[ret], "person_id": self.person_id[p[ret]],
-            "order_id": np.where(orders[ret] >= 0, (orders[ret] + WEBSHOP_ORDER_BASE).astype(str),
-                                 id_of.reindex(r["orig_receipt"].to_numpy()[ret]).to_numpy()),
-            "return_channel": "store",
-        }))
-        self.remember("pickups", pd.DataFrame({"receipt_id": receipt_id[kind == "PICKUP"],
-                                                "order_id": (orders[kind == "PICKUP"] + WEBSHOP_ORDER_BASE).astype(str),
-                                                "person_id": self.person_id[p[kind == "PICKUP"]]}))
+        self.remember(
+            "returns_pos",
+            pd.DataFrame(
+                {
+                    "source_system": "pos",
+                    "return_id": receipt_id[ret],
+                    "person_id": self.person_id[p[ret]],
+                    "order_id": np.where(
+                        orders[ret] >= 0,
+                        (orders[ret] + WEBSHOP_ORDER_BASE).astype(str),
+                        id_of.reindex(r["orig_receipt"].to_numpy()[ret]).to_numpy(),
+                    ),
+                    "return_channel": "store",
+                }
+            ),
+        )
+        self.remember(
+            "pickups",
+            pd.DataFrame(
+                {
+                    "receipt_id": receipt_id[kind == "PICKUP"],
+                    "order_id": (orders[kind == "PICKUP"] + WEBSHOP_ORDER_BASE).astype(str),
+                    "person_id": self.person_id[p[kind == "PICKUP"]],
+                }
+            ),
+        )
         self.receipt_id_of = id_of
 
-    def _planted_receipt_line(self, out: pa.Table, files: list[str], i: int, stamp: str | None, quantity: int,
-                              why: str) -> dict:
+    def _planted_receipt_line(
+        self, out: pa.Table, files: list[str], i: int, stamp: str | None, quantity: int, why: str
+    ) -> dict:
         """A corrupt till line: one more line of the last SALE receipt of a file (the (7i)-th file, or the next
         one holding a SALE and no other planted line), with that receipt's header, the line number after
         its last line and a line total that matches its quantity: only `why` is wrong with it. Draws
@@ -904,14 +1289,19 @@ class Renderer:
         receipt = of_file["receipt_id"][-1]
         line = of_file.filter(pc.equal(of_file["receipt_id"], receipt)).to_pylist()[-1]
         unit = float(line["unit_price"].replace(",", "."))
-        line.update(transaction_type="SALE", line_no=str(int(line["line_no"]) + 1), quantity=str(quantity),
-                    line_total=_comma([unit * quantity])[0].as_py())
+        line.update(
+            transaction_type="SALE",
+            line_no=str(int(line["line_no"]) + 1),
+            quantity=str(quantity),
+            line_total=_comma([unit * quantity])[0].as_py(),
+        )
         if stamp is not None:
             line["receipt_datetime"] = stamp
         if why == "missing receipt_id":
             line["receipt_id"] = ""
         self.planted["corrupt_rows"].append(
-            {"file": f, "receipt_id": line["receipt_id"], "line_no": int(line["line_no"]), "reason": why})
+            {"file": f, "receipt_id": line["receipt_id"], "line_no": int(line["line_no"]), "reason": why}
+        )
         return line
 
     # --- loyalty and consents ------------------------------------------------------------------------------
@@ -920,75 +1310,170 @@ class Renderer:
         people = w.people
         members = np.flatnonzero(w.is_member)
         joined = w.consent_joined[members]
-        versions = [pd.DataFrame({"person": members, "updated": np.maximum(joined, 0), "phone": people["phone"].to_numpy()[members]})]
+        versions = [
+            pd.DataFrame(
+                {
+                    "person": members,
+                    "updated": np.maximum(joined, 0),
+                    "phone": people["phone"].to_numpy()[members],
+                }
+            )
+        ]
         ch = members[people["changes_phone"].to_numpy()[members]]
         if len(ch):
-            versions.append(pd.DataFrame({"person": ch, "updated": rng.integers(DAY, w.horizon, len(ch)),
-                                          "phone": people["new_phone"].to_numpy()[ch]}))
+            versions.append(
+                pd.DataFrame(
+                    {
+                        "person": ch,
+                        "updated": rng.integers(DAY, w.horizon, len(ch)),
+                        "phone": people["new_phone"].to_numpy()[ch],
+                    }
+                )
+            )
         v = pd.concat(versions, ignore_index=True)
         p = v["person"].to_numpy()
         n = len(v)
         shared = people["is_shared_phone"].to_numpy()[p]
         phone = messy_phones(rng, np.where(shared, self.family_phone[p], v["phone"].to_numpy())).to_numpy()
-        phone = np.where(rng.random(n) < 0.015, np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, 2, n)], phone)
+        phone = np.where(
+            rng.random(n) < 0.015, np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, 2, n)], phone
+        )
         email = self.pick_email(p, 0.2).to_numpy()
         email = np.where(rng.random(n) < 0.1, None, email)
-        email = np.where(rng.random(n) < 0.02, np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 3, n)], email)
-        frame = pd.DataFrame({
-            "member_id": people["member_id"].to_numpy()[p], "card_number": people["card_number"].to_numpy()[p],
-            "email": email, "phone": phone, "first_name": people["first_name"].to_numpy()[p],
-            "last_name": people["last_name"].to_numpy()[p],
-            "birth_date": pd.Series(people["birth_year"].to_numpy()[p]).astype(str).to_numpy() + "-"
-            + pd.Series(1 + (p % 12)).astype(str).str.zfill(2).to_numpy() + "-" + pd.Series(1 + (p % 28)).astype(str).str.zfill(2).to_numpy(),
-            "postal_code": people["postal_code"].to_numpy()[p], "city": people["city"].to_numpy()[p],
-            "home_store_id": w.home_store[p], "enrolled_at": self.ts(w.consent_joined[p]).to_numpy(zero_copy_only=False),
-            "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])).to_numpy(zero_copy_only=False),
-            "status": "active",
-        })
-        frame["_file"] = np.char.add(np.char.add("loyalty/members/members_", self.day_str(v["updated"].to_numpy()).astype(str)), ".csv")
+        email = np.where(
+            rng.random(n) < 0.02, np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 3, n)], email
+        )
+        frame = pd.DataFrame(
+            {
+                "member_id": people["member_id"].to_numpy()[p],
+                "card_number": people["card_number"].to_numpy()[p],
+                "email": email,
+                "phone": phone,
+                "first_name": people["first_name"].to_numpy()[p],
+                "last_name": people["last_name"].to_numpy()[p],
+                "birth_date": pd.Series(people["birth_year"].to_numpy()[p]).astype(str).to_numpy()
+                + "-"
+                + pd.Series(1 + (p % 12)).astype(str).str.zfill(2).to_numpy()
+                + "-"
+                + pd.Series(1 + (p % 28)).astype(str).str.zfill(2).to_numpy(),
+                "postal_code": people["postal_code"].to_numpy()[p],
+                "city": people["city"].to_numpy()[p],
+                "home_store_id": w.home_store[p],
+                "enrolled_at": self.ts(w.consent_joined[p]).to_numpy(zero_copy_only=False),
+                "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])).to_numpy(
+                    zero_copy_only=False
+                ),
+                "status": "active",
+            }
+        )
+        frame["_file"] = np.char.add(
+            np.char.add("loyalty/members/members_", self.day_str(v["updated"].to_numpy()).astype(str)), ".csv"
+        )
         self.write_csv(frame, "_file")
         self.rows["loyalty.members"] = n
-        self.remember("loyalty_members", pd.DataFrame({"member_id": people["member_id"].to_numpy()[members],
-                                                        "person_id": self.person_id[members]}))
+        self.remember(
+            "loyalty_members",
+            pd.DataFrame(
+                {"member_id": people["member_id"].to_numpy()[members], "person_id": self.person_id[members]}
+            ),
+        )
         # the consent ledger: every grant, and every withdrawal
         c = consents
         grants = c.assign(event_t=c["granted"], status="granted", source=c["grant_source"])
         wd = c[c["withdrawn"] < NEVER]
         withdrawals = wd.assign(event_t=wd["withdrawn"], status="withdrawn", source=wd["withdraw_source"])
-        ev = pd.concat([grants, withdrawals], ignore_index=True).sort_values(["event_t", "person", "channel", "purpose"], kind="stable")
+        ev = pd.concat([grants, withdrawals], ignore_index=True).sort_values(
+            ["event_t", "person", "channel", "purpose"], kind="stable"
+        )
         ev = ev.reset_index(drop=True)
         pp = ev["person"].to_numpy()
         m = len(ev)
         ev_email = np.where(ev["channel"].to_numpy() == "email", self.email.iloc[pp].to_numpy(), None)
         ev_phone = np.where(ev["channel"].to_numpy() == "sms", e164(self.family_phone[pp]).to_numpy(), None)
-        out = pd.DataFrame({
-            "consent_event_id": pd.Series(np.arange(m) + 1).map(lambda i: f"CE{i:08d}").to_numpy(),
-            "member_id": np.where(w.is_member[pp], people["member_id"].to_numpy()[pp], None),
-            "email": ev_email, "phone": ev_phone, "channel": ev["channel"].to_numpy(), "purpose": ev["purpose"].to_numpy(),
-            "status": ev["status"].to_numpy(), "source": ev["source"].to_numpy(),
-            "event_at": self.ts(ev["event_t"].to_numpy()).to_numpy(zero_copy_only=False),
-            "_file": np.char.add(np.char.add("loyalty/consents/consent_events_", self.day_str(ev["event_t"].to_numpy()).astype(str)), ".csv"),
-        })
+        out = pd.DataFrame(
+            {
+                "consent_event_id": pd.Series(np.arange(m) + 1).map(lambda i: f"CE{i:08d}").to_numpy(),
+                "member_id": np.where(w.is_member[pp], people["member_id"].to_numpy()[pp], None),
+                "email": ev_email,
+                "phone": ev_phone,
+                "channel": ev["channel"].to_numpy(),
+                "purpose": ev["purpose"].to_numpy(),
+                "status": ev["status"].to_numpy(),
+                "source": ev["source"].to_numpy(),
+                "event_at": self.ts(ev["event_t"].to_numpy()).to_numpy(zero_copy_only=False),
+                "_file": np.char.add(
+                    np.char.add(
+                        "loyalty/consents/consent_events_", self.day_str(ev["event_t"].to_numpy()).astype(str)
+                    ),
+                    ".csv",
+                ),
+            }
+        )
         self.write_csv(out, "_file")
         self.rows["loyalty.consent_events"] = m
-        self.remember("consent_events", pd.DataFrame({"consent_event_id": out["consent_event_id"], "person_id": self.person_id[pp],
-                                                       "channel": out["channel"], "purpose": out["purpose"], "status": out["status"],
-                                                       "event_at": out["event_at"]}))
+        self.remember(
+            "consent_events",
+            pd.DataFrame(
+                {
+                    "consent_event_id": out["consent_event_id"],
+                    "person_id": self.person_id[pp],
+                    "channel": out["channel"],
+                    "purpose": out["purpose"],
+                    "status": out["status"],
+                    "event_at": out["event_at"],
+                }
+            ),
+        )
 
     # --- marketing and ads -------------------------------------------------------------------------------
     def marketing(self, campaigns: pd.DataFrame, messages: pd.DataFrame) -> None:
         start = self.start.astype("datetime64[D]")
-        rows = [{"campaign_id": c.campaign_id, "name": c.name, "channel": c.channel, "purpose": "promotion",
-                 "start_date": str(start + np.timedelta64(int(c.t // DAY), "D")),
-                 "end_date": str(start + np.timedelta64(int(c.t // DAY) + 7, "D")), "coupon_code": _text(c.coupon),
-                 "utm_campaign": c.campaign_id, "ad_platform": None} for c in campaigns.itertuples()]
-        rows += [{"campaign_id": cid, "name": name, "channel": "email", "purpose": "triggered", "start_date": str(start),
-                  "end_date": None, "coupon_code": None, "utm_campaign": utm, "ad_platform": None}
-                 for cid, name, utm in (("TRG-ABANDONED-CART", "Porzucony koszyk", "abandoned-cart"),
-                                        ("TRG-COUPON", "Kupon miesiąca", "coupon"), ("NL-RESEND", "Newsletter (ponowna wysyłka)", "NL-RESEND"))]
-        rows += [{"campaign_id": c, "name": c.replace("-", " ").title(), "channel": "ads", "purpose": "acquisition",
-                  "start_date": str(start), "end_date": None, "coupon_code": None, "utm_campaign": c,
-                  "ad_platform": "google" if "-G-" in c else "meta"} for c in ADS_CAMPAIGNS]
+        rows = [
+            {
+                "campaign_id": c.campaign_id,
+                "name": c.name,
+                "channel": c.channel,
+                "purpose": "promotion",
+                "start_date": str(start + np.timedelta64(int(c.t // DAY), "D")),
+                "end_date": str(start + np.timedelta64(int(c.t // DAY) + 7, "D")),
+                "coupon_code": _text(c.coupon),
+                "utm_campaign": c.campaign_id,
+                "ad_platform": None,
+            }
+            for c in campaigns.itertuples()
+        ]
+        rows += [
+            {
+                "campaign_id": cid,
+                "name": name,
+                "channel": "email",
+                "purpose": "triggered",
+                "start_date": str(start),
+                "end_date": None,
+                "coupon_code": None,
+                "utm_campaign": utm,
+                "ad_platform": None,
+            }
+            for cid, name, utm in (
+                ("TRG-ABANDONED-CART", "Porzucony koszyk", "abandoned-cart"),
+                ("TRG-COUPON", "Kupon miesiąca", "coupon"),
+                ("NL-RESEND", "Newsletter (ponowna wysyłka)", "NL-RESEND"),
+            )
+        ]
+        rows += [
+            {
+                "campaign_id": c,
+                "name": c.replace("-", " ").title(),
+                "channel": "ads",
+                "purpose": "acquisition",
+                "start_date": str(start),
+                "end_date": None,
+                "coupon_code": None,
+                "utm_campaign": c,
+                "ad_platform": "google" if "-G-" in c else "meta",
+            }
+            for c in ADS_CAMPAIGNS
+        ]
         self.write_docs({"marketing/campaigns.json": rows}, "campaigns")
         self.rows["marketing.campaigns"] = len(rows)
         m = messages
@@ -996,22 +1481,37 @@ class Renderer:
         # uuids are drawn for all events at once (as before chunking), and formatted per chunk
         uuid_a = self.rng.integers(0, 2**62, n, dtype=np.int64)
         uuid_b = self.rng.integers(0, 2**62, n, dtype=np.int64)
-        people_lit = {"email": text.with_null(text.json_literals(pa.array(self.email.to_numpy(dtype=object), pa.string()))),
-                      "phone": text.with_null(text.json_literals(pa.array(e164(self.family_phone).to_numpy(dtype=object),
-                                                                          pa.string()))),
-                      "device": text.with_null(text.json_literals(self.device_values))}
+        people_lit = {
+            "email": text.with_null(
+                text.json_literals(pa.array(self.email.to_numpy(dtype=object), pa.string()))
+            ),
+            "phone": text.with_null(
+                text.json_literals(pa.array(e164(self.family_phone).to_numpy(dtype=object), pa.string()))
+            ),
+            "device": text.with_null(text.json_literals(self.device_values)),
+        }
         # text columns as codes into their distinct values, once for all rows
         codes, uniq = {}, {}
         for col in ("channel", "event_type", "campaign", "coupon"):
             codes[col], values = pd.factorize(m[col], use_na_sentinel=False)
             uniq[col] = [v if isinstance(v, str) else None for v in values]
         ch = np.asarray(uniq["channel"], dtype=object)[codes["channel"]]
-        rows = {"person": m["person"].to_numpy(), "t": m["t"].to_numpy(), "message": m["message"].to_numpy(),
-                "email": ch == "email", "sms": ch == "sms", "push": ch == "push",
-                "click": np.asarray(uniq["event_type"], dtype=object)[codes["event_type"]] == "click", **codes}
+        rows = {
+            "person": m["person"].to_numpy(),
+            "t": m["t"].to_numpy(),
+            "message": m["message"].to_numpy(),
+            "email": ch == "email",
+            "sms": ch == "sms",
+            "push": ch == "push",
+            "click": np.asarray(uniq["event_type"], dtype=object)[codes["event_type"]] == "click",
+            **codes,
+        }
 
         def chunk(a: int) -> dict:
-            return {k: v[a: a + self.MESSAGE_CHUNK_ROWS] for k, v in {**rows, "uuid_a": uuid_a, "uuid_b": uuid_b}.items()}
+            return {
+                k: v[a : a + self.MESSAGE_CHUNK_ROWS]
+                for k, v in {**rows, "uuid_a": uuid_a, "uuid_b": uuid_b}.items()
+            }
 
         pending: collections.deque = collections.deque()
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -1027,14 +1527,31 @@ class Renderer:
         self.rows["marketing.message_events"] = n
         # opens and clicks are the customer's own interactions (the true journeys need them)
         engaged = m["event_type"].isin(["open", "click"]).to_numpy()
-        self.message_touches = pd.DataFrame({"person": m["person"].to_numpy()[engaged], "t": m["t"].to_numpy()[engaged],
-                                             "channel": m["channel"].to_numpy()[engaged]})
+        self.message_touches = pd.DataFrame(
+            {
+                "person": m["person"].to_numpy()[engaged],
+                "t": m["t"].to_numpy()[engaged],
+                "channel": m["channel"].to_numpy()[engaged],
+            }
+        )
         sends = m[m["event_type"] == "send"]
-        self.remember("marketing_messages", pd.DataFrame({
-            "message_id": text.numbered("MSG", sends["message"].to_numpy(), 9).to_numpy(zero_copy_only=False),
-            "person_id": self.person_id[sends["person"].to_numpy()], "campaign_id": sends["campaign"].to_numpy(),
-            "channel": sends["channel"].to_numpy(), "coupon_code": sends["coupon"].where(sends["coupon"].notna(), None).to_numpy(dtype=object),
-            "sent_at": self.ts(sends["t"].to_numpy()).to_numpy(zero_copy_only=False)}))
+        self.remember(
+            "marketing_messages",
+            pd.DataFrame(
+                {
+                    "message_id": text.numbered("MSG", sends["message"].to_numpy(), 9).to_numpy(
+                        zero_copy_only=False
+                    ),
+                    "person_id": self.person_id[sends["person"].to_numpy()],
+                    "campaign_id": sends["campaign"].to_numpy(),
+                    "channel": sends["channel"].to_numpy(),
+                    "coupon_code": sends["coupon"]
+                    .where(sends["coupon"].notna(), None)
+                    .to_numpy(dtype=object),
+                    "sent_at": self.ts(sends["t"].to_numpy()).to_numpy(zero_copy_only=False),
+                }
+            ),
+        )
 
     MESSAGE_CHUNK_ROWS = 500_000
 
@@ -1049,29 +1566,50 @@ class Renderer:
         pp, n_camp = r["person"], len(uniq["campaign"])
         _, first, per_event = np.unique(r["message"], return_index=True, return_inverse=True)
         per_event = per_event.ravel()
-        same = all(np.array_equal(r[k][first][per_event], r[k]) for k in ("person", "channel", "campaign", "coupon"))
+        same = all(
+            np.array_equal(r[k][first][per_event], r[k]) for k in ("person", "channel", "campaign", "coupon")
+        )
         if not same:  # a message's events disagree on what the message is: one fragment per event
             first, per_event = np.arange(len(pp)), np.arange(len(pp))
         f = first
         n_dev = len(self.device_values)
-        message = text.fragment([
-            ("campaign_id", values(uniq["campaign"]).take(pa.array(r["campaign"][f]))),
-            ("message_id", text.from_matrix(text.quoted(text.numbered_chars("MSG", r["message"][f], 9)))),
-            ("channel", values(uniq["channel"]).take(pa.array(r["channel"][f]))),
-            ("email", text.pick(people_lit["email"], pp[f], r["email"][f])),
-            ("phone", text.pick(people_lit["phone"], pp[f], r["sms"][f])),
-            ("device_id", text.pick(people_lit["device"], np.minimum(w.device_base[pp[f]], n_dev - 1),
-                                    r["push"][f] & (w.n_devices[pp[f]] > 0))),
-            ("coupon_code", values(uniq["coupon"]).take(pa.array(r["coupon"][f]))),
-        ])
-        urls = [f"{SHOP}/?utm_source={MESSAGE_UTM_SOURCE.get(c, c)}&utm_medium={c}&utm_campaign={TRIGGERED_UTM.get(k, k)}"
-                for c in uniq["channel"] for k in uniq["campaign"]]
+        message = text.fragment(
+            [
+                ("campaign_id", values(uniq["campaign"]).take(pa.array(r["campaign"][f]))),
+                ("message_id", text.from_matrix(text.quoted(text.numbered_chars("MSG", r["message"][f], 9)))),
+                ("channel", values(uniq["channel"]).take(pa.array(r["channel"][f]))),
+                ("email", text.pick(people_lit["email"], pp[f], r["email"][f])),
+                ("phone", text.pick(people_lit["phone"], pp[f], r["sms"][f])),
+                (
+                    "device_id",
+                    text.pick(
+                        people_lit["device"],
+                        np.minimum(w.device_base[pp[f]], n_dev - 1),
+                        r["push"][f] & (w.n_devices[pp[f]] > 0),
+                    ),
+                ),
+                ("coupon_code", values(uniq["coupon"]).take(pa.array(r["coupon"][f]))),
+            ]
+        )
+        urls = [
+            f"{SHOP}/?utm_source={MESSAGE_UTM_SOURCE.get(c, c)}&utm_medium={c}&utm_campaign={TRIGGERED_UTM.get(k, k)}"
+            for c in uniq["channel"]
+            for k in uniq["campaign"]
+        ]
         fields = [
-            ("event_id", text.from_matrix(text.quoted(text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32))))),
+            (
+                "event_id",
+                text.from_matrix(
+                    text.quoted(text.uuid_matrix(text.hex_matrix(r["uuid_a"], r["uuid_b"], 32)))
+                ),
+            ),
             ("event_type", values(uniq["event_type"]).take(pa.array(r["event_type"]))),
             ("event_at", text.timestamps(r["t"] + self.epoch, quote=True)),
             (None, message.take(pa.array(per_event))),
-            ("url", text.pick(text.with_null(values(urls)), r["channel"] * n_camp + r["campaign"], r["click"])),
+            (
+                "url",
+                text.pick(text.with_null(values(urls)), r["channel"] * n_camp + r["campaign"], r["click"]),
+            ),
         ]
         return text.object_lines(fields)
 
@@ -1079,29 +1617,59 @@ class Renderer:
         w, rng = self.w, self.rng
         c = w.t.get("ad_click")
         plat = np.where(pd.Series(c["campaign"]).str.contains("-G-").to_numpy(), "google", "meta")
-        frame = pd.DataFrame({
-            "click_id": [_click_token(x) for x in c["click"].to_numpy()], "platform": plat,
-            "campaign_id": c["campaign"].to_numpy(), "clicked_at": self.ts(c["t"].to_numpy()).to_numpy(zero_copy_only=False),
-            "landing_page": [f"{SHOP}/?utm_source={'google' if p == 'google' else 'facebook'}&utm_medium=cpc&utm_campaign={k}"
-                             for p, k in zip(plat, c["campaign"].to_numpy(), strict=True)],
-            "_file": np.char.add(np.char.add("ads/clicks/ad_clicks_", self.day_str(c["t"].to_numpy()).astype(str)), ".csv"),
-        })
+        frame = pd.DataFrame(
+            {
+                "click_id": [_click_token(x) for x in c["click"].to_numpy()],
+                "platform": plat,
+                "campaign_id": c["campaign"].to_numpy(),
+                "clicked_at": self.ts(c["t"].to_numpy()).to_numpy(zero_copy_only=False),
+                "landing_page": [
+                    f"{SHOP}/?utm_source={'google' if p == 'google' else 'facebook'}&utm_medium=cpc&utm_campaign={k}"
+                    for p, k in zip(plat, c["campaign"].to_numpy(), strict=True)
+                ],
+                "_file": np.char.add(
+                    np.char.add("ads/clicks/ad_clicks_", self.day_str(c["t"].to_numpy()).astype(str)), ".csv"
+                ),
+            }
+        )
         self.write_csv(frame, "_file")
         self.rows["ads.ad_clicks"] = len(frame)
         day = self.day_str(c["t"].to_numpy())
-        counts = pd.DataFrame({"date": day, "campaign_id": c["campaign"].to_numpy(), "platform": plat}).value_counts().rename("clicks").reset_index()
+        counts = (
+            pd.DataFrame({"date": day, "campaign_id": c["campaign"].to_numpy(), "platform": plat})
+            .value_counts()
+            .rename("clicks")
+            .reset_index()
+        )
         # campaigns run every day: days without a recorded click still cost impressions
-        grid = pd.MultiIndex.from_product([self.day_str(np.arange(w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]).to_frame(index=False)
+        grid = pd.MultiIndex.from_product(
+            [self.day_str(np.arange(w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]
+        ).to_frame(index=False)
         grid["platform"] = np.where(grid["campaign_id"].str.contains("-G-"), "google", "meta")
         spend = grid.merge(counts, on=["date", "campaign_id", "platform"], how="left").fillna({"clicks": 0})
         clicks = spend["clicks"].to_numpy().astype(int) * 3  # the shop sees a third of the clicks as sessions
         cpc = np.where(spend["platform"] == "google", 1.9, 1.3) * rng.uniform(0.8, 1.2, len(spend))
-        spend = spend.assign(account_id=np.where(spend["platform"] == "google", "123-456-7890", "act_9876543"),
-                             campaign_name=spend["campaign_id"].str.replace("-", " ").str.title(), utm_campaign=spend["campaign_id"],
-                             impressions=clicks * rng.integers(25, 60, len(spend)) + rng.integers(100, 400, len(spend)),
-                             clicks=clicks, cost_pln=self.money(clicks * cpc + 5))
+        spend = spend.assign(
+            account_id=np.where(spend["platform"] == "google", "123-456-7890", "act_9876543"),
+            campaign_name=spend["campaign_id"].str.replace("-", " ").str.title(),
+            utm_campaign=spend["campaign_id"],
+            impressions=clicks * rng.integers(25, 60, len(spend)) + rng.integers(100, 400, len(spend)),
+            clicks=clicks,
+            cost_pln=self.money(clicks * cpc + 5),
+        )
         spend["_file"] = "ads/spend/ad_spend_" + spend["date"] + ".csv"
-        cols = ["date", "platform", "account_id", "campaign_id", "campaign_name", "utm_campaign", "impressions", "clicks", "cost_pln", "_file"]
+        cols = [
+            "date",
+            "platform",
+            "account_id",
+            "campaign_id",
+            "campaign_name",
+            "utm_campaign",
+            "impressions",
+            "clicks",
+            "cost_pln",
+            "_file",
+        ]
         self.write_csv(spend[cols], "_file")
         self.rows["ads.ad_spend"] = len(spend)
 
@@ -1118,44 +1686,88 @@ class Renderer:
         chan = tk["channel"].to_numpy()
         show_email = (chan != "phone") | (rng.random(n) < 0.2)
         show_phone = (chan == "phone") & (rng.random(n) < 0.9) | (rng.random(n) < 0.15)
-        ref = np.where(tk["ref_kind"].to_numpy() == "webshop", (tk["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
-                       self.receipt_id_of.reindex(tk["ref"].to_numpy()).to_numpy())
+        ref = np.where(
+            tk["ref_kind"].to_numpy() == "webshop",
+            (tk["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
+            self.receipt_id_of.reindex(tk["ref"].to_numpy()).to_numpy(),
+        )
         solved_t = tk["solved"].to_numpy()
         is_solved = solved_t < w.horizon
         names = (w.people["first_name"].to_numpy()[p] + " " + w.people["last_name"].to_numpy()[p]).astype(str)
-        subjects = {"chat": "Pytanie o zamówienie", "phone": "Rozmowa telefoniczna", "email": "Reklamacja",
-                    "messenger": "Wiadomość z Messengera"}
+        subjects = {
+            "chat": "Pytanie o zamówienie",
+            "phone": "Rozmowa telefoniczna",
+            "email": "Reklamacja",
+            "messenger": "Wiadomość z Messengera",
+        }
         # every ticket is exported when opened, and the solved ones again when solved
         v = np.r_[np.arange(n), np.flatnonzero(is_solved)]
         second = np.r_[np.zeros(n, bool), np.ones(int(is_solved.sum()), bool)]
         first_resp = self.ts(np.minimum(tk["first_response"].to_numpy(), w.horizon - 1))
         solved = self.ts(np.minimum(solved_t, w.horizon - 1))
         csat = tk["csat"].to_numpy()
-        tags = np.char.add(np.char.add(np.where(tk["ref_kind"].to_numpy() == "webshop", "zamowienie", "sklep"), ","),
-                           chan.astype(str))
-        table = pa.table({
-            "id": pa.array(TICKET_BASE + v, pa.int64()), "via_channel": pa.array(chan.astype(str)[v]),
-            "requester": _struct([
-                pa.array(np.where(show_email, email, None)[v], pa.string()),
-                pa.array(np.where(show_phone, phone, None)[v], pa.string()), pa.array(names[v])], names=["email", "phone", "name"]),
-            "subject": pa.array(np.array([subjects[c] for c in chan])[v]), "order_id": pa.array(ref[v], pa.string()),
-            "status": pa.array(np.where(second, "solved", "open")), "created_at": self.ts(tk["t"].to_numpy()).take(v),
-            "first_response_at": first_resp.take(v),
-            "solved_at": pa.array(np.where(second, solved.take(v).to_numpy(zero_copy_only=False), None), pa.string()),
-            "updated_at": pa.array(np.where(second, solved.take(v).to_numpy(zero_copy_only=False),
-                                            first_resp.take(v).to_numpy(zero_copy_only=False))),
-            "contacts": pa.array(tk["contacts"].to_numpy()[v], pa.int64()),
-            "satisfaction": _struct([pa.array(csat[v], pa.int64())], names=["score"],
-                                                       mask=pa.array(~(second & (csat[v] > 0)))),
-            "tags": pa.array(tags[v]),
-            "_file": _paths("helpdesk/tickets/tickets_", np.where(second, self.day_str(np.minimum(solved_t, w.horizon - 1))[v],
-                                                                   self.day_str(tk["t"].to_numpy())[v]), ".json"),
-        })
+        tags = np.char.add(
+            np.char.add(np.where(tk["ref_kind"].to_numpy() == "webshop", "zamowienie", "sklep"), ","),
+            chan.astype(str),
+        )
+        table = pa.table(
+            {
+                "id": pa.array(TICKET_BASE + v, pa.int64()),
+                "via_channel": pa.array(chan.astype(str)[v]),
+                "requester": _struct(
+                    [
+                        pa.array(np.where(show_email, email, None)[v], pa.string()),
+                        pa.array(np.where(show_phone, phone, None)[v], pa.string()),
+                        pa.array(names[v]),
+                    ],
+                    names=["email", "phone", "name"],
+                ),
+                "subject": pa.array(np.array([subjects[c] for c in chan])[v]),
+                "order_id": pa.array(ref[v], pa.string()),
+                "status": pa.array(np.where(second, "solved", "open")),
+                "created_at": self.ts(tk["t"].to_numpy()).take(v),
+                "first_response_at": first_resp.take(v),
+                "solved_at": pa.array(
+                    np.where(second, solved.take(v).to_numpy(zero_copy_only=False), None), pa.string()
+                ),
+                "updated_at": pa.array(
+                    np.where(
+                        second,
+                        solved.take(v).to_numpy(zero_copy_only=False),
+                        first_resp.take(v).to_numpy(zero_copy_only=False),
+                    )
+                ),
+                "contacts": pa.array(tk["contacts"].to_numpy()[v], pa.int64()),
+                "satisfaction": _struct(
+                    [pa.array(csat[v], pa.int64())], names=["score"], mask=pa.array(~(second & (csat[v] > 0)))
+                ),
+                "tags": pa.array(tags[v]),
+                "_file": _paths(
+                    "helpdesk/tickets/tickets_",
+                    np.where(
+                        second,
+                        self.day_str(np.minimum(solved_t, w.horizon - 1))[v],
+                        self.day_str(tk["t"].to_numpy())[v],
+                    ),
+                    ".json",
+                ),
+            }
+        )
         self.write_doc_table(table, "tickets")
         self.rows["helpdesk.tickets"] = len(v)
-        self.remember("tickets", pd.DataFrame({"ticket_id": (TICKET_BASE + np.arange(n)).astype(str), "person_id": self.person_id[p],
-                                                "channel": chan, "order_id": ref, "contacts": tk["contacts"].to_numpy(),
-                                                "csat": np.where(is_solved, tk["csat"].to_numpy(), -1)}))
+        self.remember(
+            "tickets",
+            pd.DataFrame(
+                {
+                    "ticket_id": (TICKET_BASE + np.arange(n)).astype(str),
+                    "person_id": self.person_id[p],
+                    "channel": chan,
+                    "order_id": ref,
+                    "contacts": tk["contacts"].to_numpy(),
+                    "csat": np.where(is_solved, tk["csat"].to_numpy(), -1),
+                }
+            ),
+        )
 
     def surveys(self) -> None:
         w, rng = self.w, self.rng
@@ -1163,22 +1775,46 @@ class Renderer:
         sv = sv[sv["t"] < w.horizon].reset_index(drop=True)
         p = sv["person"].to_numpy()
         n = len(sv)
-        comments = np.array([None, None, "Szybka dostawa", "Miła obsługa w sklepie", "Za długo czekałem", "Polecam!", None],
-                            dtype=object)
-        ref = np.where(sv["ref_kind"].to_numpy() == "webshop", (sv["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
-                       self.receipt_id_of.reindex(sv["ref"].to_numpy()).to_numpy())
-        frame = pd.DataFrame({
-            "response_id": pd.Series(np.arange(n) + 1).map(lambda i: f"SR{i:08d}").to_numpy(), "survey_type": sv["type"].to_numpy(),
-            "email": self.pick_email(p, 0.1).to_numpy(), "phone": None, "score": sv["score"].to_numpy(),
-            "comment": comments[rng.integers(0, len(comments), n)], "responded_at": self.ts(sv["t"].to_numpy()).to_numpy(zero_copy_only=False),
-            "touchpoint_channel": sv["channel"].to_numpy(), "order_id": ref, "ticket_id": None,
-            "_file": np.char.add(np.char.add("surveys/responses_", self.day_str(sv["t"].to_numpy()).astype(str)), ".csv"),
-        })
+        comments = np.array(
+            [None, None, "Szybka dostawa", "Miła obsługa w sklepie", "Za długo czekałem", "Polecam!", None],
+            dtype=object,
+        )
+        ref = np.where(
+            sv["ref_kind"].to_numpy() == "webshop",
+            (sv["ref"].to_numpy() + WEBSHOP_ORDER_BASE).astype(str),
+            self.receipt_id_of.reindex(sv["ref"].to_numpy()).to_numpy(),
+        )
+        frame = pd.DataFrame(
+            {
+                "response_id": pd.Series(np.arange(n) + 1).map(lambda i: f"SR{i:08d}").to_numpy(),
+                "survey_type": sv["type"].to_numpy(),
+                "email": self.pick_email(p, 0.1).to_numpy(),
+                "phone": None,
+                "score": sv["score"].to_numpy(),
+                "comment": comments[rng.integers(0, len(comments), n)],
+                "responded_at": self.ts(sv["t"].to_numpy()).to_numpy(zero_copy_only=False),
+                "touchpoint_channel": sv["channel"].to_numpy(),
+                "order_id": ref,
+                "ticket_id": None,
+                "_file": np.char.add(
+                    np.char.add("surveys/responses_", self.day_str(sv["t"].to_numpy()).astype(str)), ".csv"
+                ),
+            }
+        )
         self.write_csv(frame, "_file")
         self.rows["surveys.responses"] = n
-        self.remember("survey_responses", pd.DataFrame({"response_id": frame["response_id"], "person_id": self.person_id[p],
-                                                         "survey_type": frame["survey_type"], "score": frame["score"],
-                                                         "touchpoint_channel": frame["touchpoint_channel"]}))
+        self.remember(
+            "survey_responses",
+            pd.DataFrame(
+                {
+                    "response_id": frame["response_id"],
+                    "person_id": self.person_id[p],
+                    "survey_type": frame["survey_type"],
+                    "score": frame["score"],
+                    "touchpoint_channel": frame["touchpoint_channel"],
+                }
+            ),
+        )
 
 
 def _struct(arrays: list, names: list[str], mask: pa.Array | None = None) -> pa.StructArray:
@@ -1190,7 +1826,9 @@ def _struct(arrays: list, names: list[str], mask: pa.Array | None = None) -> pa.
 def _file_groups(files) -> tuple[np.ndarray, list[str], list[int]]:
     """Rows grouped by file name, names in sorted order, rows in order within a file: the row order, the
     names, and where each file's rows start (plus the end)."""
-    encoded = pc.dictionary_encode(files if isinstance(files, pa.Array | pa.ChunkedArray) else pa.array(files, pa.string()))
+    encoded = pc.dictionary_encode(
+        files if isinstance(files, pa.Array | pa.ChunkedArray) else pa.array(files, pa.string())
+    )
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     uniq = encoded.dictionary.to_pylist()
@@ -1209,7 +1847,9 @@ def _strings(values) -> pa.Array:
         return pa.array(values, pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text: only strings are kept
         series = pd.Series(values, dtype=object)
-        return pa.array(series.where(series.map(lambda x: isinstance(x, str)), None).to_numpy(dtype=object), pa.string())
+        return pa.array(
+            series.where(series.map(lambda x: isinstance(x, str)), None).to_numpy(dtype=object), pa.string()
+        )
 
 
 def _paths(prefix: str, days, suffix: str) -> pa.Array:

@@ -65,7 +65,7 @@ def hex_matrix(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
     for j, v in enumerate((np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64))):
         for i in range(16):
             chars[:, 16 * j + i] = _HEX[((v >> np.uint64(4 * (15 - i))) & np.uint64(15)).astype(np.intp)]
-    return chars[:, 32 - width:]
+    return chars[:, 32 - width :]
 
 
 def uuid_matrix(h: np.ndarray) -> np.ndarray:
@@ -87,8 +87,14 @@ def _date_rows(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(table.tobytes(), dtype=np.uint8).reshape(-1, 10), days - lo
 
 
-def timestamps(epoch_seconds, date_sep: str = "T", millis: bool = False, suffix: str = "Z",
-               time: bool = True, quote: bool = False) -> pa.Array:
+def timestamps(
+    epoch_seconds,
+    date_sep: str = "T",
+    millis: bool = False,
+    suffix: str = "Z",
+    time: bool = True,
+    quote: bool = False,
+) -> pa.Array:
     """Seconds since 1970 as `YYYY-MM-DD<sep>HH:MM:SS[.000]<suffix>` (or just the date), optionally in
     double quotes (a JSON string literal)."""
     secs = np.asarray(epoch_seconds, dtype=np.int64)
@@ -100,12 +106,12 @@ def timestamps(epoch_seconds, date_sep: str = "T", millis: bool = False, suffix:
         return from_matrix(chars)
     days, tod = np.divmod(secs, DAY)
     dates, row = _date_rows(days)
-    chars[:, q:q + 10] = dates[row]
+    chars[:, q : q + 10] = dates[row]
     if time:
         at = q + 10 + len(date_sep)
-        chars[:, at:at + 2] = _TWO_DIGITS[tod // 3600]
-        chars[:, at + 3:at + 5] = _TWO_DIGITS[tod // 60 % 60]
-        chars[:, at + 6:at + 8] = _TWO_DIGITS[tod % 60]
+        chars[:, at : at + 2] = _TWO_DIGITS[tod // 3600]
+        chars[:, at + 3 : at + 5] = _TWO_DIGITS[tod // 60 % 60]
+        chars[:, at + 6 : at + 8] = _TWO_DIGITS[tod % 60]
     return from_matrix(chars)
 
 
@@ -120,6 +126,7 @@ def zone_offsets(epoch_seconds: np.ndarray, tz: str) -> np.ndarray:
 
 
 # --- JSON lines ------------------------------------------------------------------------------------
+
 
 def quoted(chars: np.ndarray) -> np.ndarray:
     """A fixed-width matrix with a double quote on each side (a JSON string literal; no escaping needed)."""
@@ -141,7 +148,9 @@ def json_literals(values: pa.Array) -> pa.Array:
         for code in [c for c in range(32) if c not in (8, 9, 10, 12, 13)]:
             values = pc.replace_substring(values, chr(code), f"\\u{code:04x}")
     quote = pa.scalar('"', pa.large_string())
-    return pc.fill_null(pc.binary_join_element_wise(quote, values, quote, pa.scalar("", pa.large_string())), "null")
+    return pc.fill_null(
+        pc.binary_join_element_wise(quote, values, quote, pa.scalar("", pa.large_string())), "null"
+    )
 
 
 def with_null(literals: pa.Array, last: str = "null") -> pa.Array:
@@ -179,8 +188,10 @@ def fragment(fields: list[tuple[str, pa.Array]]) -> pa.Array:
     big = pa.large_string()
     parts: list = []
     for name, values in fields:
-        parts += [pa.scalar(',"' + name + '":', big),
-                  (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).cast(big)]
+        parts += [
+            pa.scalar(',"' + name + '":', big),
+            (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).cast(big),
+        ]
     return pc.binary_join_element_wise(*parts, pa.scalar("", big))
 
 
@@ -190,5 +201,7 @@ def line_bounds(lines: pa.Array) -> tuple[memoryview, np.ndarray]:
         lines = lines.combine_chunks()
     width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
     _, offsets, data = lines.buffers()
-    starts = np.frombuffer(offsets, dtype=width)[lines.offset: lines.offset + len(lines) + 1].astype(np.int64)
+    starts = np.frombuffer(offsets, dtype=width)[lines.offset : lines.offset + len(lines) + 1].astype(
+        np.int64
+    )
     return memoryview(data), starts

@@ -32,8 +32,22 @@ def _csv(frame: pd.DataFrame, path) -> None:
 def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> None:
     out = r.truth_dir
     people = world.people
-    persons = people[["person_id", "first_name", "last_name", "gender", "birth_year", "city", "household_id", "segment",
-                      "has_account", "is_app_user", "is_member", "is_shared_phone"]].copy()
+    persons = people[
+        [
+            "person_id",
+            "first_name",
+            "last_name",
+            "gender",
+            "birth_year",
+            "city",
+            "household_id",
+            "segment",
+            "has_account",
+            "is_app_user",
+            "is_member",
+            "is_shared_phone",
+        ]
+    ].copy()
     persons["email"] = people["email"]
     persons["phone_e164"] = e164(people["phone"].to_numpy()).to_numpy()
     persons["family_phone_e164"] = e164(people["family_phone"].to_numpy()).to_numpy()
@@ -48,21 +62,48 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     persons["is_multichannel"] = persons["person_id"].map(channels).fillna(0).astype(int) >= 2
     _csv(persons, out / "persons.csv")
     _csv(orders, out / "orders.csv")
-    _csv(pd.concat([r.truth["returns_webshop"], r.truth["returns_pos"]], ignore_index=True), out / "returns.csv")
-    for name in ("tickets", "marketing_messages", "survey_responses", "loyalty_members", "webshop_customers",
-                 "checkouts", "consent_events", "pickups"):
+    _csv(
+        pd.concat([r.truth["returns_webshop"], r.truth["returns_pos"]], ignore_index=True),
+        out / "returns.csv",
+    )
+    for name in (
+        "tickets",
+        "marketing_messages",
+        "survey_responses",
+        "loyalty_members",
+        "webshop_customers",
+        "checkouts",
+        "consent_events",
+        "pickups",
+    ):
         if name in r.truth:
             _csv(r.truth[name], out / f"{name}.csv")
 
     # person-level identifiers (as the generator knows them, not every messy rendering)
     ids = []
-    for col, kind in (("email", "email"), ("email2", "email"), ("phone_e164", "phone"), ("customer_id", "customer_id"),
-                      ("member_id", "member_id"), ("card_number", "loyalty_card")):
+    for col, kind in (
+        ("email", "email"),
+        ("email2", "email"),
+        ("phone_e164", "phone"),
+        ("customer_id", "customer_id"),
+        ("member_id", "member_id"),
+        ("card_number", "loyalty_card"),
+    ):
         src = persons if col in persons else people
         vals = src[col]
-        ids.append(pd.DataFrame({"person_id": persons["person_id"], "identifier_type": kind, "value": vals}).dropna())
+        ids.append(
+            pd.DataFrame({"person_id": persons["person_id"], "identifier_type": kind, "value": vals}).dropna()
+        )
     shared = persons[persons["is_shared_phone"]]
-    ids.append(pd.DataFrame({"person_id": shared["person_id"], "identifier_type": "phone", "value": shared["family_phone_e164"]}))
+    ids.append(
+        pd.DataFrame(
+            {
+                "person_id": shared["person_id"],
+                "identifier_type": "phone",
+                "value": shared["family_phone_e164"],
+            }
+        )
+    )
     ident = pd.concat(ids, ignore_index=True).drop_duplicates()
     counts = ident.groupby(["identifier_type", "value"])["person_id"].transform("nunique")
     ident["is_shared"] = counts > 1
@@ -70,16 +111,22 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     _csv(ident, out / "identifiers.csv")
 
     planted = dict(r.planted)
-    planted["placeholder_values"] = {"emails": ["brak@brak.pl", "nie@podano.pl", "test@test.pl", "a@a.pl", "klient@sklep.pl"],
-                                     "phones": ["000000000", "123456789", "111111111", "999999999"],
-                                     "store_phones": world.ref.stores["store_phone"].tolist()}
+    planted["placeholder_values"] = {
+        "emails": ["brak@brak.pl", "nie@podano.pl", "test@test.pl", "a@a.pl", "klient@sklep.pl"],
+        "phones": ["000000000", "123456789", "111111111", "999999999"],
+        "store_phones": world.ref.stores["store_phone"].tolist(),
+    }
     planted["consent_violations"] = [
-        dict(v, person_id=world.people["person_id"].iat[v["person"]]) for v in planted_marketing["consent_violations"]]
+        dict(v, person_id=world.people["person_id"].iat[v["person"]])
+        for v in planted_marketing["consent_violations"]
+    ]
     for v in planted["consent_violations"]:
         v.pop("person", None)
     planted["duplicate_coupon_recipients"] = planted_marketing["duplicate_coupons"]
     (out / "planted.json").write_text(json.dumps(planted, indent=1, ensure_ascii=False, default=str))
-    (out / "kpis.json").write_text(json.dumps(true_kpis(orders, r, world, consents), indent=1, ensure_ascii=False))
+    (out / "kpis.json").write_text(
+        json.dumps(true_kpis(orders, r, world, consents), indent=1, ensure_ascii=False)
+    )
 
 
 def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
@@ -104,77 +151,127 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
     seen = frame["is_identifiable"].to_numpy()
     starts_seen = frame["channel"].to_numpy().astype(object)
     starts_seen[seen] = _journey_starts(frame[seen].reset_index(drop=True), touches)
-    journey = ("for every order (web/app orders and store SALE receipts), the start channel is the channel of the "
-               "buyer's first interaction in the 30 days before the order (inclusive) and after their previous order "
-               "(exclusive), ties broken by channel name; interactions are web/app sessions (by platform, at their "
-               "first event; a session's purchase event is a step of its own, about its order), abandoned checkouts "
-               "(web), ad clicks (ads), message opens and clicks (email / sms / push), tickets (call_center / chat / "
-               "email / social), survey answers (email), till receipts (store); left out: message sends, deliveries, "
-               "bounces and unsubscribes, and interactions about another order (pick-ups, returns, tickets, surveys "
-               "and till sales refer to an order; a web order is no interaction); with no interaction the start "
-               "channel is the ordering channel")
-    identifiable = (" Identifiable variant: what a warehouse with perfect stitching sees - anonymous till receipts "
-                    "start in the store and are nobody's previous order.")
+    journey = (
+        "for every order (web/app orders and store SALE receipts), the start channel is the channel of the "
+        "buyer's first interaction in the 30 days before the order (inclusive) and after their previous order "
+        "(exclusive), ties broken by channel name; interactions are web/app sessions (by platform, at their "
+        "first event; a session's purchase event is a step of its own, about its order), abandoned checkouts "
+        "(web), ad clicks (ads), message opens and clicks (email / sms / push), tickets (call_center / chat / "
+        "email / social), survey answers (email), till receipts (store); left out: message sends, deliveries, "
+        "bounces and unsubscribes, and interactions about another order (pick-ups, returns, tickets, surveys "
+        "and till sales refer to an order; a web order is no interaction); with no interaction the start "
+        "channel is the ordering channel"
+    )
+    identifiable = (
+        " Identifiable variant: what a warehouse with perfect stitching sees - anonymous till receipts "
+        "start in the store and are nobody's previous order."
+    )
     tk = world.t.get("ticket")
     sessions = r.session_frame
     cart = sessions["purpose"].isin(["cart", "abandon", "purchase"]).to_numpy()
     bought = (sessions["order"] >= 0).to_numpy()
-    retention = "; ".join([
-        "cohort = local (Europe/Warsaw) month of the person's first order; retained in month n = ordered in the "
-        "calendar month cohort + n; rate = retained / cohort size, for n = 0 up to the month of the last day with "
-        "data (latest order or session, local)",
-        "groups: all, multichannel (ordered through 2+ of web, app, store over the whole period), single_channel"])
+    retention = "; ".join(
+        [
+            "cohort = local (Europe/Warsaw) month of the person's first order; retained in month n = ordered in the "
+            "calendar month cohort + n; rate = retained / cohort size, for n = 0 up to the month of the last day with "
+            "data (latest order or session, local)",
+            "groups: all, multichannel (ordered through 2+ of web, app, store over the whole period), single_channel",
+        ]
+    )
 
     return {
         "orders": kpi(len(orders), "web/app orders (distinct webshop order ids) plus store SALE receipts"),
         "customers": kpi(int(orders["person_id"].nunique()), "distinct people with at least one order"),
-        "anonymous_orders": kpi(int((~orders["is_identifiable"].astype(bool)).sum()),
-                                "store SALE receipts carrying no identifier (no card, no phone, no real e-mail)"),
-        "click_and_collect_share": kpi(float((online["fulfilment_type"] == "click_and_collect").mean()),
-                                       "click & collect web/app orders / all web/app orders"),
-        "aov_pln": kpi(float(orders["total_pln"].mean()), "mean order value over all orders (web/app total_price, "
-                                                          "store receipt sum of line totals)"),
-        "aov_pln_by_channel": {c: round(float(g["total_pln"].mean()), 4) for c, g in orders.groupby("channel")},
+        "anonymous_orders": kpi(
+            int((~orders["is_identifiable"].astype(bool)).sum()),
+            "store SALE receipts carrying no identifier (no card, no phone, no real e-mail)",
+        ),
+        "click_and_collect_share": kpi(
+            float((online["fulfilment_type"] == "click_and_collect").mean()),
+            "click & collect web/app orders / all web/app orders",
+        ),
+        "aov_pln": kpi(
+            float(orders["total_pln"].mean()),
+            "mean order value over all orders (web/app total_price, store receipt sum of line totals)",
+        ),
+        "aov_pln_by_channel": {
+            c: round(float(g["total_pln"].mean()), 4) for c, g in orders.groupby("channel")
+        },
         "repeat_rate": kpi(float((per_person["n"] >= 2).mean()), "customers with 2+ orders / customers"),
-        "repeat_rate_multichannel": kpi(float((multi["n"] >= 2).mean()) if len(multi) else 0.0,
-                                        "repeat rate of customers who ordered through 2+ of web, app, store"),
-        "repeat_rate_single_channel": kpi(float((single["n"] >= 2).mean()) if len(single) else 0.0,
-                                          "repeat rate of customers who ordered through one channel"),
-        "multichannel_customer_share": kpi(float(len(multi) / max(len(per_person), 1)),
-                                           "customers ordering through 2+ of web, app, store / customers"),
-        "orders_per_customer_multichannel": kpi(float(multi["n"].mean()) if len(multi) else 0.0, "mean orders per multichannel customer"),
-        "orders_per_customer_single_channel": kpi(float(single["n"].mean()) if len(single) else 0.0,
-                                                  "mean orders per single-channel customer"),
-        "nps": kpi(float(((nps >= 9).mean() - (nps <= 6).mean()) * 100) if len(nps) else 0.0,
-                   "% promoters (9-10) - % detractors (0-6) over NPS responses"),
-        "csat_avg": kpi(float(csat.mean()) if len(csat) else 0.0, "mean CSAT score (1-5) of solved tickets that have one"),
-        "duplicate_coupon_recipients": kpi(int((coupons > 1).sum()),
-                                           "(person, coupon) pairs where the coupon reached the person through 2+ channels"),
-        "price_inconsistencies": kpi(len(r.planted["price_inconsistencies"]), "(day, sku) with a different web price"),
-        "stock_mismatches": kpi(len(r.planted["stock_mismatches"]), "(snapshot, sku, store) where web shop and ERP stock differ"),
-        "consent_withdrawals": kpi(int((consents["withdrawn"] < np.iinfo(np.int64).max).sum()),
-                                   "consents withdrawn during the period"),
-        "cross_channel_conversion_share": kpi(_share(starts, frame), "orders whose start channel differs from the "
-                                              "ordering channel / all orders; " + journey),
+        "repeat_rate_multichannel": kpi(
+            float((multi["n"] >= 2).mean()) if len(multi) else 0.0,
+            "repeat rate of customers who ordered through 2+ of web, app, store",
+        ),
+        "repeat_rate_single_channel": kpi(
+            float((single["n"] >= 2).mean()) if len(single) else 0.0,
+            "repeat rate of customers who ordered through one channel",
+        ),
+        "multichannel_customer_share": kpi(
+            float(len(multi) / max(len(per_person), 1)),
+            "customers ordering through 2+ of web, app, store / customers",
+        ),
+        "orders_per_customer_multichannel": kpi(
+            float(multi["n"].mean()) if len(multi) else 0.0, "mean orders per multichannel customer"
+        ),
+        "orders_per_customer_single_channel": kpi(
+            float(single["n"].mean()) if len(single) else 0.0, "mean orders per single-channel customer"
+        ),
+        "nps": kpi(
+            float(((nps >= 9).mean() - (nps <= 6).mean()) * 100) if len(nps) else 0.0,
+            "% promoters (9-10) - % detractors (0-6) over NPS responses",
+        ),
+        "csat_avg": kpi(
+            float(csat.mean()) if len(csat) else 0.0, "mean CSAT score (1-5) of solved tickets that have one"
+        ),
+        "duplicate_coupon_recipients": kpi(
+            int((coupons > 1).sum()),
+            "(person, coupon) pairs where the coupon reached the person through 2+ channels",
+        ),
+        "price_inconsistencies": kpi(
+            len(r.planted["price_inconsistencies"]), "(day, sku) with a different web price"
+        ),
+        "stock_mismatches": kpi(
+            len(r.planted["stock_mismatches"]), "(snapshot, sku, store) where web shop and ERP stock differ"
+        ),
+        "consent_withdrawals": kpi(
+            int((consents["withdrawn"] < np.iinfo(np.int64).max).sum()),
+            "consents withdrawn during the period",
+        ),
+        "cross_channel_conversion_share": kpi(
+            _share(starts, frame),
+            "orders whose start channel differs from the ordering channel / all orders; " + journey,
+        ),
         "cross_channel_conversion_by_start_and_purchase_channel": kpi(
-            _by_start(starts, frame), "orders by (start channel, purchase channel), with their share of the purchase "
-                                      "channel's orders (kpi_cross_channel_conversion); " + journey),
-        "cross_channel_conversion_share_identifiable": kpi(_share(starts_seen, frame),
-                                                           "cross_channel_conversion_share;" + identifiable),
+            _by_start(starts, frame),
+            "orders by (start channel, purchase channel), with their share of the purchase "
+            "channel's orders (kpi_cross_channel_conversion); " + journey,
+        ),
+        "cross_channel_conversion_share_identifiable": kpi(
+            _share(starts_seen, frame), "cross_channel_conversion_share;" + identifiable
+        ),
         "cross_channel_conversion_by_start_and_purchase_channel_identifiable": kpi(
-            _by_start(starts_seen, frame), "cross_channel_conversion_by_start_and_purchase_channel;" + identifiable),
+            _by_start(starts_seen, frame),
+            "cross_channel_conversion_by_start_and_purchase_channel;" + identifiable,
+        ),
         "retention_by_cohort": kpi(_retention(frame, r), "{group: {cohort month: {n: rate}}}; " + retention),
         "retention_by_cohort_identifiable": kpi(
-            _retention(frame[seen], r), "retention_by_cohort over identifiable orders only (anonymous till "
-                                               "receipts belong to nobody; a person whose orders are all anonymous "
-                                               "is in no cohort)"),
+            _retention(frame[seen], r),
+            "retention_by_cohort over identifiable orders only (anonymous till "
+            "receipts belong to nobody; a person whose orders are all anonymous "
+            "is in no cohort)",
+        ),
         "first_contact_resolution_rate": kpi(
             float(((tk["solved"] < world.horizon) & (tk["contacts"] == 1)).mean()) if len(tk) else 0.0,
-            "tickets solved (within the period) with one contact / tickets opened in the period"),
-        "session_conversion_rate": kpi(float(bought.mean()) if len(bought) else 0.0,
-                                       "web and app sessions that placed an order / sessions"),
-        "cart_abandonment_rate": kpi(float((cart & ~bought).sum() / max(int(cart.sum()), 1)),
-                                     "sessions with an add-to-cart that placed no order / sessions with an add-to-cart"),
+            "tickets solved (within the period) with one contact / tickets opened in the period",
+        ),
+        "session_conversion_rate": kpi(
+            float(bought.mean()) if len(bought) else 0.0,
+            "web and app sessions that placed an order / sessions",
+        ),
+        "cart_abandonment_rate": kpi(
+            float((cart & ~bought).sum() / max(int(cart.sum()), 1)),
+            "sessions with an add-to-cart that placed no order / sessions with an add-to-cart",
+        ),
     }
 
 
@@ -182,12 +279,18 @@ def _order_times(orders: pd.DataFrame, r) -> pd.DataFrame:
     """Every order with its key (`<source_system>:<order_id>`, as interactions refer to it), person index and
     time in seconds since the period start."""
     at = pd.to_datetime(orders["placed_at"], utc=True)
-    seconds = ((at - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64) - r.epoch
-    return pd.DataFrame({
-        "key": (orders["source_system"] + ":" + orders["order_id"].astype(str)).to_numpy(),
-        "person": pd.Index(r.person_id).get_indexer(orders["person_id"]),
-        "t": seconds, "channel": orders["channel"].to_numpy(),
-        "is_identifiable": orders["is_identifiable"].astype(bool).to_numpy()})
+    seconds = ((at - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(
+        np.int64
+    ) - r.epoch
+    return pd.DataFrame(
+        {
+            "key": (orders["source_system"] + ":" + orders["order_id"].astype(str)).to_numpy(),
+            "person": pd.Index(r.person_id).get_indexer(orders["person_id"]),
+            "t": seconds,
+            "channel": orders["channel"].to_numpy(),
+            "is_identifiable": orders["is_identifiable"].astype(bool).to_numpy(),
+        }
+    )
 
 
 def _interactions(r, world) -> pd.DataFrame:
@@ -196,10 +299,16 @@ def _interactions(r, world) -> pd.DataFrame:
 
     def part(person, t, channel, ref=None) -> pd.DataFrame:
         n = len(person)
-        return pd.DataFrame({"person": np.asarray(person, np.int64), "t": np.asarray(t, np.int64),
-                             "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
-                             "ref": np.broadcast_to(np.asarray(ref, dtype=object), n) if ref is not None
-                             else np.full(n, None, dtype=object)})
+        return pd.DataFrame(
+            {
+                "person": np.asarray(person, np.int64),
+                "t": np.asarray(t, np.int64),
+                "channel": np.broadcast_to(np.asarray(channel, dtype=object), n),
+                "ref": np.broadcast_to(np.asarray(ref, dtype=object), n)
+                if ref is not None
+                else np.full(n, None, dtype=object),
+            }
+        )
 
     def refs(kind, ref) -> np.ndarray:
         kind, ref = np.asarray(kind), np.asarray(ref)
@@ -209,9 +318,15 @@ def _interactions(r, world) -> pd.DataFrame:
 
     s = r.session_frame
     bought = s[s["order"] >= 0]
-    parts = [part(s["person"], s["t"], s["platform"].to_numpy()),
-             part(bought["person"], bought["t_last"], bought["platform"].to_numpy(),
-                  refs(np.full(len(bought), "webshop"), bought["order"].to_numpy()))]
+    parts = [
+        part(s["person"], s["t"], s["platform"].to_numpy()),
+        part(
+            bought["person"],
+            bought["t_last"],
+            bought["platform"].to_numpy(),
+            refs(np.full(len(bought), "webshop"), bought["order"].to_numpy()),
+        ),
+    ]
     co = w.t.get("checkout")
     if len(co):
         parts.append(part(co["person"], co["t"], "web"))
@@ -248,16 +363,30 @@ def _journey_starts(orders: pd.DataFrame, touches: pd.DataFrame) -> np.ndarray:
     o["lo"] = np.maximum(o["t"] - LOOKBACK, prev.fillna(-np.inf) + 1).astype(np.int64)
     # interactions about no order: the earliest at or after `lo`, per person (ties: the first channel by name)
     free = touches[touches["ref"].isna()].sort_values(["person", "t", "channel"], kind="stable")
-    free = free.drop_duplicates(["person", "t"]).rename(columns={"t": "step_t"})[["person", "step_t", "channel"]]
-    first = pd.merge_asof(o.sort_values("lo", kind="stable"), free.sort_values("step_t", kind="stable"),
-                          left_on="lo", right_on="step_t", by="person", direction="forward", suffixes=("", "_step"))
+    free = free.drop_duplicates(["person", "t"]).rename(columns={"t": "step_t"})[
+        ["person", "step_t", "channel"]
+    ]
+    first = pd.merge_asof(
+        o.sort_values("lo", kind="stable"),
+        free.sort_values("step_t", kind="stable"),
+        left_on="lo",
+        right_on="step_t",
+        by="person",
+        direction="forward",
+        suffixes=("", "_step"),
+    )
     first = first[first["step_t"] < first["t"]][["row", "step_t", "channel_step"]]
     # interactions about this very order (its own purchase event)
-    own = touches[touches["ref"].notna()].merge(o[["key", "row", "t", "lo"]], left_on="ref", right_on="key",
-                                                 suffixes=("_step", ""))
+    own = touches[touches["ref"].notna()].merge(
+        o[["key", "row", "t", "lo"]], left_on="ref", right_on="key", suffixes=("_step", "")
+    )
     own = own[(own["t_step"] >= own["lo"]) & (own["t_step"] < own["t"])]
-    own = own.rename(columns={"t_step": "step_t", "channel": "channel_step"})[["row", "step_t", "channel_step"]]
-    steps = pd.concat([first, own], ignore_index=True).sort_values(["row", "step_t", "channel_step"], kind="stable")
+    own = own.rename(columns={"t_step": "step_t", "channel": "channel_step"})[
+        ["row", "step_t", "channel_step"]
+    ]
+    steps = pd.concat([first, own], ignore_index=True).sort_values(
+        ["row", "step_t", "channel_step"], kind="stable"
+    )
     steps = steps.drop_duplicates("row")
     start = orders["channel"].to_numpy().astype(object).copy()
     start[steps["row"].to_numpy()] = steps["channel_step"].to_numpy()
@@ -270,23 +399,43 @@ def _share(starts: np.ndarray, orders: pd.DataFrame) -> float:
 
 def _by_start(starts: np.ndarray, orders: pd.DataFrame) -> list[dict]:
     frame = pd.DataFrame({"start_channel": starts, "purchase_channel": orders["channel"].to_numpy()})
-    counts = frame.value_counts().rename("orders").reset_index().sort_values(["purchase_channel", "start_channel"])
+    counts = (
+        frame.value_counts().rename("orders").reset_index().sort_values(["purchase_channel", "start_channel"])
+    )
     total = counts.groupby("purchase_channel")["orders"].transform("sum")
-    return [{"start_channel": a, "purchase_channel": b, "orders": int(c), "share_of_purchase_channel_orders": round(float(s), 6)}
-            for a, b, c, s in zip(counts["start_channel"], counts["purchase_channel"], counts["orders"],
-                                  counts["orders"] / total, strict=True)]
+    return [
+        {
+            "start_channel": a,
+            "purchase_channel": b,
+            "orders": int(c),
+            "share_of_purchase_channel_orders": round(float(s), 6),
+        }
+        for a, b, c, s in zip(
+            counts["start_channel"],
+            counts["purchase_channel"],
+            counts["orders"],
+            counts["orders"] / total,
+            strict=True,
+        )
+    ]
 
 
 def _months(seconds: np.ndarray, r) -> np.ndarray:
     """Local (Europe/Warsaw) calendar month of period times, as year * 12 + month - 1."""
-    local = pd.to_datetime(np.asarray(seconds, np.int64) + r.epoch, unit="s", utc=True).tz_convert("Europe/Warsaw")
+    local = pd.to_datetime(np.asarray(seconds, np.int64) + r.epoch, unit="s", utc=True).tz_convert(
+        "Europe/Warsaw"
+    )
     return np.asarray(local.year * 12 + local.month - 1, dtype=np.int64)
 
 
 def _retention(orders: pd.DataFrame, r) -> dict:
     """{group: {cohort "YYYY-MM": {n: rate}}} (kpi_cohort_retention's definition)."""
     # up to the month of the last day with data (an order or a session), as customer_segments' as_of_date
-    last = int(_months(np.array([max(int(r.last_order_t), int(r.session_frame["t"].to_numpy().max(initial=0)))]), r)[0])
+    last = int(
+        _months(np.array([max(int(r.last_order_t), int(r.session_frame["t"].to_numpy().max(initial=0)))]), r)[
+            0
+        ]
+    )
     om = pd.DataFrame({"person": orders["person"].to_numpy(), "month": _months(orders["t"].to_numpy(), r)})
     channels = orders.groupby("person")["channel"].nunique()
     om = om.drop_duplicates()
@@ -299,7 +448,9 @@ def _retention(orders: pd.DataFrame, r) -> dict:
         size = g[g["n"] == 0].groupby("cohort").size()
         kept = g.groupby(["cohort", "n"]).size()
         out[group] = {
-            f"{c // 12}-{c % 12 + 1:02d}": {str(k): round(float(kept.get((c, k), 0) / size[c]), 6)
-                                           for k in range(last - c + 1)}
-            for c in size.index}
+            f"{c // 12}-{c % 12 + 1:02d}": {
+                str(k): round(float(kept.get((c, k), 0) / size[c]), 6) for k in range(last - c + 1)
+            }
+            for c in size.index
+        }
     return out

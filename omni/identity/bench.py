@@ -51,9 +51,13 @@ def compare(graph: IdentityGraph) -> dict:
     scipy_s, n_scipy = _best(lambda: scipy_floor(graph.n_nodes, graph.src, graph.dst))
     ours_s, result = _best(graph.stitch)
     return {
-        "nodes": int(graph.n_nodes), "edges": len(graph.src), "scipy_seconds": round(scipy_s, 3),
-        "ours_seconds": round(ours_s, 3), "ratio": round(ours_s / scipy_s, 2),
-        "components_scipy": int(n_scipy), "profiles_ours": len(np.unique(result.component)),
+        "nodes": int(graph.n_nodes),
+        "edges": len(graph.src),
+        "scipy_seconds": round(scipy_s, 3),
+        "ours_seconds": round(ours_s, 3),
+        "ratio": round(ours_s / scipy_s, 2),
+        "components_scipy": int(n_scipy),
+        "profiles_ours": len(np.unique(result.component)),
         "refused": len(result.refused),
     }
 
@@ -66,28 +70,48 @@ def bench_warehouse(data_dir: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="omni-dbt-") as target:
         for args in (["seed"], ["run", "--select", "+customer_identity_map"]):
             subprocess.run(
-                [DBT_EXECUTABLE, *args, "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target, "--quiet"],
-                cwd=DBT_PROJECT_DIR, check=True, env=os.environ.copy(),
+                [
+                    DBT_EXECUTABLE,
+                    *args,
+                    "--profiles-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--target-path",
+                    target,
+                    "--quiet",
+                ],
+                cwd=DBT_PROJECT_DIR,
+                check=True,
+                env=os.environ.copy(),
             )
         timings = json.loads((Path(target) / "run_results.json").read_text())["results"]
-    dbt_models = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in timings
-                  if ".int_identity__" in r["unique_id"]}
+    dbt_models = {
+        r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
+        for r in timings
+        if ".int_identity__" in r["unique_id"]
+    }
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         graph = IdentityGraph.from_arrow(
             edges=con.sql(f"select {EDGE_COLUMNS} from intermediate.int_identity__edges").to_arrow_table(),
-            identifiers=con.sql(f"select {IDENTIFIER_COLUMNS} from intermediate.int_identity__identifiers "
-                                    "order by node_id").to_arrow_table(),
-            types=con.sql(f"select {TYPE_COLUMNS} from staging.identity_identifier_types "
-                              "order by identifier_type").to_arrow_table(),
-            n_records=con.execute("select count(*) from intermediate.int_identity__record_nodes").fetchone()[0],
+            identifiers=con.sql(
+                f"select {IDENTIFIER_COLUMNS} from intermediate.int_identity__identifiers order by node_id"
+            ).to_arrow_table(),
+            types=con.sql(
+                f"select {TYPE_COLUMNS} from staging.identity_identifier_types order by identifier_type"
+            ).to_arrow_table(),
+            n_records=con.execute("select count(*) from intermediate.int_identity__record_nodes").fetchone()[
+                0
+            ],
         )
     result = compare(graph)
     result["dbt_models"] = dbt_models
     from omni.identity.evaluate import evaluate
 
     scores = evaluate(paths)
-    result["scores"] = {"orders": scores["pairwise"]["orders"], "touchpoints": scores["pairwise"]["touchpoints"],
-                        "over_merged": scores["over_merged"]}
+    result["scores"] = {
+        "orders": scores["pairwise"]["orders"],
+        "touchpoints": scores["pairwise"]["touchpoints"],
+        "over_merged": scores["over_merged"],
+    }
     return result
 
 
@@ -116,7 +140,16 @@ def bench_synthetic(n_edges: int, seed: int = 0) -> dict:
     dst = np.r_[dst[:keep], ((owner[family] + 1) % n_people) * per_person + 1]
     node_type = np.r_[np.tile(np.arange(per_person), n_people), np.full(n_records, -1)].astype(np.int64)
     rank = np.r_[np.arange(n_ident), np.full(n_records, n_ident)].astype(np.int64)
-    return compare(IdentityGraph(
-        n_nodes=n_ident + n_records, src=src.astype(np.int64), dst=dst.astype(np.int64), node_type=node_type,
-        type_names=type_names, max_per_profile=np.array([2, 2, -1]), merge_order=rank,
-        strength=np.array([STRONG, WEAK, WEAK]), conflict_check=np.array([True, False, False])))
+    return compare(
+        IdentityGraph(
+            n_nodes=n_ident + n_records,
+            src=src.astype(np.int64),
+            dst=dst.astype(np.int64),
+            node_type=node_type,
+            type_names=type_names,
+            max_per_profile=np.array([2, 2, -1]),
+            merge_order=rank,
+            strength=np.array([STRONG, WEAK, WEAK]),
+            conflict_check=np.array([True, False, False]),
+        )
+    )

@@ -53,8 +53,12 @@ class PairScore:
         return self.correct_linkable_pairs / self.linkable_pairs if self.linkable_pairs else 1.0
 
     def as_dict(self) -> dict:
-        return {**self.__dict__, "precision": round(self.precision, 5), "recall": round(self.recall, 5),
-                "recall_linkable": round(self.recall_linkable, 5)}
+        return {
+            **self.__dict__,
+            "precision": round(self.precision, 5),
+            "recall": round(self.recall, 5),
+            "recall_linkable": round(self.recall_linkable, 5),
+        }
 
 
 def evaluate(paths: Paths) -> dict:
@@ -76,17 +80,26 @@ def evaluate(paths: Paths) -> dict:
     }
     # the same, leaving out records whose only trace of a person is a value several people share
     # (a family phone typed at a till): no rule can tell whose they are
-    separable = {k: _pairs(con, f"({w}) and not only_shared").as_dict()
-                 for k, w in (("orders", "record_group = 'order'"), ("touchpoints", "record_group = 'touchpoint'"))}
+    separable = {
+        k: _pairs(con, f"({w}) and not only_shared").as_dict()
+        for k, w in (("orders", "record_group = 'order'"), ("touchpoints", "record_group = 'touchpoint'"))
+    }
     result = {
         "pairwise": {k: v.as_dict() for k, v in scores.items()},
         "pairwise_separable": separable,
         "shared_only_records": con.execute("select count(*) from labelled where only_shared").fetchone()[0],
         "over_merged": _over_merged(con),
         "anonymous": _anonymous(con),
-        "coverage": dict(zip(("truth_records", "found_in_warehouse"),
-                             con.execute("select count(*), count(customer_key) + count(anonymous_id) from truth_records "
-                                     "left join labelled using (record_type, record_id)").fetchone(), strict=True)),
+        "coverage": dict(
+            zip(
+                ("truth_records", "found_in_warehouse"),
+                con.execute(
+                    "select count(*), count(customer_key) + count(anonymous_id) from truth_records "
+                    "left join labelled using (record_type, record_id)"
+                ).fetchone(),
+                strict=True,
+            )
+        ),
     }
     con.close()
     return result
@@ -99,28 +112,29 @@ def _load_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
     con.execute(f"""
         create table truth_records as
         select 'webshop_order' as record_type, order_id as record_id, person_id, 'order' as record_group
-            from {csv('orders.csv')} where source_system = 'webshop'
-        union all select 'pos_receipt', order_id, person_id, 'order' from {csv('orders.csv')} where source_system = 'pos'
-        union all select 'pos_receipt', return_id, person_id, 'touchpoint' from {csv('returns.csv')} where source_system = 'pos'
-        union all select 'pos_receipt', receipt_id, person_id, 'touchpoint' from {csv('pickups.csv')}
-        union all select 'webshop_checkout', checkout_id, person_id, 'touchpoint' from {csv('checkouts.csv')}
-        union all select 'webshop_customer', customer_id, person_id, 'account' from {csv('webshop_customers.csv')}
-        union all select 'loyalty_member', member_id, person_id, 'account' from {csv('loyalty_members.csv')}
-        union all select 'consent_event', consent_event_id, person_id, 'touchpoint' from {csv('consent_events.csv')}
-        union all select 'marketing_message', message_id, person_id, 'touchpoint' from {csv('marketing_messages.csv')}
-        union all select 'helpdesk_ticket', ticket_id, person_id, 'touchpoint' from {csv('tickets.csv')}
-        union all select 'survey_response', response_id, person_id, 'touchpoint' from {csv('survey_responses.csv')}
+            from {csv("orders.csv")} where source_system = 'webshop'
+        union all select 'pos_receipt', order_id, person_id, 'order' from {csv("orders.csv")} where source_system = 'pos'
+        union all select 'pos_receipt', return_id, person_id, 'touchpoint' from {csv("returns.csv")} where source_system = 'pos'
+        union all select 'pos_receipt', receipt_id, person_id, 'touchpoint' from {csv("pickups.csv")}
+        union all select 'webshop_checkout', checkout_id, person_id, 'touchpoint' from {csv("checkouts.csv")}
+        union all select 'webshop_customer', customer_id, person_id, 'account' from {csv("webshop_customers.csv")}
+        union all select 'loyalty_member', member_id, person_id, 'account' from {csv("loyalty_members.csv")}
+        union all select 'consent_event', consent_event_id, person_id, 'touchpoint' from {csv("consent_events.csv")}
+        union all select 'marketing_message', message_id, person_id, 'touchpoint' from {csv("marketing_messages.csv")}
+        union all select 'helpdesk_ticket', ticket_id, person_id, 'touchpoint' from {csv("tickets.csv")}
+        union all select 'survey_response', response_id, person_id, 'touchpoint' from {csv("survey_responses.csv")}
         union all
         select 'web_session', events.session_id, mode(truth.person_id), 'touchpoint'
         from wh.staging.stg_events__events as events
-        inner join {csv('events.csv')} as truth using (event_id)
+        inner join {csv("events.csv")} as truth using (event_id)
         group by events.session_id
     """)
     con.execute(f"create table truth_identifiers as select * from {csv('identifiers.csv')}")
     planted = json.loads((truth / "planted.json").read_text())
     values = planted.get("placeholder_values", {})
-    rows = [("email", v.strip().lower()) for v in values.get("emails", [])] + \
-           [("phone", _e164(v)) for v in values.get("phones", []) + values.get("store_phones", [])]
+    rows = [("email", v.strip().lower()) for v in values.get("emails", [])] + [
+        ("phone", _e164(v)) for v in values.get("phones", []) + values.get("store_phones", [])
+    ]
     con.execute("create table planted_placeholders (identifier_type varchar, identifier_value varchar)")
     if rows:
         con.executemany("insert into planted_placeholders values (?, ?)", rows)
@@ -186,13 +200,17 @@ def _oracle(con: duckdb.DuckDBPyConnection) -> None:
     n_values = con.execute("select count(*) from clean_values").fetchone()[0]
     labels = components(n_records + n_values, edges["src"].astype(np.int64), edges["dst"].astype(np.int64))
     # a component counts as linkable only if it reaches a person-level value (else it stays anonymous)
-    known = con.execute(f"""
+    known = (
+        con.execute(f"""
         with v as (
             select is_person_level, {n_records} + row_number() over (order by identifier_type, identifier_value) - 1 as node
             from clean_values
         )
         select node from v where is_person_level
-    """).fetchnumpy()["node"].astype(np.int64)
+    """)
+        .fetchnumpy()["node"]
+        .astype(np.int64)
+    )
     known_component = np.zeros(int(labels.max()) + 1 if len(labels) else 0, dtype=bool)
     known_component[labels[known]] = True
     record_labels = labels[:n_records]
@@ -241,10 +259,12 @@ def _mark_shared_only(con: duckdb.DuckDBPyConnection) -> None:
 
 def _pairs(con: duckdb.DuckDBPyConnection, where: str) -> PairScore:
     def pairs(group_by: str, extra: str = "true") -> int:
-        return int(con.execute(f"""
+        return int(
+            con.execute(f"""
             select coalesce(sum(n * (n - 1) / 2), 0) from (
                 select count(*) as n from labelled where ({where}) and ({extra}) group by {group_by})
-        """).fetchone()[0])
+        """).fetchone()[0]
+        )
 
     return PairScore(
         records=con.execute(f"select count(*) from labelled where {where}").fetchone()[0],
@@ -326,25 +346,40 @@ def _anonymous(con: duckdb.DuckDBPyConnection) -> dict:
             count(*) filter (where customer_key is null and oracle_component >= 0)
         from labelled inner join sizes using (oracle_component)
     """).fetchone()
-    return {"records": total, "without_customer_key": anonymous, "of_which_linkable": linkable,
-            "truly_anonymous": anonymous - linkable}
+    return {
+        "records": total,
+        "without_customer_key": anonymous,
+        "of_which_linkable": linkable,
+        "truly_anonymous": anonymous - linkable,
+    }
 
 
 def format_report(result: dict) -> str:
-    lines = ["identity stitching against truth/", "",
-             f"{'records':<14}{'n':>9}{'precision':>11}{'recall':>9}{'recall (linkable)':>19}"]
+    lines = [
+        "identity stitching against truth/",
+        "",
+        f"{'records':<14}{'n':>9}{'precision':>11}{'recall':>9}{'recall (linkable)':>19}",
+    ]
     for name, s in result["pairwise"].items():
-        lines.append(f"{name:<14}{s['records']:>9,}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['recall_linkable']:>19.4f}")
-    lines.append(f"leaving out the {result['shared_only_records']:,} records whose only trace of a person is a shared "
-                 "value (a family phone at a till):")
+        lines.append(
+            f"{name:<14}{s['records']:>9,}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['recall_linkable']:>19.4f}"
+        )
+    lines.append(
+        f"leaving out the {result['shared_only_records']:,} records whose only trace of a person is a shared "
+        "value (a family phone at a till):"
+    )
     for name, s in result["pairwise_separable"].items():
-        lines.append(f"{name:<14}{s['records']:>9,}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['recall_linkable']:>19.4f}")
+        lines.append(
+            f"{name:<14}{s['records']:>9,}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['recall_linkable']:>19.4f}"
+        )
     om = result["over_merged"]
     an = result["anonymous"]
-    lines += ["",
-              f"over-merged clusters: {om['clusters']} ({om['records_in_them']} records); "
-              f"through a placeholder or shared value only: {om['through_placeholder_or_shared_only']}; "
-              f"separable by the data (both people carry values of their own): {om['separable_by_the_data']}",
-              f"records without customer_key: {an['without_customer_key']:,} of {an['records']:,} "
-              f"({an['of_which_linkable']:,} could have been linked, {an['truly_anonymous']:,} truly anonymous)"]
+    lines += [
+        "",
+        f"over-merged clusters: {om['clusters']} ({om['records_in_them']} records); "
+        f"through a placeholder or shared value only: {om['through_placeholder_or_shared_only']}; "
+        f"separable by the data (both people carry values of their own): {om['separable_by_the_data']}",
+        f"records without customer_key: {an['without_customer_key']:,} of {an['records']:,} "
+        f"({an['of_which_linkable']:,} could have been linked, {an['truly_anonymous']:,} truly anonymous)",
+    ]
     return "\n".join(lines)

@@ -14,9 +14,11 @@ from omni.identity.stitch import Stitched, stitch
 # the columns read from each relation (the same in dbt and in the benchmark)
 EDGE_COLUMNS = "record_node, identifier_node"
 IDENTIFIER_COLUMNS = "node_id, identifier_type, coalesce(priority, 999) as priority, record_count"
-TYPE_COLUMNS = ("identifier_type, coalesce(max_per_profile, -1) as max_per_profile, "
-                "case link_strength when 'weak' then 1 when 'attribute' then 2 else 0 end as strength, "
-                "coalesce(is_conflict_check, false) as conflict_check")
+TYPE_COLUMNS = (
+    "identifier_type, coalesce(max_per_profile, -1) as max_per_profile, "
+    "case link_strength when 'weak' then 1 when 'attribute' then 2 else 0 end as strength, "
+    "coalesce(is_conflict_check, false) as conflict_check"
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,9 @@ class IdentityGraph:
     conflict_check: np.ndarray
 
     @classmethod
-    def from_arrow(cls, edges: pa.Table, identifiers: pa.Table, types: pa.Table, n_records: int) -> IdentityGraph:
+    def from_arrow(
+        cls, edges: pa.Table, identifiers: pa.Table, types: pa.Table, n_records: int
+    ) -> IdentityGraph:
         """edges, identifiers (ordered by node_id, numbered 0..n-1) and types as selected by the
         *_COLUMNS above; record nodes follow the identifiers."""
         type_names = types["identifier_type"].to_pylist()
@@ -59,5 +63,14 @@ class IdentityGraph:
         )
 
     def stitch(self) -> Stitched:
-        return stitch(self.n_nodes, self.src, self.dst, self.node_type, self.type_names, self.max_per_profile,
-                      self.merge_order, strength=self.strength, conflict_check=self.conflict_check)
+        return stitch(
+            self.n_nodes,
+            self.src,
+            self.dst,
+            self.node_type,
+            self.type_names,
+            self.max_per_profile,
+            self.merge_order,
+            strength=self.strength,
+            conflict_check=self.conflict_check,
+        )

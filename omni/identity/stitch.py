@@ -38,9 +38,13 @@ def components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Plain connected components (undirected) of an edge list over nodes 0..n_nodes-1."""
     index = np.int32 if n_nodes < 2**31 else np.int64  # scipy's own index type: no conversion inside
     # COO -> CSR without sorting column indices (connected components need no order)
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (np.asarray(src).astype(index, copy=False),
-                                                           np.asarray(dst).astype(index, copy=False))),
-                       shape=(n_nodes, n_nodes)).tocsr()
+    graph = coo_matrix(
+        (
+            np.ones(len(src), dtype=np.int8),
+            (np.asarray(src).astype(index, copy=False), np.asarray(dst).astype(index, copy=False)),
+        ),
+        shape=(n_nodes, n_nodes),
+    ).tocsr()
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64)
 
@@ -48,9 +52,17 @@ def components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 STRONG, WEAK, ATTRIBUTE = 0, 1, 2
 
 
-def stitch(n_nodes: int, src: np.ndarray, dst: np.ndarray, node_type: np.ndarray,
-           type_names: list[str], max_per_profile: np.ndarray, merge_order: np.ndarray,
-           strength: np.ndarray | None = None, conflict_check: np.ndarray | None = None) -> Stitched:
+def stitch(
+    n_nodes: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    node_type: np.ndarray,
+    type_names: list[str],
+    max_per_profile: np.ndarray,
+    merge_order: np.ndarray,
+    strength: np.ndarray | None = None,
+    conflict_check: np.ndarray | None = None,
+) -> Stitched:
     """Profiles of the graph: weak values never join conflicting profiles, and no profile holds more than
     `max_per_profile[t]` identifiers of type t.
 
@@ -74,8 +86,9 @@ def stitch(n_nodes: int, src: np.ndarray, dst: np.ndarray, node_type: np.ndarray
     if (kind == WEAK).any() or (kind == ATTRIBUTE).any():
         strong = kind == STRONG
         base = components(n_nodes, src[strong], dst[strong])
-        refused = _shared_weak_values(base, src, dst, kind, edge_type, node_type, strength, type_names,
-                                      conflict_check)
+        refused = _shared_weak_values(
+            base, src, dst, kind, edge_type, node_type, strength, type_names, conflict_check
+        )
         is_refused = np.zeros(n_nodes, bool)
         is_refused[np.fromiter(refused, np.int64, len(refused))] = True
         accepted = (kind == WEAK) & ~is_refused[dst]
@@ -87,7 +100,9 @@ def stitch(n_nodes: int, src: np.ndarray, dst: np.ndarray, node_type: np.ndarray
     else:
         labels = components(n_nodes, src, dst)
     original = labels.copy()
-    limits = np.where(np.asarray(max_per_profile) < 0, np.iinfo(np.int64).max, np.asarray(max_per_profile, np.int64))
+    limits = np.where(
+        np.asarray(max_per_profile) < 0, np.iinfo(np.int64).max, np.asarray(max_per_profile, np.int64)
+    )
     limits = np.where(strength == ATTRIBUTE, np.iinfo(np.int64).max, limits)
     linked = np.zeros(n_nodes, bool)
     linked[dst] = True  # identifiers that link something (refused and attribute values don't)
@@ -95,16 +110,21 @@ def stitch(n_nodes: int, src: np.ndarray, dst: np.ndarray, node_type: np.ndarray
     if not len(ident):
         return Stitched(labels, original, refused)
     n_comp = int(labels.max()) + 1
-    counts = np.bincount(labels[ident] * n_types + node_type[ident], minlength=n_comp * n_types).reshape(n_comp, n_types)
+    counts = np.bincount(labels[ident] * n_types + node_type[ident], minlength=n_comp * n_types).reshape(
+        n_comp, n_types
+    )
     oversized = np.flatnonzero((counts > limits).any(axis=1))
     if len(oversized):
-        labels, limited = _rebuild(labels, oversized, src, dst, node_type, type_names, limits, merge_order, n_comp)
+        labels, limited = _rebuild(
+            labels, oversized, src, dst, node_type, type_names, limits, merge_order, n_comp
+        )
         refused.update(limited)
     return Stitched(labels, original, refused)
 
 
-def _shared_weak_values(base, src, dst, kind, edge_type, node_type, strength, type_names,
-                        conflict_check) -> dict[int, str]:
+def _shared_weak_values(
+    base, src, dst, kind, edge_type, node_type, strength, type_names, conflict_check
+) -> dict[int, str]:
     """Weak values that touch two or more strong components holding different values of a
     conflict-check type: shared (a family phone, a shared computer), with the reason."""
     import pandas as pd
@@ -135,16 +155,20 @@ def _shared_weak_values(base, src, dst, kind, edge_type, node_type, strength, ty
         return {}
     in_bridge = np.repeat(spread, np.diff(np.r_[starts, len(values)]))
     bridges = pd.DataFrame({"value": values[in_bridge], "component": comps[in_bridge]}).drop_duplicates()
-    held = pd.DataFrame({
-        "component": held_component,
-        "check": np.r_[node_type[check_ident], edge_type[attr]],
-        "held": np.r_[check_ident, dst[attr]],
-    })
+    held = pd.DataFrame(
+        {
+            "component": held_component,
+            "check": np.r_[node_type[check_ident], edge_type[attr]],
+            "held": np.r_[check_ident, dst[attr]],
+        }
+    )
     held = held[held["component"].isin(bridges["component"].unique())].drop_duplicates()
     joined = bridges.merge(held, on="component")
     overall = joined.groupby(["value", "check"])["held"].nunique()
-    per_component = joined.groupby(["value", "check", "component"])["held"].nunique().groupby(["value", "check"]).max()
-    clash = (overall > per_component)
+    per_component = (
+        joined.groupby(["value", "check", "component"])["held"].nunique().groupby(["value", "check"]).max()
+    )
+    clash = overall > per_component
     clash = clash[clash].reset_index()
     refused: dict[int, str] = {}
     for value, check in sorted(zip(clash["value"].tolist(), clash["check"].tolist(), strict=True)):
@@ -182,15 +206,17 @@ def _rebuild(labels, oversized, src, dst, node_type, type_names, limits, merge_o
     refused: dict[int, str] = {}
     for i in np.lexsort((idents, merge_order[idents])):
         x = int(idents[i])
-        roots = {find(x)} | {find(int(r)) for r in e_rec[starts[i]:ends[i]]}
+        roots = {find(x)} | {find(int(r)) for r in e_rec[starts[i] : ends[i]]}
         total = np.zeros(n_types, dtype=np.int64)
         for r in roots:
             total += tally.get(r, _unit(node_type, r, n_types))
         over = np.flatnonzero(total > limits)
         if len(over):
             t = int(over[0])
-            refused[x] = (f"merge refused: the profile would hold {int(total[t])} {type_names[t]} values "
-                          f"(max {int(limits[t])})")
+            refused[x] = (
+                f"merge refused: the profile would hold {int(total[t])} {type_names[t]} values "
+                f"(max {int(limits[t])})"
+            )
             continue
         root = min(roots)
         for r in roots:

@@ -27,7 +27,9 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
     def omnichannel_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         created = ensure_raw_tables(warehouse.paths.warehouse, SOURCE_NAMES)
         if created:
-            context.log.info(f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}")
+            context.log.info(
+                f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}"
+            )
         yield from dbt.cli(["build", "--vars", json.dumps(config.dbt_vars())], context=context).stream()
         prune_invocation_targets()
 

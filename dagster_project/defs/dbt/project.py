@@ -60,8 +60,11 @@ def prepare_manifest(dbt_vars: dict | None = None) -> None:
     warehouse += "\n" + " ".join(vars_args)  # what the stamp and the cache are keyed on
     parsed_for_this_warehouse = stamp.exists() and stamp.read_text() == warehouse
     if manifest.exists() and parsed_for_this_warehouse:
-        newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
-                     if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts)
+        newest = max(
+            p.stat().st_mtime
+            for p in DBT_PROJECT_DIR.rglob("*")
+            if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts
+        )
         if manifest.stat().st_mtime >= newest:
             return
     current = manifest.parent / "partial_parse.msgpack"
@@ -73,7 +76,9 @@ def prepare_manifest(dbt_vars: dict | None = None) -> None:
     if current.exists():
         cached.parent.mkdir(exist_ok=True)
         shutil.copyfile(current, cached)
-        for old in sorted(cached.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime)[:-PARSE_CACHES_KEPT]:
+        for old in sorted(cached.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime)[
+            :-PARSE_CACHES_KEPT
+        ]:
             old.unlink(missing_ok=True)
 
 
@@ -94,8 +99,11 @@ def prune_invocation_targets(target: Path | None = None, keep: int = 10, min_age
     target = target or dbt_project.target_path
     if not target.is_dir():
         return 0
-    folders = sorted((p for p in target.iterdir() if p.is_dir() and INVOCATION_DIR.match(p.name)),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    folders = sorted(
+        (p for p in target.iterdir() if p.is_dir() and INVOCATION_DIR.match(p.name)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     cutoff = time.time() - min_age_hours * 3600
     removed = 0
     for folder in folders[keep:]:

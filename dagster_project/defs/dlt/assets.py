@@ -4,7 +4,6 @@ Each run builds fresh dlt source and pipeline objects (dagster-dlt mutates a sou
 source object cannot be materialised twice in one process).
 """
 
-
 import duckdb
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
@@ -26,18 +25,22 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
     )
     def _load(context: AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
         run_paths = warehouse.paths
-        results = list(dlt.run(
-            context=context,
-            dlt_source=make_source(source_name, run_paths.landing),
-            dlt_pipeline=make_pipeline(source_name, run_paths.warehouse, run_paths.dlt_pipelines),
-            loader_file_format=LOADER_FILE_FORMAT,
-        ))
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=make_source(source_name, run_paths.landing),
+                dlt_pipeline=make_pipeline(source_name, run_paths.warehouse, run_paths.dlt_pipelines),
+                loader_file_format=LOADER_FILE_FORMAT,
+            )
+        )
         # a table of the contract that no file has fed yet exists all the same, empty and typed
         ensure_raw_tables(run_paths.warehouse, [source_name])
         audit = load_audit(run_paths.warehouse, source_name)
         for result in results:
             table = result.asset_key.path[-1]
-            yield MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, **audit.get(table, {})})
+            yield MaterializeResult(
+                asset_key=result.asset_key, metadata={**result.metadata, **audit.get(table, {})}
+            )
 
     return _load
 
@@ -56,10 +59,19 @@ def load_audit(warehouse, source_name: str) -> dict[str, dict]:
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             rows = con.execute(sql).fetchall()
-            totals = dict(con.execute(
-                f"SELECT table_name, count(*) FROM raw_{source_name}._quarantine GROUP BY 1").fetchall()) \
-                if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                               "AND table_name = '_quarantine'", [f"raw_{source_name}"]).fetchone()[0] else {}
+            totals = (
+                dict(
+                    con.execute(
+                        f"SELECT table_name, count(*) FROM raw_{source_name}._quarantine GROUP BY 1"
+                    ).fetchall()
+                )
+                if con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                    "AND table_name = '_quarantine'",
+                    [f"raw_{source_name}"],
+                ).fetchone()[0]
+                else {}
+            )
     except duckdb.CatalogException:
         return {}  # nothing loaded yet (no new files)
     return {

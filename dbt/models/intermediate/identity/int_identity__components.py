@@ -25,9 +25,11 @@ def model(dbt, session):
     reason = np.full(graph.n_nodes, None, dtype=object)
     for node, why in result.refused.items():
         reason[node] = why
-    return pa.table({
-        "node_id": pa.array(np.arange(graph.n_nodes, dtype=np.int64)),
-        "component": pa.array(result.component),
-        "original_component": pa.array(result.original_component),
-        "refused_reason": pa.array(reason, pa.string()),
-    })
+    return pa.table(
+        {
+            "node_id": pa.array(np.arange(graph.n_nodes, dtype=np.int64)),
+            "component": pa.array(result.component),
+            "original_component": pa.array(result.original_component),
+            "refused_reason": pa.array(reason, pa.string()),
+        }
+    )

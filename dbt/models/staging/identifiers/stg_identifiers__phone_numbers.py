@@ -22,14 +22,16 @@ import phonenumbers
 import pyarrow as pa
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, ValidationResult
 
-SCHEMA = pa.schema([
-    ("phone_raw", pa.string()),
-    ("phone_e164", pa.string()),
-    ("phone_region", pa.string()),
-    ("phone_is_valid", pa.bool_()),
-    ("phone_is_placeholder", pa.bool_()),
-    ("phone_rejection_reason", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("phone_raw", pa.string()),
+        ("phone_e164", pa.string()),
+        ("phone_region", pa.string()),
+        ("phone_is_valid", pa.bool_()),
+        ("phone_is_placeholder", pa.bool_()),
+        ("phone_rejection_reason", pa.string()),
+    ]
+)
 
 PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "invalid_country_code",
@@ -46,7 +48,9 @@ LENGTH_REASONS = {
     ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "missing_area_code",
 }
 # every value phone_rejection_reason can take (documented and tested in _identifiers__models.yml)
-REASONS = sorted(set(PARSE_REASONS.values()) | set(LENGTH_REASONS.values()) | {"invalid_number", "placeholder"})
+REASONS = sorted(
+    set(PARSE_REASONS.values()) | set(LENGTH_REASONS.values()) | {"invalid_number", "placeholder"}
+)
 
 
 def _one_repeated_digit(digits: str) -> bool:
@@ -55,14 +59,23 @@ def _one_repeated_digit(digits: str) -> bool:
 
 def normalize_phone(raw: str, region: str, placeholders: frozenset[str] = frozenset()) -> dict:
     """The row of one raw text: E.164, region, validity, placeholder flag, rejection reason."""
-    row = {"phone_raw": raw, "phone_e164": None, "phone_region": None, "phone_is_valid": None,
-           "phone_is_placeholder": False, "phone_rejection_reason": None}
+    row = {
+        "phone_raw": raw,
+        "phone_e164": None,
+        "phone_region": None,
+        "phone_is_valid": None,
+        "phone_is_placeholder": False,
+        "phone_rejection_reason": None,
+    }
     digits = "".join(c for c in raw if c.isdigit())
     try:
         number = phonenumbers.parse(raw, region)
     except NumberParseException as err:
-        row["phone_rejection_reason"] = "placeholder" if _one_repeated_digit(digits) \
+        row["phone_rejection_reason"] = (
+            "placeholder"
+            if _one_repeated_digit(digits)
             else PARSE_REASONS.get(err.error_type, "not_a_number")
+        )
         return row
     valid = phonenumbers.is_valid_number(number)
     row["phone_is_valid"] = valid
@@ -74,8 +87,9 @@ def normalize_phone(raw: str, region: str, placeholders: frozenset[str] = frozen
         row["phone_e164"] = e164
         row["phone_is_placeholder"] = e164 in placeholders or _one_repeated_digit(national)
     else:
-        row["phone_rejection_reason"] = "placeholder" if _one_repeated_digit(national) \
-            else LENGTH_REASONS.get(length, "invalid_number")
+        row["phone_rejection_reason"] = (
+            "placeholder" if _one_repeated_digit(national) else LENGTH_REASONS.get(length, "invalid_number")
+        )
     return row
 
 
@@ -95,9 +109,11 @@ def _distinct_texts(load, column: str) -> set[str]:
         return set()
     if column not in relation.columns:
         return set()
-    texts = (relation.project(f'cast("{column}" as varchar) as phone_raw')
-             .filter("nullif(trim(phone_raw), '') is not null")
-             .distinct())
+    texts = (
+        relation.project(f'cast("{column}" as varchar) as phone_raw')
+        .filter("nullif(trim(phone_raw), '') is not null")
+        .distinct()
+    )
     return {raw for (raw,) in texts.fetchall()}
 
 
@@ -119,6 +135,11 @@ def model(dbt, session):
     raws: set[str] = set()
     for load, column in loads:
         raws |= _distinct_texts(load, column)
-    placeholders = {value for (value,) in dbt.ref("placeholder_identifiers")
-                    .filter("identifier_type = 'phone'").project("value").fetchall()}
+    placeholders = {
+        value
+        for (value,) in dbt.ref("placeholder_identifiers")
+        .filter("identifier_type = 'phone'")
+        .project("value")
+        .fetchall()
+    }
     return normalize_phones(raws, region, placeholders)
