@@ -36,6 +36,7 @@ COLUMNS = (
     "customer_key",
     "anonymous_id",
     "link_rule",
+    "match_probability",
     "first_seen_at",
     "last_seen_at",
     "record_count",
@@ -92,11 +93,16 @@ def build_suite(config: RetailerConfig) -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeInSet(
             column="entity_type", value_set=IDENTIFIER_TYPES, **where(identifier)
         ),
-        # a record is linked by the strongest identifying value it carries, or unlinked; a value is
-        # identifying, or set aside as a placeholder, shared, or refused by a per-profile limit
+        # a record is linked by the strongest identifying value it carries, joined by a probabilistic
+        # match, or unlinked; a value is identifying, or set aside as a placeholder, shared, or refused by
+        # a per-profile limit
         gxe.ExpectColumnValuesToMatchRegex(
-            column="link_rule", regex=r"^(?:linked_by_[a-z_]+|unlinked)$", **where(record)
+            column="link_rule", regex=r"^(?:linked_by_[a-z_]+|probabilistic|unlinked)$", **where(record)
         ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="match_probability", **where(col("link_rule") == "probabilistic")
+        ),
+        gxe.ExpectColumnValuesToBeBetween(column="match_probability", min_value=0, max_value=1),
         gxe.ExpectColumnValuesToBeInSet(
             column="link_rule",
             value_set=["identifying", "placeholder", "shared", "refused_by_limit"],

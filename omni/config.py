@@ -66,6 +66,23 @@ class Plausibility:
 
 
 @dataclass(frozen=True)
+class IdentityMatching:
+    """Probabilistic identity matching (docs/identity.md): pairs at or above `match_probability` may merge
+    their profiles, pairs from `review_probability` up are listed in identity_match_candidates."""
+
+    match_probability: float = 0.99
+    review_probability: float = 0.8
+    min_records_to_train: int = 1000  # fewer compared records: the documented priors, untrained
+
+    def __post_init__(self) -> None:
+        if not 0 < self.review_probability <= self.match_probability <= 1:
+            raise ConfigError(
+                "[identity] needs 0 < review_probability <= match_probability <= 1, got "
+                f"review_probability = {self.review_probability}, match_probability = {self.match_probability}"
+            )
+
+
+@dataclass(frozen=True)
 class RetailerConfig:
     sources: tuple[str, ...] = SOURCE_NAMES
     country: str = "PL"  # default region of phones typed without a country code, and of postal codes
@@ -73,6 +90,7 @@ class RetailerConfig:
     timezone: str = "Europe/Warsaw"  # the wall clock of till exports, the calendar of daily KPIs
     formats: dict[str, str] = field(default_factory=dict)
     plausibility: Plausibility = field(default_factory=Plausibility)
+    identity: IdentityMatching = field(default_factory=IdentityMatching)
     path: Path | None = None  # the file it was read from, if any
 
     def is_on(self, source: str) -> bool:
@@ -93,6 +111,9 @@ class RetailerConfig:
             "default_phone_region": self.country,
             "local_timezone": self.timezone,
             "enabled_sources": list(self.sources),
+            "identity_match_probability": self.identity.match_probability,
+            "identity_review_probability": self.identity.review_probability,
+            "identity_min_records_to_train": self.identity.min_records_to_train,
         }
 
 
@@ -117,7 +138,7 @@ def load_config(data_dir: Path | str) -> RetailerConfig:
 
 def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
     where = str(path or CONFIG_FILE)
-    known = {"sources", "locale", "formats", "plausibility"}
+    known = {"sources", "locale", "formats", "plausibility", "identity"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
@@ -152,6 +173,15 @@ def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
     for name in ("earliest_date", "latest_date"):
         if name in bounds and not isinstance(bounds[name], dt.date):
             raise ConfigError(f"{where}: [plausibility] {name} must be a date (YYYY-MM-DD, unquoted)")
+    matching = _table(raw, "identity", where)
+    _only(matching, set(IdentityMatching.__dataclass_fields__), "identity", where)
+    for name, value in matching.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: [identity] {name} must be a number, not {value!r}")
+    try:
+        identity = IdentityMatching(**matching)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
     return RetailerConfig(
         sources=tuple(s for s in SOURCE_NAMES if s in enabled),
         country=country,
@@ -159,6 +189,7 @@ def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
         timezone=str(locale.get("timezone", "Europe/Warsaw")),
         formats={k: str(v) for k, v in formats.items()},
         plausibility=Plausibility(**bounds),
+        identity=identity,
         path=path,
     )
 

@@ -44,6 +44,9 @@ def test_the_example_config_declares_three_sources():
         "default_phone_region": "GB",
         "local_timezone": "Europe/London",
         "enabled_sources": list(ON),
+        "identity_match_probability": 0.99,
+        "identity_review_probability": 0.8,
+        "identity_min_records_to_train": 1000,
     }
 
 
@@ -57,11 +60,23 @@ def test_the_example_config_declares_three_sources():
         ('[plausibility]\nearliest_date = "2015"', "earliest_date must be a date"),
         ("[plausibility]\nmax_order = 5", "unknown key(s) max_order"),
         ("[channels]\nenabled = []", "unknown section(s) channels"),
+        (
+            "[identity]\nmatch_probability = 0.8\nreview_probability = 0.9",
+            "review_probability <= match_probability",
+        ),
+        ('[identity]\nmatch_probability = "high"', "match_probability must be a number"),
+        ("[identity]\nthreshold = 0.9", "unknown key(s) threshold"),
     ],
 )
 def test_a_config_mistake_says_what_is_wrong(text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_config(tomllib.loads(text))
+
+
+def test_identity_thresholds_reach_dbt():
+    config = parse_config(tomllib.loads("[identity]\nmatch_probability = 0.97\nreview_probability = 0.5"))
+    assert config.dbt_vars()["identity_match_probability"] == 0.97
+    assert config.dbt_vars()["identity_review_probability"] == 0.5
 
 
 def test_the_demo_world_declares_its_formats(tmp_path):

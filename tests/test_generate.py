@@ -79,6 +79,7 @@ def test_every_contract_table_gets_files_with_its_fields(world):
 def test_truth_files_have_their_columns(world):
     truth = world / "truth"
     assert read_csv(truth / "orders.csv")[0].keys() >= {"source_system", "order_id", "person_id"}
+    assert read_csv(truth / "persons.csv")[0].keys() >= {"street_address", "postal_code", "birth_date"}
     for name, cols in {
         "persons.csv": {"person_id", "household_id", "is_multichannel"},
         "events.csv": {"event_id", "person_id"},
@@ -87,6 +88,7 @@ def test_truth_files_have_their_columns(world):
         "marketing_messages.csv": {"message_id", "person_id"},
         "survey_responses.csv": {"response_id", "person_id"},
         "identifiers.csv": {"person_id", "identifier_type", "value", "is_shared"},
+        "identity_cases.csv": {"case", "person_id", "record_type", "record_id"},
     }.items():
         assert read_csv(truth / name)[0].keys() >= cols, name
     kpis = json.loads((truth / "kpis.json").read_text())
@@ -144,3 +146,29 @@ def test_the_mess_is_there(world):
     for f in (landing / "webshop" / "orders").glob("*.json"):
         emails |= {o["email"] for o in json.loads(f.read_text())["orders"] if o["email"]}
     assert any(e != e.strip() or e != e.lower() for e in emails), "e-mails typed with capitals or spaces"
+
+
+def test_the_world_fills_the_optional_fields_matching_reads(world):
+    """Street addresses, countries, birth dates and addressees: optional in the contract, there in the demo."""
+    landing = world / "landing"
+    members = read_csv(sorted((landing / "loyalty" / "members").glob("*.csv"))[-1])
+    assert members[0].keys() >= {"street", "country", "birth_date", "first_name", "last_name"}
+    customers = [
+        c
+        for f in (landing / "webshop" / "customers").glob("*.json")
+        for c in json.loads(f.read_text())["customers"]
+    ]
+    assert all(c["default_address"]["address1"] for c in customers)
+    assert any(c["birth_date"] for c in customers) and not all(c["birth_date"] for c in customers)
+    orders = [
+        o
+        for f in (landing / "webshop" / "orders").glob("*.json")
+        for o in json.loads(f.read_text())["orders"]
+    ]
+    assert all(
+        o["shipping_address"].keys() >= {"first_name", "last_name", "address1", "city", "zip", "country_code"}
+        and o["shipping_address"]["address1"]
+        for o in orders
+    )
+    cases = {r["case"] for r in read_csv(world / "truth" / "identity_cases.csv")}
+    assert cases == {"fuzzy_only", "name_variant", "two_addresses", "family_card"}

@@ -193,6 +193,12 @@ CONSISTENCY = {
         "select campaign_id, duplicate_recipients from marts.consistency_duplicate_coupons_by_campaign "
         "order by duplicate_recipients desc limit 20",
     ),
+    "consistency_duplicate_coupons_households": (
+        "The same coupon sent to one household through two or more channels (a parent's e-mail and the "
+        "family phone's SMS).",
+        "select coupon_code, count(*) as households from marts.consistency_duplicate_coupons_households "
+        "group by coupon_code order by households desc limit 20",
+    ),
     "consistency_price_differences": (
         "The same product on the same day at a different price or promotion in different channels.",
         "select price_date::varchar, sku, difference_kind from marts.consistency_price_differences "

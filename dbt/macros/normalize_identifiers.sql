@@ -74,3 +74,38 @@
 {% macro normalize_token(column) -%}
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
+
+{#- A person's name as compared by identity stitching: lower case, diacritics removed (ł, which has
+    no decomposition, folded by hand), anything but letters, spaces and hyphens dropped, spaces
+    collapsed; empty is null. "  Małgorzata " -> "malgorzata". -#}
+{% macro normalize_person_name(column) -%}
+    nullif(trim(regexp_replace(regexp_replace(
+        strip_accents(replace(replace(lower(trim({{ column }})), 'ł', 'l'), 'Ł', 'l')),
+        '[^a-z \-]', '', 'g'), '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{#- A street address as probabilistic matching compares it: lower case, no diacritics, Polish street
+    prefixes (ul., ulica, al., aleja, os., osiedle, pl., plac) dropped, "12 m. 3" / "12 lok. 3" written
+    "12/3", only letters, digits, spaces and slashes kept. "UL. Kwiatowa 12 m. 3" -> "kwiatowa 12/3". -#}
+{% macro normalize_street(column) -%}
+    nullif(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        strip_accents(replace(lower(trim({{ column }})), 'ł', 'l')),
+        '^(ul\.?|ulica|al\.?|aleja|os\.?|osiedle|pl\.?|plac)\s+', ''),
+        '([0-9])\s*(m\.?|lok\.?|/)\s*([0-9])', '\1/\3', 'g'),
+        '[^a-z0-9/ ]', '', 'g'),
+        '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{#- A postal code as compared: letters and digits only, upper case ("00-950" -> "00950"). -#}
+{% macro normalize_postal_code(column) -%}
+    nullif(upper(regexp_replace(coalesce({{ column }}, ''), '[^0-9A-Za-z]', '', 'g')), '')
+{%- endmacro %}
+
+{#- A last name as probabilistic matching compares it: normalize_person_name, with the feminine form of
+    Polish adjectival surnames folded into the masculine (Kowalska -> kowalski, Zielińska -> zielinski,
+    Nowicka -> nowicki). The two forms are one family's name; left apart, a wife's and a husband's names
+    look like a typo of each other, and a real typo weighs nothing. Different people of one family are
+    told apart by their first names. -#}
+{% macro normalize_last_name(column) -%}
+    regexp_replace({{ normalize_person_name(column) }}, '(sk|ck|dzk)a$', '\1i')
+{%- endmacro %}

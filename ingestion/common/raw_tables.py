@@ -5,6 +5,10 @@ export of a day was empty) must still get a warehouse whose staging models and m
 tables a source has not created yet are created empty, with the contract's columns and types and the
 columns dlt adds (`_source_file`, `_dlt_load_id`). When the source sends rows later, dlt finds the
 table there and loads into it (it adds columns it lacks, it never re-creates a table).
+
+A table that exists but lacks a column the contract has since gained (an optional column added to the
+contract after the table was loaded) gets it, empty, so that staging can read it before any file
+carrying it arrives; dlt reads the table's columns from the warehouse and does not add it again.
 """
 
 from __future__ import annotations
@@ -46,8 +50,27 @@ def ensure_raw_tables(warehouse: str | Path, source_names: Iterable[str]) -> lis
             schema = f"raw_{source}"
             for table in contract_tables(source):
                 if (schema, table.name) in present:
+                    _add_missing_columns(con, schema, table)
                     continue
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
                 con.execute(create_table_sql(schema, table))
                 created.append(f"{schema}.{table.name}")
     return created
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: Table) -> list[str]:
+    """Add, empty, the contract columns an existing raw table lacks; returns their names."""
+    have = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [schema, table.name],
+        ).fetchall()
+    }
+    missing = [c for c in table.columns if c.name not in have]
+    for c in missing:
+        con.execute(
+            f"ALTER TABLE {quote(schema)}.{quote(table.name)} ADD COLUMN {quote(c.name)} {DUCKDB_TYPES[c.type]}"
+        )
+    return [c.name for c in missing]

@@ -17,8 +17,10 @@ MEMBERS = Table(
         C("first_name"),
         C("last_name"),
         C("birth_date", "date"),
+        C("street"),  # address line: street, house and flat number
         C("postal_code"),
         C("city"),
+        C("country"),  # ISO 3166-1 alpha-2
         C("home_store_id"),
         C("enrolled_at", "timestamp", required=True),
         C("updated_at", "timestamp", required=True),

@@ -16,7 +16,7 @@ import numpy as np
 
 from omni.generate.activity import World
 from omni.generate.marketing import ADS_CAMPAIGNS, build_campaigns, build_consents, build_messages
-from omni.generate.people import build_people
+from omni.generate.people import add_identity_traits, build_people
 from omni.generate.reference import build_reference
 from omni.generate.render import Renderer
 from omni.generate.truth import write_truth
@@ -91,14 +91,19 @@ def generate(
     # one random stream per component, so that changing one part of the model leaves the others alone
     rng = {
         k: np.random.default_rng([seed, i])
-        for i, k in enumerate(["reference", "people", "activity", "consent", "marketing", "render"])
+        for i, k in enumerate(
+            ["reference", "people", "activity", "consent", "marketing", "render", "identity"]
+        )
     }
     say("reference data")
     ref = build_reference(rng["reference"], n_stores, n_products)
     say(f"{n_people:,} people")
     people = build_people(rng["people"], n_people, ref)
+    # addresses, birth dates and the people identity matching finds hard (truth/identity_cases.csv)
+    people = add_identity_traits(rng["identity"], people)
     say(f"journeys over {days} days")
     world = World(rng["activity"], people, ref, days, period_start)
+    world.id_rng = rng["identity"]  # how the renderer draws what only identity matching reads
     world.run(ADS_CAMPAIGNS)
     say("consent and campaigns")
     world.rng = rng["consent"]

@@ -73,6 +73,8 @@ class World:
         period_start: np.datetime64,
     ) -> None:
         self.rng = rng
+        # the stream of what only identity matching reads (addresses, planted cases): set by generate()
+        self.id_rng = rng
         self.people = people
         self.ref = ref
         self.days = days

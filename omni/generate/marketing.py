@@ -190,6 +190,11 @@ def build_messages(
     sent["message"] = np.arange(len(sent))
     dup = sent[sent["coupon"].notna()].groupby(["person", "coupon"])["channel"].nunique()
     planted["duplicate_coupons"] = int((dup > 1).sum())
+    # and per household: the e-mail to one parent and the SMS to the family phone are one household's
+    coupons = sent[sent["coupon"].notna()]
+    household = world.people["household_id"].to_numpy()[coupons["person"].to_numpy()]
+    per_household = coupons.assign(household=household).groupby(["household", "coupon"])["channel"].nunique()
+    planted["duplicate_coupon_households"] = int((per_household > 1).sum())
 
     n = len(sent)
     delivered = rng.random(n) < 0.97

@@ -13,8 +13,10 @@ import pyarrow.compute as pc
 
 from omni.generate.reference import (
     CITIES,
+    DIMINUTIVES,
     EMAIL_DOMAINS,
     FEMALE_FIRST,
+    HOME_STREETS,
     LAST_NAMES,
     MALE_FIRST,
     Reference,
@@ -147,9 +149,10 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
             "birth_year": rng.integers(1950, 2007, n),
             "city_index": city,
             "city": np.array([c[0] for c in CITIES], dtype=object)[city],
+            # households share their address: the postal code of the household's head
             "postal_code": pd.Series(np.array([c[2] for c in CITIES], dtype=object)[city])
             + "-"
-            + pd.Series(rng.integers(100, 999, n)).astype(str),
+            + pd.Series(rng.integers(100, 999, n)[household]).astype(str),
             "household_id": pd.Series(household + 1).map(lambda i: f"H{i:07d}"),
             "segment": segment,
             "has_account": has_account,
@@ -172,6 +175,197 @@ def build_people(rng: np.random.Generator, n: int, ref: Reference) -> pd.DataFra
             "accepts_marketing": rng.random(n) < 0.6,
         }
     )
+
+
+# --- the people identity matching finds hard ---------------------------------------------------------
+
+# shares of the planted identity cases (truth/identity_cases.csv, docs/truth.md)
+FUZZY_ONLY_SHARE = 0.08  # of people with a web account and a loyalty membership: enrolled at a till
+NAME_VARIANT_SHARE = 0.06  # of the same: account under a diminutive or a typo, e-mail shared
+FAMILY_CARD_SHARE = 0.15  # of households with two or more loyalty members: one card, two members
+TWO_ADDRESSES_SHARE = 0.05  # of web shoppers with home deliveries: some parcels go to a second address
+WEB_BIRTH_DATE_SHARE = 0.5  # web accounts that hold a birthday
+# letters a typo puts in a name (lower case: typos land after the capital)
+TYPO_LETTERS = "aąbcćdeęfghijklłmnńoóprsśtuwyzźż"
+
+
+def pick_share(rng: np.random.Generator, candidates: np.ndarray, share: float) -> np.ndarray:
+    """About `share` of `candidates` (at least one when there are any), without replacement, sorted."""
+    if len(candidates) == 0:
+        return candidates
+    k = max(1, round(share * len(candidates)))
+    return np.sort(rng.choice(candidates, size=k, replace=False))
+
+
+def name_typo(rng: np.random.Generator, name: str) -> str:
+    """One slip of the keyboard after the first letter: a letter dropped, doubled, swapped with the
+    next one or replaced by another."""
+    for _ in range(20):
+        chars = list(name)
+        kind = int(rng.integers(0, 4)) if len(chars) >= 3 else 1
+        i = int(rng.integers(1, len(chars)))
+        if kind == 0:
+            del chars[i]
+        elif kind == 1:
+            chars.insert(i, chars[i])
+        elif kind == 2:
+            j = min(i, len(chars) - 2)
+            chars[j], chars[j + 1] = chars[j + 1], chars[j]
+        else:
+            chars[i] = TYPO_LETTERS[int(rng.integers(0, len(TYPO_LETTERS)))]
+        out = "".join(chars)
+        if out != name:
+            return out
+    return name + name[-1]
+
+
+def street_addresses(
+    prefix: np.ndarray, street: np.ndarray, house: np.ndarray, flat: np.ndarray
+) -> np.ndarray:
+    """`ul. Kwiatowa 12/3`: prefix, street name, house number and, where there is one (> 0), the flat."""
+    text = (
+        pd.Series(prefix, dtype=object)
+        + " "
+        + pd.Series(street, dtype=object)
+        + " "
+        + pd.Series(house).astype(str)
+        + pd.Series(np.where(flat > 0, "/" + pd.Series(flat).astype(str), ""), dtype=object)
+    )
+    return text.to_numpy(dtype=object)
+
+
+def add_identity_traits(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
+    """What record linkage without a shared identifier needs, and the people it finds hard.
+
+    Adds per person: a street address (one per household, as the postal code and city), a full birth
+    date, a second address (work, family; used for some parcels of a few web shoppers), whether the web
+    account holds the birthday, the names as the loyalty record and the web account spell them, and
+    the planted cases (truth/identity_cases.csv):
+    - `is_fuzzy_only`: enrolled at a till with no e-mail and no phone, name often mistyped: only the
+      name, birth date and address tie the membership to the web account;
+    - `is_name_variant`: the web account under a diminutive (Kasia for Katarzyna) or a one-letter typo
+      of the member's first name, the e-mail shared by both records;
+    - `family_card_of`: the person whose loyalty card this member's record carries (a family card), or -1.
+    Drawn from a stream of its own: the rest of the world is unchanged by it."""
+    n = len(people)
+    idx = np.arange(n)
+    household = pd.factorize(people["household_id"])[0]
+    n_households = int(household.max()) + 1 if n else 0
+    prefixes = np.array([p for p, _ in HOME_STREETS], dtype=object)
+    names = np.array([s for _, s in HOME_STREETS], dtype=object)
+
+    def addresses(k: int) -> np.ndarray:
+        street = rng.integers(0, len(HOME_STREETS), k)
+        house = np.minimum(1 + rng.geometric(1 / 25, k), 250)
+        flat = np.where(rng.random(k) < 0.55, rng.integers(1, 90, k), 0)
+        return street_addresses(prefixes[street], names[street], house, flat)
+
+    home = addresses(n_households)[household]
+    # a second address: at work in the same city, or at family's elsewhere
+    city_w = np.array([c[1] for c in CITIES], dtype=float)
+    elsewhere = rng.random(n) < 0.5
+    other_city = np.where(
+        elsewhere, rng.choice(len(CITIES), size=n, p=city_w / city_w.sum()), people["city_index"]
+    )
+    second = addresses(n)
+    second_postal = (
+        pd.Series(np.array([c[2] for c in CITIES], dtype=object)[other_city])
+        + "-"
+        + pd.Series(rng.integers(100, 999, n)).astype(str)
+    ).to_numpy(dtype=object)
+    birth_date = (
+        people["birth_year"].astype(str)
+        + "-"
+        + pd.Series(1 + idx % 12).astype(str).str.zfill(2)
+        + "-"
+        + pd.Series(1 + idx % 28).astype(str).str.zfill(2)
+    ).to_numpy(dtype=object)
+    has_account = people["has_account"].to_numpy()
+    is_member = people["is_member"].to_numpy()
+    web_birth_date = has_account & (rng.random(n) < WEB_BIRTH_DATE_SHARE)
+    street_missing = rng.random(n) < 0.04
+
+    # family cards: in some households two members, one card (the first member's)
+    card = people["card_number"].to_numpy().copy()
+    family_card_of = np.full(n, -1, dtype=np.int64)
+    members = np.flatnonzero(is_member)
+    counts = np.bincount(household[members], minlength=n_households)
+    chosen = pick_share(rng, np.flatnonzero(counts >= 2), FAMILY_CARD_SHARE)
+    if len(chosen):
+        first_at = np.searchsorted(household[members], chosen)  # members are in household order
+        first, second_member = members[first_at], members[first_at + 1]
+        family_card_of[second_member] = first
+        card[second_member] = card[first]
+    in_family_card = np.zeros(n, dtype=bool)
+    in_family_card[family_card_of[family_card_of >= 0]] = True
+    in_family_card[family_card_of >= 0] = True
+
+    both = has_account & is_member & ~in_family_card
+    fuzzy = np.zeros(n, dtype=bool)
+    fuzzy[pick_share(rng, np.flatnonzero(both), FUZZY_ONLY_SHARE)] = True
+    variant = np.zeros(n, dtype=bool)
+    variant[pick_share(rng, np.flatnonzero(both & ~fuzzy), NAME_VARIANT_SHARE)] = True
+
+    first_name = people["first_name"].to_numpy(dtype=object)
+    last_name = people["last_name"].to_numpy(dtype=object)
+    member_first, member_last = first_name.copy(), last_name.copy()
+    for i in np.flatnonzero(fuzzy):
+        # typed at the till: a typo in a good part of them, Polish letters dropped by some tills
+        if rng.random() < 0.6:
+            if rng.random() < 0.5:
+                member_first[i] = name_typo(rng, member_first[i])
+            else:
+                member_last[i] = name_typo(rng, member_last[i])
+        if rng.random() < 0.35:
+            member_first[i], member_last[i] = ascii_fold(member_first[i]), ascii_fold(member_last[i])
+    street_missing[fuzzy] = rng.random(int(fuzzy.sum())) < 0.2
+    web_first = first_name.copy()
+    for i in np.flatnonzero(variant):
+        forms = DIMINUTIVES.get(first_name[i], ())
+        if forms and rng.random() < 0.8:
+            web_first[i] = forms[int(rng.integers(0, len(forms)))]
+        else:
+            web_first[i] = name_typo(rng, first_name[i])
+    return people.assign(
+        street_address=home,
+        birth_date=birth_date,
+        web_birth_date=web_birth_date,
+        member_first_name=member_first,
+        member_last_name=member_last,
+        member_street_missing=street_missing,
+        web_first_name=web_first,
+        second_street_address=second,
+        second_postal_code=second_postal,
+        second_city=np.array([c[0] for c in CITIES], dtype=object)[other_city],
+        card_number=np.where(is_member, card, None),
+        family_card_of=family_card_of,
+        is_fuzzy_only=fuzzy,
+        is_name_variant=variant,
+    )
+
+
+def messy_streets(rng: np.random.Generator, streets, p_messy: float) -> pd.Series:
+    """Render street addresses as people and clerks type them: capitals, no `ul.`, `ulica` written
+    out, ` m. 3` for the flat."""
+    s = _text(streets)
+    n = len(s)
+    r = rng.random(n)
+    messy = rng.random(n) < p_messy
+    spelled = s
+    for short, long in (("ul.", "ulica"), ("al.", "Aleja"), ("pl.", "plac"), ("os.", "osiedle")):
+        spelled = pc.replace_substring_regex(spelled, "^" + short.replace(".", "\\.") + " ", long + " ")
+    kind = np.select(
+        [messy & (r < 0.25), messy & (r < 0.6), messy & (r < 0.75), messy], [1, 2, 3, 4], default=0
+    )
+    out = pc.choose(
+        pa.array(kind.astype(np.int8)),
+        s,
+        pc.utf8_upper(s),
+        pc.replace_substring_regex(s, r"^(ul|al|pl|os)\. ", ""),
+        spelled,
+        pc.replace_substring_regex(s, r"/(\d+)$", r" m. \1"),
+    )
+    return _series(out)
 
 
 # --- messy renderings of identifiers --------------------------------------------------------------

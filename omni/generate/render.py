@@ -29,10 +29,19 @@ import pyarrow.csv as pacsv
 from omni.generate import text
 from omni.generate.activity import DAY, World
 from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
-from omni.generate.people import e164, messy_emails, messy_phones
+from omni.generate.people import (
+    TWO_ADDRESSES_SHARE,
+    e164,
+    messy_emails,
+    messy_phones,
+    messy_streets,
+    pick_share,
+)
 from omni.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
 
 SHOP = "https://sklep.example.pl"
+# the fields of a web order's shipping address, in export order
+SHIPPING_ADDRESS_FIELDS = ("first_name", "last_name", "address1", "city", "zip", "country_code")
 WEBSHOP_ORDER_BASE = 5_000_000
 TICKET_BASE = 900_000
 # session sources whose landing page carries utm parameters
@@ -91,6 +100,7 @@ class Renderer:
     def __init__(self, world: World, data_dir: Path, progress: Callable[[str], None]) -> None:
         self.w = world
         self.rng = world.rng
+        self.id_rng = world.id_rng  # addresses and the planted identity cases draw from a stream of their own
         self.landing = data_dir / "landing"
         self.truth_dir = data_dir / "truth"
         self.start = world.period_start
@@ -113,6 +123,9 @@ class Renderer:
         self.email = people["email"]
         self.family_phone = people["family_phone"].to_numpy()
         self.customer_id = people["customer_id"].to_numpy()
+        self.fuzzy_only = people["is_fuzzy_only"].to_numpy()
+        # web orders shipped to the buyer's second address (truth/identity_cases.csv): order id, person
+        self.second_address_orders = pd.DataFrame({"order_id": [], "person": []}, dtype=np.int64)
         self.customer_id_text = pa.array(
             np.where(self.customer_id > 0, self.customer_id.astype(str), None), pa.string()
         )
@@ -441,7 +454,9 @@ class Renderer:
             )
         v = pd.concat(versions, ignore_index=True)
         p = v["person"].to_numpy()
-        has_phone = rng.random(len(v)) < 0.6
+        # a till enrolment with no contact (fuzzy_only) gave its phone to the web shop, where its SMS
+        # consents were given (see loyalty())
+        has_phone = (rng.random(len(v)) < 0.6) | self.fuzzy_only[p]
         email = messy_emails(rng, self.email.iloc[p].reset_index(drop=True), 0.08)
         phone = messy_phones(
             rng,
@@ -453,23 +468,33 @@ class Renderer:
                 0,
             ),
         )
+        # the address as the customer typed it once (every version of the account shows the same)
+        street = messy_streets(self.id_rng, people["street_address"].to_numpy()[acct], 0.12)
+        address1 = _strings(street).take(pa.array(pd.Index(acct).get_indexer(p)))
+        # a birthday where the account holds one (about half of them)
+        birth_date = np.where(
+            people["web_birth_date"].to_numpy()[p], people["birth_date"].to_numpy()[p], None
+        )
         table = pa.table(
             {
                 "id": pa.array(self.customer_id[p], pa.int64()),
                 "email": _strings(email),
                 "phone": _strings(phone),
-                "first_name": people["first_name"].to_numpy()[p].astype(str),
+                # the name the customer gave the account: a diminutive or a typo for a few (name_variant)
+                "first_name": people["web_first_name"].to_numpy()[p].astype(str),
                 "last_name": people["last_name"].to_numpy()[p].astype(str),
+                "birth_date": _strings(birth_date),
                 "accepts_marketing": people["accepts_marketing"].to_numpy()[p],
                 "created_at": self.ts(w.consent_joined[p]),
                 "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])),
                 "default_address": _struct(
                     [
+                        address1,
                         pa.array(people["city"].to_numpy()[p].astype(str)),
                         pa.array(people["postal_code"].to_numpy()[p].astype(str)),
                         pa.array(np.full(len(p), "PL")),
                     ],
-                    names=["city", "zip", "country_code"],
+                    names=["address1", "city", "zip", "country_code"],
                 ),
                 "_file": _paths(
                     "webshop/customers/customers_", self.day_str(v["updated"].to_numpy()), ".json"
@@ -569,6 +594,7 @@ class Renderer:
             ),
         )
         fulfilment = orders["fulfilment"].to_numpy().astype(str)
+        ship_to = self._shipping_addresses(orders)
         placed = self.ts(orders["t"].to_numpy())
         done_s = self.ts(done)
         status2 = np.where(fulfilment == "click_and_collect", "picked_up", "fulfilled")
@@ -593,11 +619,8 @@ class Renderer:
                 "pickup_store_id": _strings(orders["pickup_store"]).take(v),
                 "parcel_locker_id": _strings(orders["locker"]).take(v),
                 "shipping_address": _struct(
-                    [
-                        _strings(w.people["city"]).take(pa.array(p[v])),
-                        _strings(w.people["postal_code"]).take(pa.array(p[v])),
-                    ],
-                    names=["city", "zip"],
+                    [ship_to[k].take(pa.array(v)) for k in SHIPPING_ADDRESS_FIELDS],
+                    names=list(SHIPPING_ADDRESS_FIELDS),
                 ),
                 "financial_status": pa.array(np.full(2 * n, "paid")),
                 "fulfillment_status": pa.array(np.where(second, status2[v], "unfulfilled")),
@@ -632,6 +655,35 @@ class Renderer:
                 }
             ),
         )
+
+    def _shipping_addresses(self, orders: pd.DataFrame) -> dict[str, pa.Array]:
+        """The shipping address of each order: the buyer's name and home, except for a few web shoppers
+        (TWO_ADDRESSES_SHARE of those with home deliveries) who have some parcels delivered to a second
+        address (work, family), under their own name. Those orders are remembered for the truth."""
+        w, rng, people = self.w, self.id_rng, self.w.people
+        p = orders["person"].to_numpy()
+        home_delivery = orders["fulfilment"].to_numpy() == "home_delivery"
+        chosen = pick_share(rng, np.unique(p[home_delivery & w.has_account[p]]), TWO_ADDRESSES_SHARE)
+        candidate = home_delivery & np.isin(p, chosen)
+        second = candidate & (rng.random(len(p)) < 0.4)
+        rows = np.flatnonzero(candidate)
+        _, first = np.unique(p[rows], return_index=True)
+        second[rows[first]] = True  # every one of them at least once
+        self.second_address_orders = pd.DataFrame(
+            {"order_id": orders["order_id"].to_numpy()[second], "person": p[second]}
+        )
+
+        def where(col: str) -> np.ndarray:
+            return np.where(second, people[f"second_{col}"].to_numpy()[p], people[col].to_numpy()[p])
+
+        return {
+            "first_name": _strings(people["web_first_name"].to_numpy()[p]),
+            "last_name": _strings(people["last_name"].to_numpy()[p]),
+            "address1": _strings(messy_streets(rng, where("street_address"), 0.12)),
+            "city": _strings(where("city")),
+            "zip": _strings(where("postal_code")),
+            "country_code": pa.array(np.full(len(p), "PL")),
+        }
 
     def _checkouts(self) -> None:
         w, rng = self.w, self.rng
@@ -1086,9 +1138,17 @@ class Renderer:
         shows_card = member & (rng.random(n) < np.where(kind == "PICKUP", 0.3, 0.75))
         typed_phone = ~shows_card & (rng.random(n) < np.where(kind == "PICKUP", 0.5, 0.18))
         placeholder = ~shows_card & ~typed_phone & (rng.random(n) < 0.03)
+        # a member enrolled at a till with no contact (fuzzy_only) shows the card and nothing else, and
+        # not where the receipt names a web order, or a store purchase a ticket or survey names: nothing
+        # ties the card to the person's e-mail, phone or account
+        fuzzy = self.fuzzy_only[p]
+        shows_card &= ~(fuzzy & self._receipts_tied_to_contacts(r))
+        typed_phone &= ~fuzzy
+        placeholder &= ~fuzzy
         # every world, however small, has at least one cashier typing a placeholder
-        if not placeholder.any() and (~shows_card & ~typed_phone).any():
-            placeholder[np.flatnonzero(~shows_card & ~typed_phone)[0]] = True
+        open_ = ~shows_card & ~typed_phone & ~fuzzy
+        if not placeholder.any() and open_.any():
+            placeholder[np.flatnonzero(open_)[0]] = True
         store_phone = w.ref.stores.set_index("store_id")["store_phone"].reindex(r["store"]).to_numpy()
         ph_values = np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, len(PLACEHOLDER_PHONES), n)]
         ph = np.where(rng.random(n) < 0.3, store_phone, ph_values)
@@ -1107,7 +1167,7 @@ class Renderer:
         receipt_id = pc.binary_join_element_wise(
             store, pc.replace_substring(local_day, "-", ""), text.numbered("", seq + 1, 5), "-"
         ).to_numpy(zero_copy_only=False)
-        email_v2 = (r["t"].to_numpy() >= self.v2_day * DAY) & (rng.random(n) < 0.12)
+        email_v2 = (r["t"].to_numpy() >= self.v2_day * DAY) & (rng.random(n) < 0.12) & ~fuzzy
         email = np.where(email_v2, self.pick_email(p, 0.25).to_numpy(), None)
         email = np.where(
             email_v2 & (rng.random(n) < 0.08),
@@ -1267,6 +1327,20 @@ class Renderer:
         )
         self.receipt_id_of = id_of
 
+    def _receipts_tied_to_contacts(self, r: pd.DataFrame) -> np.ndarray:
+        """Receipts whose card would be seen with someone's contact elsewhere: those naming a web order
+        (pick-ups, returns of web orders: the order carries an e-mail) and those of a store purchase that
+        a ticket or a survey names (with the e-mail or phone of its author), returns included."""
+        named = [
+            frame.loc[frame["ref_kind"] == "pos", "ref"].to_numpy()
+            for frame in (self.w.t.get("ticket"), self.w.t.get("survey"))
+            if len(frame)
+        ]
+        named = np.concatenate(named) if named else np.array([], dtype=np.int64)
+        orig = r["orig_receipt"].to_numpy()
+        purchase = np.where(orig >= 0, orig, r["receipt"].to_numpy())
+        return (r["order"].to_numpy() >= 0) | np.isin(purchase, named)
+
     def _planted_receipt_line(
         self, out: pa.Table, files: list[str], i: int, stamp: str | None, quantity: int, why: str
     ) -> dict:
@@ -1338,10 +1412,17 @@ class Renderer:
         phone = np.where(
             rng.random(n) < 0.015, np.array(PLACEHOLDER_PHONES, dtype=object)[rng.integers(0, 2, n)], phone
         )
-        email = self.pick_email(p, 0.2).to_numpy()
-        email = np.where(rng.random(n) < 0.1, None, email)
+        typed = self.pick_email(p, 0.2).to_numpy()
+        email = np.where(rng.random(n) < 0.1, None, typed)
         email = np.where(
             rng.random(n) < 0.02, np.array(PLACEHOLDER_EMAILS, dtype=object)[rng.integers(0, 3, n)], email
+        )
+        # name variants give the e-mail of their web account; till enrolments with no contact give none
+        email = np.where(people["is_name_variant"].to_numpy()[p], typed, email)
+        fuzzy = self.fuzzy_only[p]
+        email, phone = np.where(fuzzy, None, email), np.where(fuzzy, None, phone)
+        street = np.where(
+            people["member_street_missing"].to_numpy()[p], None, people["street_address"].to_numpy()[p]
         )
         frame = pd.DataFrame(
             {
@@ -1349,15 +1430,13 @@ class Renderer:
                 "card_number": people["card_number"].to_numpy()[p],
                 "email": email,
                 "phone": phone,
-                "first_name": people["first_name"].to_numpy()[p],
-                "last_name": people["last_name"].to_numpy()[p],
-                "birth_date": pd.Series(people["birth_year"].to_numpy()[p]).astype(str).to_numpy()
-                + "-"
-                + pd.Series(1 + (p % 12)).astype(str).str.zfill(2).to_numpy()
-                + "-"
-                + pd.Series(1 + (p % 28)).astype(str).str.zfill(2).to_numpy(),
+                "first_name": people["member_first_name"].to_numpy()[p],
+                "last_name": people["member_last_name"].to_numpy()[p],
+                "birth_date": people["birth_date"].to_numpy()[p],
+                "street": messy_streets(self.id_rng, street, 0.15).to_numpy(dtype=object, na_value=None),
                 "postal_code": people["postal_code"].to_numpy()[p],
                 "city": people["city"].to_numpy()[p],
+                "country": "PL",
                 "home_store_id": w.home_store[p],
                 "enrolled_at": self.ts(w.consent_joined[p]).to_numpy(zero_copy_only=False),
                 "updated_at": self.ts(np.maximum(v["updated"].to_numpy(), w.consent_joined[p])).to_numpy(
@@ -1390,10 +1469,13 @@ class Renderer:
         m = len(ev)
         ev_email = np.where(ev["channel"].to_numpy() == "email", self.email.iloc[pp].to_numpy(), None)
         ev_phone = np.where(ev["channel"].to_numpy() == "sms", e164(self.family_phone[pp]).to_numpy(), None)
+        # a till enrolment with no contact (fuzzy_only): its consents about an e-mail or a phone were given
+        # on the web shop and name no member (push consents name the member alone)
+        unnamed = self.fuzzy_only[pp] & (pd.notna(ev_email) | pd.notna(ev_phone))
         out = pd.DataFrame(
             {
                 "consent_event_id": pd.Series(np.arange(m) + 1).map(lambda i: f"CE{i:08d}").to_numpy(),
-                "member_id": np.where(w.is_member[pp], people["member_id"].to_numpy()[pp], None),
+                "member_id": np.where(w.is_member[pp] & ~unnamed, people["member_id"].to_numpy()[pp], None),
                 "email": ev_email,
                 "phone": ev_phone,
                 "channel": ev["channel"].to_numpy(),

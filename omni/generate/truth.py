@@ -39,6 +39,9 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
             "last_name",
             "gender",
             "birth_year",
+            "birth_date",
+            "street_address",
+            "postal_code",
             "city",
             "household_id",
             "segment",
@@ -109,6 +112,7 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     ident["is_shared"] = counts > 1
     ident["is_placeholder"] = False
     _csv(ident, out / "identifiers.csv")
+    _csv(identity_cases(r, world), out / "identity_cases.csv")
 
     planted = dict(r.planted)
     planted["placeholder_values"] = {
@@ -123,10 +127,60 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     for v in planted["consent_violations"]:
         v.pop("person", None)
     planted["duplicate_coupon_recipients"] = planted_marketing["duplicate_coupons"]
+    planted["duplicate_coupon_households"] = planted_marketing["duplicate_coupon_households"]
     (out / "planted.json").write_text(json.dumps(planted, indent=1, ensure_ascii=False, default=str))
     (out / "kpis.json").write_text(
         json.dumps(true_kpis(orders, r, world, consents), indent=1, ensure_ascii=False)
     )
+
+
+IDENTITY_CASES = ("fuzzy_only", "name_variant", "two_addresses", "family_card")
+
+
+def identity_cases(r, world) -> pd.DataFrame:
+    """The records of the people identity matching finds hard (docs/truth.md): one row per (case, record),
+    records named as the warehouse names them (`loyalty_member` + member id, `webshop_customer` + account
+    id, `webshop_order` + order id)."""
+    people = world.people
+    pid = people["person_id"].to_numpy()
+    member = people["member_id"].to_numpy()
+    account = people["customer_id"].to_numpy().astype(str)
+    parts = []
+
+    def add(case: str, persons: np.ndarray, record_type: str, record_id: np.ndarray) -> None:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "case": case,
+                    "person_id": pid[persons],
+                    "record_type": record_type,
+                    "record_id": np.asarray(record_id, dtype=object),
+                }
+            )
+        )
+
+    for case, flag in (("fuzzy_only", "is_fuzzy_only"), ("name_variant", "is_name_variant")):
+        who = np.flatnonzero(people[flag].to_numpy())
+        add(case, who, "loyalty_member", member[who])
+        add(case, who, "webshop_customer", account[who])
+    second = r.second_address_orders
+    who = np.unique(second["person"].to_numpy()).astype(np.int64)
+    add("two_addresses", who, "webshop_customer", account[who])
+    add(
+        "two_addresses",
+        second["person"].to_numpy().astype(np.int64),
+        "webshop_order",
+        second["order_id"].to_numpy().astype(np.int64).astype(str),
+    )
+    card_of = people["family_card_of"].to_numpy()
+    pair = np.flatnonzero(card_of >= 0)
+    who = np.concatenate([card_of[pair], pair])
+    add("family_card", who, "loyalty_member", member[who])
+    frame = pd.concat(parts, ignore_index=True)
+    frame["case"] = pd.Categorical(frame["case"], categories=IDENTITY_CASES, ordered=True)
+    frame = frame.sort_values(["case", "person_id", "record_type", "record_id"], kind="stable")
+    frame["case"] = frame["case"].astype(str)
+    return frame.reset_index(drop=True)
 
 
 def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:

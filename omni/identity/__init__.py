@@ -1,2 +1,3 @@
-"""Identity stitching (the connected-components step used by dbt model int_identity__components) and
-its evaluation against the generator's answer key."""
+"""Identity stitching: the deterministic stage (omni.identity.stitch, dbt model
+int_identity__deterministic_components), the probabilistic stage (omni.identity.probabilistic, Splink)
+and the evaluation of both against the generator's answer key."""

@@ -111,6 +111,8 @@ def bench_warehouse(data_dir: Path) -> dict:
         "orders": scores["pairwise"]["orders"],
         "touchpoints": scores["pairwise"]["touchpoints"],
         "over_merged": scores["over_merged"],
+        "stages": scores["stages"],
+        "cases": scores["cases"],
     }
     return result
 
@@ -153,3 +155,34 @@ def bench_synthetic(n_edges: int, seed: int = 0) -> dict:
             conflict_check=np.array([True, False, False]),
         )
     )
+
+
+def bench_matching(data_dir: Path) -> dict:
+    """The probabilistic stage on a world whose identity models are built (`bench_warehouse` first):
+    training and prediction on its match records, timed once each, in this process (the caller runs it
+    in a child of its own, so the peak memory is the stage's)."""
+    import duckdb
+
+    from omni.identity.probabilistic import RECORD_COLUMNS, MatchSettings, predict, train
+
+    paths = Paths.from_env(data_dir)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        records = con.sql(
+            f"select {', '.join(RECORD_COLUMNS)} from intermediate.int_identity__match_records order by unique_id"
+        ).to_arrow_table()
+    settings = MatchSettings()
+    started = time.perf_counter()
+    model = train(records, settings)
+    trained = time.perf_counter()
+    pairs = predict(records, model, settings)
+    done = time.perf_counter()
+    probabilities = pairs["match_probability"].to_numpy()
+    return {
+        "records": records.num_rows,
+        "train_seconds": round(trained - started, 2),
+        "predict_seconds": round(done - trained, 2),
+        "seconds": round(done - started, 2),
+        "pairs_scored": pairs.num_rows,
+        "pairs_matched": int((probabilities >= settings.match_probability).sum()),
+        "trained": bool(model["trained"][0].as_py()),
+    }

@@ -86,6 +86,8 @@ def evaluate(paths: Paths) -> dict:
     }
     result = {
         "pairwise": {k: v.as_dict() for k, v in scores.items()},
+        "stages": _stages(con),
+        "cases": _cases(con, paths.truth),
         "pairwise_separable": separable,
         "shared_only_records": con.execute("select count(*) from labelled where only_shared").fetchone()[0],
         "over_merged": _over_merged(con),
@@ -103,6 +105,92 @@ def evaluate(paths: Paths) -> dict:
     }
     con.close()
     return result
+
+
+def _stages(con: duckdb.DuckDBPyConnection) -> dict:
+    """Precision and recall of each stage over all records: the deterministic profiles alone (the first
+    stage), the links the probabilistic stage added (pairs of records it put together that the first
+    stage had apart; recall over the true pairs the first stage left apart), and the profiles of both
+    (`overall`, the customer_key)."""
+
+    def pairs(group_by: str, where: str = "customer_key is not null") -> int:
+        return int(
+            con.execute(f"""
+            select coalesce(sum(n * (n - 1) / 2), 0) from (
+                select count(*) as n from labelled where {where} group by {group_by})
+        """).fetchone()[0]
+        )
+
+    true_pairs = pairs("person_id", "true")
+    det = {
+        "predicted_pairs": pairs("deterministic_component"),
+        "correct_pairs": pairs("deterministic_component, person_id"),
+    }
+    overall = {"predicted_pairs": pairs("customer_key"), "correct_pairs": pairs("customer_key, person_id")}
+    added = {
+        "predicted_pairs": overall["predicted_pairs"] - det["predicted_pairs"],
+        "correct_pairs": overall["correct_pairs"] - det["correct_pairs"],
+    }
+    # the second stage's recall is over the true pairs the first stage left apart
+    missed = true_pairs - det["correct_pairs"]
+    out = {}
+    for name, s, base in (
+        ("deterministic", det, true_pairs),
+        ("probabilistic", added, missed),
+        ("overall", overall, true_pairs),
+    ):
+        out[name] = {
+            **s,
+            "precision": round(s["correct_pairs"] / s["predicted_pairs"], 5) if s["predicted_pairs"] else 1.0,
+            "recall": round(s["correct_pairs"] / base, 5) if base else 1.0,
+        }
+    out["true_pairs"] = true_pairs
+    return out
+
+
+def _cases(con: duckdb.DuckDBPyConnection, truth: Path) -> dict:
+    """Recall over the pairs of records the answer key names per case (truth/identity_cases.csv): for
+    each person of a case, every pair of their records listed there, linked when one customer_key holds
+    both. `fuzzy_only`: records only fuzzy evidence can link (a till enrolment without e-mail or phone
+    and the web account); `name_variant`: records sharing an exact identifier, with a typo or a
+    diminutive in the first name."""
+    path = truth / "identity_cases.csv"
+    if not path.exists():
+        return {}
+    rows = con.execute(f"""
+        with cases as (
+            select "case" as kind, person_id, record_type, record_id
+            from read_csv('{path}', header = true, all_varchar = true)
+        ),
+        keyed as (
+            select cases.kind, cases.person_id, cases.record_type, cases.record_id,
+                   labelled.customer_key, labelled.deterministic_component
+            from cases
+            left join labelled using (record_type, record_id)
+        )
+        select
+            a.kind,
+            count(*) as pairs,
+            count(*) filter (where a.customer_key = b.customer_key) as linked,
+            count(*) filter (where a.deterministic_component = b.deterministic_component) as linked_deterministically,
+            count(*) filter (where a.customer_key is null or b.customer_key is null) as without_customer_key
+        from keyed as a
+        inner join keyed as b
+            on a.kind = b.kind and a.person_id = b.person_id
+            and (a.record_type, a.record_id) < (b.record_type, b.record_id)
+        group by a.kind
+        order by a.kind
+    """).fetchall()
+    return {
+        kind: {
+            "pairs": n,
+            "linked": linked,
+            "linked_deterministically": det,
+            "without_customer_key": missing,
+            "recall": round(linked / n, 5) if n else 1.0,
+        }
+        for kind, n, linked, det, missing in rows
+    }
 
 
 def _load_truth(con: duckdb.DuckDBPyConnection, truth: Path) -> None:
@@ -153,11 +241,16 @@ def _label_records(con: duckdb.DuckDBPyConnection) -> None:
             map.entity_id as record_id,
             map.customer_key,
             map.anonymous_id,
+            components.deterministic_component,
             truth.person_id,
             truth.record_group
         from wh.marts.customer_identity_map as map
         inner join truth_records as truth
             on truth.record_type = map.entity_type and truth.record_id = map.entity_id
+        inner join wh.intermediate.int_identity__record_nodes as nodes
+            on nodes.record_type = map.entity_type and nodes.record_id = map.entity_id
+        inner join wh.intermediate.int_identity__components as components
+            on components.node_id = nodes.record_node
         where map.entity_kind = 'record'
     """)
 
@@ -372,6 +465,15 @@ def format_report(result: dict) -> str:
         lines.append(
             f"{name:<14}{s['records']:>9,}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['recall_linkable']:>19.4f}"
         )
+    st = result["stages"]
+    lines += ["", f"{'stage (all records)':<22}{'pairs linked':>14}{'precision':>11}{'recall':>9}"]
+    for name in ("deterministic", "probabilistic", "overall"):
+        s = st[name]
+        lines.append(f"{name:<22}{s['predicted_pairs']:>14,}{s['precision']:>11.4f}{s['recall']:>9.4f}")
+    if result["cases"]:
+        lines += ["", f"{'case (truth/identity_cases.csv)':<34}{'pairs':>7}{'linked':>8}{'recall':>9}"]
+        for kind, c in result["cases"].items():
+            lines.append(f"{kind:<34}{c['pairs']:>7,}{c['linked']:>8,}{c['recall']:>9.4f}")
     om = result["over_merged"]
     an = result["anonymous"]
     lines += [

@@ -1,5 +1,5 @@
 """The identity graph as arrays, read from the warehouse's `int_identity__*` models and seeds: what the
-dbt Python model int_identity__components and the benchmark both hand to `stitch`."""
+dbt Python model int_identity__deterministic_components and the benchmark both hand to `stitch`."""
 
 from __future__ import annotations
 

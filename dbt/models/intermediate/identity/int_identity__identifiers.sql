@@ -21,11 +21,7 @@ shared_rules as (
 ),
 
 placeholders as (
-    select identifier_type, value as identifier_value from {{ ref('placeholder_identifiers') }}
-    union
-    -- a store without a phone adds nothing (no NULL value among the placeholders)
-    select 'phone', store_phone_normalized from {{ ref('stg_reference__stores') }}
-    where store_phone_normalized is not null
+    select * from {{ ref('int_identity__placeholders') }}
 ),
 
 values_seen as (

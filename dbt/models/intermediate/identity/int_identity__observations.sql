@@ -1,4 +1,5 @@
--- Every identifier every source record carries: one row per (record, identifier type, value).
+-- Every identifier every source record carries: one row per (record, identifier type, value). First
+-- names are their `name_key` (int_identity__name_forms): a diminutive or a typo of a name is that name.
 with
 
 observations as (
@@ -10,10 +11,13 @@ observations as (
 )
 
 select distinct
-    record_type,
-    record_id,
-    observed_at,
-    identifier_type,
-    identifier_value
+    observations.record_type,
+    observations.record_id,
+    observations.observed_at,
+    observations.identifier_type,
+    coalesce(name_forms.name_key, observations.identifier_value) as identifier_value
 from observations
-where identifier_value <> ''
+left join {{ ref('int_identity__name_forms') }} as name_forms
+    on observations.identifier_type = 'first_name'
+    and name_forms.first_name = observations.identifier_value
+where observations.identifier_value <> ''

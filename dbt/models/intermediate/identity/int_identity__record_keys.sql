@@ -1,6 +1,8 @@
 -- Every source record with the profile it belongs to: `customer_key` for known customers, else an
 -- `anonymous_id`; `linked_by` is the strongest identifying value type the record carries (null: the
--- record carries nothing that links, it stands alone).
+-- record carries nothing that links, it stands alone); `match_probability` is set when the record's
+-- deterministic profile joined this one by a probabilistic match; `household_key` is the household of the
+-- record's profile (int_identity__households).
 with
 
 record_nodes as (
@@ -32,8 +34,12 @@ select
     profiles.anonymous_id,
     coalesce(profiles.customer_key, profiles.anonymous_id) as profile_key,
     links.linked_by,
+    -- the probability of the link that joined the record's deterministic profile to this one (null: none)
+    components.match_probability,
+    households.household_key,
     profiles.component
 from record_nodes
 inner join components on components.node_id = record_nodes.record_node
 inner join {{ ref('int_identity__profiles') }} as profiles on profiles.component = components.component
+inner join {{ ref('int_identity__households') }} as households on households.component = profiles.component
 left join links using (record_type, record_id)

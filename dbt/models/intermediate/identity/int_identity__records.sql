@@ -19,7 +19,7 @@ customers as (
         null as device_id,
         null as cookie_id,
         null as click_id,
-        lower(trim(first_name)) as first_name
+        {{ normalize_person_name('first_name') }} as first_name
     from {{ ref('stg_webshop__customers') }}
 ),
 
@@ -72,7 +72,7 @@ members as (
     select
         'loyalty_member', member_id, enrolled_at,
         null, member_id, loyalty_card_normalized, email_normalized, phone_normalized,
-        null, null, null, null, null, null, lower(trim(first_name))
+        null, null, null, null, null, null, {{ normalize_person_name('first_name') }}
     from {{ ref('stg_loyalty__members') }}
 ),
 
@@ -102,7 +102,7 @@ tickets as (
         case when regexp_full_match(order_reference, '[0-9]+') then order_reference end,
         case when not regexp_full_match(order_reference, '[0-9]+') then order_reference end,
         cast(ticket_id as varchar), null, null, null,
-        lower(split_part(trim(requester_name), ' ', 1))
+        {{ normalize_person_name("split_part(trim(requester_name), ' ', 1)") }}
     from {{ ref('stg_helpdesk__tickets') }}
 ),
 

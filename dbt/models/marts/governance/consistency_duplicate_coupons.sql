@@ -3,22 +3,8 @@
 -- and a phone of the same person count as one recipient.
 with
 
-sends as (
-    select
-        messages.message_id,
-        messages.campaign_id,
-        messages.message_channel,
-        messages.coupon_code,
-        messages.event_at
-    from {{ ref('stg_marketing__message_events') }} as messages
-    where messages.event_type = 'send' and messages.coupon_code is not null
-),
-
 recipients as (
-    select sends.*, keys.profile_key, keys.customer_key
-    from sends
-    inner join {{ ref('int_identity__record_keys') }} as keys
-        on keys.record_type = 'marketing_message' and keys.record_id = sends.message_id
+    select * from {{ ref('int_governance__coupon_sends') }}
 )
 
 select

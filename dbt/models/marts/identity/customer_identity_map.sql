@@ -19,6 +19,19 @@ profiles as (
     select * from {{ ref('int_identity__profiles') }}
 ),
 
+-- the household of each shared value's profiles (the evidence is keyed by a hash of the value)
+value_households as (
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        any_value(households.household_key) as household_key
+    from {{ ref('int_identity__identifiers') }} as identifiers
+    inner join {{ ref('int_identity__household_evidence') }} as evidence
+        on evidence.evidence_id = md5(identifiers.identifier_type || ':' || identifiers.identifier_value)
+    inner join {{ ref('int_identity__households') }} as households on households.component = evidence.component
+    group by all
+),
+
 records as (
     select
         'record' as entity_kind,
@@ -26,8 +39,18 @@ records as (
         record_id as entity_id,
         customer_key,
         anonymous_id,
-        case when linked_by is null then 'unlinked' else 'linked_by_' || linked_by end as link_rule,
-        case when linked_by is null then 'carries no identifying value' end as rule_detail,
+        case
+            when match_probability is not null then 'probabilistic'
+            when linked_by is null then 'unlinked'
+            else 'linked_by_' || linked_by
+        end as link_rule,
+        case
+            when match_probability is not null
+                then 'joined by a probabilistic match (probability ' || round(match_probability, 4) || ')'
+            when linked_by is null then 'carries no identifying value'
+        end as rule_detail,
+        match_probability,
+        household_key,
         observed_at as first_seen_at,
         observed_at as last_seen_at,
         cast(1 as bigint) as record_count
@@ -51,6 +74,9 @@ values_ as (
             else identifiers.link_rule
         end as link_rule,
         coalesce(components.refused_reason, identifiers.rule_detail) as rule_detail,
+        cast(null as double) as match_probability,
+        -- a shared value (a family phone) names the household whose profiles share it
+        value_households.household_key,
         identifiers.first_seen_at,
         identifiers.last_seen_at,
         identifiers.record_count
@@ -61,6 +87,9 @@ values_ as (
         on profiles.component = components.component
         and identifiers.link_rule = 'identifying'
         and components.refused_reason is null
+    left join value_households
+        on value_households.identifier_type = identifiers.identifier_type
+        and value_households.identifier_value = identifiers.identifier_value
 )
 
 select

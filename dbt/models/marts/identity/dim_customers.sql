@@ -166,8 +166,10 @@ select
     coalesce(order_summary.click_and_collect_order_count, 0) as click_and_collect_order_count,
     {{ pln('coalesce(order_summary.revenue_pln, 0)') }} as revenue_pln,
     order_summary.first_order_at,
-    order_summary.last_order_at
+    order_summary.last_order_at,
+    households.household_key
 from profiles
+inner join {{ ref('int_identity__households') }} as households using (component)
 left join {{ ref('int_identity__profile_identifiers') }} as ids using (component)
 left join channels using (customer_key)
 left join address using (customer_key)

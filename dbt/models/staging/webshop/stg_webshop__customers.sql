@@ -15,14 +15,17 @@ renamed as (
         {{ normalize_email('email') }} as email_normalized,
         phone,
         phone_numbers.phone_e164 as phone_normalized,
-        first_name,
-        last_name,
+        -- what matching people without a shared identifier compares: as delivered, trimmed, '' -> null
+        nullif(trim(first_name), '') as first_name,
+        nullif(trim(last_name), '') as last_name,
+        birth_date,
         accepts_marketing as has_accepted_marketing,
         created_at,
         updated_at,
-        default_address__city as city,
-        default_address__zip as postal_code,
-        default_address__country_code as country_code,
+        nullif(trim(default_address__address1), '') as street_address,
+        nullif(trim(default_address__city), '') as city,
+        nullif(trim(default_address__zip), '') as postal_code,
+        nullif(trim(default_address__country_code), '') as country_code,
         _source_file,
         _dlt_load_id
     from source
