@@ -363,3 +363,23 @@ def test_a_retailer_with_no_people_to_compare_still_builds_the_stage():
     pairs = predict(empty, model)
     assert pairs.num_rows == 0
     assert "match_probability" in pairs.column_names
+
+
+def test_a_handful_of_records_does_not_break_the_prior():
+    """Two records that meet the deterministic rules are the only pair: Splink's estimate of the prior
+    match probability is above 1 there. The prior is kept and prediction runs (a small retailer's first
+    build)."""
+    records, _ = foreign_people(2, n=6)
+    member = [r for r in records.to_pylist() if r["record_kind"] == "membership"][:1]
+    account = [
+        r
+        for r in records.to_pylist()
+        if r["unique_id"] == member[0]["unique_id"].replace("member", "account")
+    ]
+    pair = pa.Table.from_pylist(
+        [{**account[0], "birth_date": member[0]["birth_date"]}, {**member[0], "email": account[0]["email"]}]
+    ).select(list(RECORD_COLUMNS))
+    model = train(pair)
+    prior = model["probability_two_random_records_match"][0].as_py()
+    assert 0 < prior <= 0.5
+    assert predict(pair, model).num_rows == 1

@@ -67,8 +67,10 @@ PRIORS = {
     "email": ([0.6, 0.2, 0.2], [0.00001, 0.0001, 0.99989]),
     "phone": ([0.7, 0.3], [0.00001, 0.99999]),
 }
-# the prior probability that two records picked at random belong to one person, before training
+# the prior probability that two records picked at random belong to one person, before training; an
+# estimate above MAX_MATCH_PROBABILITY (a handful of records) is not used
 PRIOR_MATCH_PROBABILITY = 1e-4
+MAX_MATCH_PROBABILITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,12 @@ def _estimate_match_probability(linker) -> str:
         )
     except Exception as exc:  # no pair meets the rules (a handful of records)
         return f"prior match probability kept ({type(exc).__name__})"
+    settings_obj = linker._settings_obj  # Splink keeps the estimate here (training.py sets it so)
+    estimate = settings_obj._probability_two_random_records_match
+    if not 0 < estimate <= MAX_MATCH_PROBABILITY:
+        # a handful of records where most pairs meet the rules: not an estimate of anything
+        settings_obj._probability_two_random_records_match = PRIOR_MATCH_PROBABILITY
+        return f"prior match probability kept (the estimate {estimate:.3g} is not plausible)"
     return ""
 
 
@@ -232,7 +240,10 @@ def predict(records: pa.Table, model: pa.Table, settings: MatchSettings | None =
         )
         for name in COMPARED
     }
-    con, linker = _linker(records, priors, rows[0]["probability_two_random_records_match"], settings)
+    prior = rows[0]["probability_two_random_records_match"]
+    if not prior or not 0 < prior <= MAX_MATCH_PROBABILITY:
+        prior = PRIOR_MATCH_PROBABILITY
+    con, linker = _linker(records, priors, prior, settings)
     predictions = linker.inference.predict(threshold_match_probability=settings.review_probability)
     # the pair, its score and the level each field reached: no personal value leaves this function
     kept = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"] + [
