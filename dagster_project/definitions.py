@@ -13,7 +13,7 @@ from dagster_project.defs.dbt.assets import build_dbt_assets
 from dagster_project.defs.dbt.project import dbt_resource
 from dagster_project.defs.dlt.assets import build_dlt_assets, landing_specs
 from dagster_project.defs.freshness import source_freshness_checks
-from dagster_project.defs.governance import erasure_requests
+from dagster_project.defs.governance import erasure_compaction, erasure_requests
 from dagster_project.defs.gx import gx_checks
 from dagster_project.defs.publish import kpi_report, no_personal_data, published_marts
 from dagster_project.defs.resources import WarehouseResource
@@ -35,6 +35,7 @@ def make_definitions(paths: Paths, config: RetailerConfig) -> Definitions:
             published_marts,
             kpi_report,
             erasure_requests,
+            erasure_compaction,
         ],
         asset_checks=[
             *all_checks(config.sources),

@@ -42,6 +42,10 @@ class BuildResult:
 def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResult:
     echo = echo or (lambda msg: print(msg, file=sys.stderr))
     paths.export_env()
+    from omni.pseudonymisation import load_key
+
+    # the key dbt's plugin will read: a production deployment without one stops here, before any step
+    load_key(paths.data_dir)
     ensure_dagster_home(paths)
     paths.landing.mkdir(parents=True, exist_ok=True)
 

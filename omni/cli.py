@@ -192,8 +192,8 @@ def forget(
     _echo(
         f"erasure {entry['request_id']}: {sum(entry['records'].values())} records of {entry['customers']} "
         f"customer(s); landing: {landing['records_removed']} records in {landing['files_rewritten']} files; "
-        f"raw: {sum(entry['layers']['raw'].values())} rows; logged in "
-        f"{paths.data_dir / 'governance' / 'erasure_log.jsonl'}"
+        f"raw: {sum(entry['layers']['raw'].values())} rows; warehouse compaction: "
+        f"{entry['layers']['completion']}; logged in {paths.data_dir / 'governance' / 'erasure_log.jsonl'}"
     )
 
 

@@ -300,3 +300,92 @@ def test_audience_holds_only_consented_channels_and_respects_the_cap(xs_world, t
         else:
             assert channel in granted, (customer, channel, granted)
             assert channel == consented[0], (customer, channel, consented)
+
+
+EXPOSURES = "('message_send', 'message_open', 'message_click', 'ad_click')"
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_campaigns_are_credited_only_where_they_reached_the_buyer(xs_world, seed):
+    warehouse = xs_world(seed).warehouse
+    # every credited campaign conversion follows a send, open or click of the campaign (or a click on its
+    # ad) to the buyer
+    [(credited, unexposed)] = rows(
+        warehouse,
+        f"""
+        select count(*), count(*) filter (where not exists (
+            select 1 from marts.fct_touchpoints as t
+            where t.campaign_id = c.campaign_id and t.customer_key = c.customer_key
+                and t.touchpoint_type in {EXPOSURES} and t.touchpoint_at <= c.placed_at))
+        from intermediate.int_attribution__campaign_conversions as c
+        where c.is_credited
+    """,
+    )
+    assert credited > 0
+    assert unexposed == 0
+    # a campaign converts no more orders than its reached customers placed after it reached them
+    over = rows(
+        warehouse,
+        f"""
+        with reached as (
+            select campaign_id, customer_key, min(touchpoint_at) as reached_at
+            from marts.fct_touchpoints
+            where campaign_id is not null and customer_key is not null and touchpoint_type in {EXPOSURES}
+            group by all
+        ),
+        reached_orders as (
+            select reached.campaign_id, count(distinct orders.order_key) as orders
+            from reached
+            inner join marts.fct_orders as orders
+                on orders.customer_key = reached.customer_key and orders.placed_at >= reached.reached_at
+            group by all
+        )
+        select campaigns.campaign_id, campaigns.conversion_count, coalesce(reached_orders.orders, 0)
+        from marts.kpi_campaigns as campaigns
+        left join reached_orders using (campaign_id)
+        where campaigns.conversion_count > coalesce(reached_orders.orders, 0)
+    """,
+    )
+    assert over == []
+    # the attribution models credit a visit's utm campaign only after the campaign reached the visitor
+    [(campaign_sessions, unexposed_sessions)] = rows(
+        warehouse,
+        f"""
+        select count(*), count(*) filter (where not exists (
+            select 1 from marts.fct_touchpoints as t
+            where t.campaign_id = s.campaign_id and coalesce(t.customer_key, t.anonymous_id) = s.profile_key
+                and t.touchpoint_type in {EXPOSURES} and t.touchpoint_at <= s.step_at
+                and t.touchpoint_at >= s.step_at - interval 30 day))
+        from intermediate.int_attribution__steps as s
+        where s.step_type = 'session' and s.campaign_id is not null
+    """,
+    )
+    assert campaign_sessions > 0
+    assert unexposed_sessions == 0
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_campaign_figures_are_plausible(xs_world, seed):
+    warehouse = xs_world(seed).warehouse
+    campaigns = rows(
+        warehouse,
+        """
+        select campaign_id, channel, open_rate, click_through_rate, roi, conversion_count, reached_customer_count,
+               cost_pln, send_cost_pln + media_cost_pln + coupon_discount_pln + fixed_cost_pln
+        from marts.kpi_campaigns
+    """,
+    )
+    assert campaigns
+    for campaign, channel, open_rate, ctr, roi, conversions, reached, cost, parts in campaigns:
+        # SMS opens are not tracked: no rate, rather than a rate of 0; ads have no opens either
+        if channel in ("sms", "ads"):
+            assert open_rate is None, campaign
+        elif reached:
+            assert open_rate is not None and 0 <= open_rate <= 1, campaign
+        if ctr is not None:
+            assert 0 <= ctr <= 1, campaign
+        assert float(cost) == pytest.approx(float(parts), abs=0.02), campaign
+        # every campaign costs something and returns less than 100 times its cost
+        assert cost > 0, campaign
+        assert roi is not None and -1 <= roi < 100, (campaign, roi)
+        assert conversions >= 0 and reached >= 0

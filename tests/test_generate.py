@@ -172,3 +172,103 @@ def test_the_world_fills_the_optional_fields_matching_reads(world):
     )
     cases = {r["case"] for r in read_csv(world / "truth" / "identity_cases.csv")}
     assert cases == {"fuzzy_only", "name_variant", "two_addresses", "family_card"}
+
+
+@pytest.fixture(scope="module", params=[11, 12], ids=lambda seed: f"seed{seed}")
+def seeded_world(request, world, tmp_path_factory) -> Path:
+    """The module's world (seed 11) and one more."""
+    if request.param == 11:
+        return world
+    data = tmp_path_factory.mktemp(f"gen{request.param}")
+    generate(data, size="xs", seed=request.param)
+    return data
+
+
+def test_journeys_run_from_messages_only_where_they_went_out(seeded_world):
+    """A visit that lands with a message campaign's utm follows a send of that campaign to that person and
+    a click on it; an order carrying a coupon follows a message that carried the coupon to the buyer; an app
+    visit opened from a push notification happens only with push consent. A message consent stopped starts
+    nothing."""
+    landing, truth = seeded_world / "landing", seeded_world / "truth"
+    con = duckdb.connect()
+    con.execute(f"""
+        create view events as select * from read_json('{landing}/events/events_*.jsonl',
+            format = 'newline_delimited', ignore_errors = true,
+            columns = {{event_id: 'varchar', event_name: 'varchar', event_at: 'timestamptz', session_id: 'varchar',
+                       platform: 'varchar', utm_source: 'varchar', utm_campaign: 'varchar'}});
+        create view event_people as select * from read_csv('{truth}/events.csv');
+        create view message_events as select * from read_json('{landing}/marketing/events/*.jsonl',
+            format = 'newline_delimited',
+            columns = {{event_type: 'varchar', event_at: 'timestamptz', message_id: 'varchar'}});
+        create view messages as select * from read_csv('{truth}/marketing_messages.csv');
+        create view campaigns as
+            select unnest(campaigns, recursive := true) from read_json('{landing}/marketing/campaigns.json');
+        create view sessions as
+            select events.session_id, any_value(event_people.person_id) as person_id,
+                   any_value(events.platform) as platform, min(events.event_at) as started_at,
+                   arg_min(events.utm_campaign, events.event_at) filter (where events.utm_campaign is not null)
+                       as utm_campaign,
+                   arg_min(events.utm_source, events.event_at) filter (where events.utm_source is not null)
+                       as utm_source
+            from events inner join event_people using (event_id)
+            group by events.session_id;
+    """)
+    tagged = con.execute("""
+        select sessions.session_id, campaigns.campaign_id,
+            exists (select 1 from messages where messages.person_id = sessions.person_id
+                    and messages.campaign_id = campaigns.campaign_id and messages.sent_at <= sessions.started_at)
+                as was_sent,
+            exists (select 1 from messages inner join message_events using (message_id)
+                    where messages.person_id = sessions.person_id and messages.campaign_id = campaigns.campaign_id
+                    and message_events.event_type = 'click' and message_events.event_at <= sessions.started_at)
+                as was_clicked
+        from sessions inner join campaigns on campaigns.utm_campaign = sessions.utm_campaign
+        where campaigns.channel in ('email', 'sms', 'push')
+    """).fetchall()
+    assert tagged, "no visit came from a message: nothing to check"
+    assert [row for row in tagged if not (row[2] and row[3])] == []
+    unsent_coupons = con.execute(f"""
+        select orders.order_id, orders.coupon_code from read_csv('{truth}/orders.csv') as orders
+        where orders.coupon_code is not null
+            and not exists (select 1 from messages where messages.person_id = orders.person_id
+                            and messages.coupon_code = orders.coupon_code and messages.sent_at <= orders.placed_at)
+    """).fetchall()
+    assert unsent_coupons == []
+    assert con.execute(
+        f"select count(*) from read_csv('{truth}/orders.csv') where coupon_code is not null"
+    ).fetchone()[0]
+    without_consent = con.execute(f"""
+        with consent as (
+            select person_id, event_at, status from read_csv('{truth}/consent_events.csv')
+            where channel = 'push' and purpose = 'marketing'
+        )
+        select sessions.session_id from sessions
+        where sessions.platform = 'app' and sessions.utm_source = 'app_push'
+            and coalesce((select arg_max(consent.status, consent.event_at) from consent
+                          where consent.person_id = sessions.person_id and consent.event_at <= sessions.started_at),
+                         'none') <> 'granted'
+    """).fetchall()
+    assert without_consent == []
+
+
+def test_receipts_named_by_a_ticket_or_survey_are_identifiable(world):
+    """A till receipt with no identifier of its own is tied to its buyer by the ticket or survey naming it."""
+    landing = world / "landing"
+    con = duckdb.connect()
+    named = {
+        r[0]
+        for r in con.execute(f"""
+            select order_id from (
+                select unnest(tickets, recursive := true)
+                from read_json('{landing}/helpdesk/tickets/*.json', union_by_name = true)
+            )
+            union
+            select order_id from read_csv('{landing}/surveys/*.csv', all_varchar = true)
+        """).fetchall()
+        if r[0]
+    }
+    receipts = [r for r in read_csv(world / "truth" / "orders.csv") if r["source_system"] == "pos"]
+    tied = [r for r in receipts if r["order_id"] in named]
+    assert tied, "no till receipt is named by a ticket or a survey"
+    assert all(r["is_identifiable"] == "true" for r in tied)
+    assert any(r["is_identifiable"] == "false" for r in receipts), "some till receipts stay anonymous"

@@ -1,13 +1,17 @@
-"""Consistency checks find what the generator planted; ingestion accounting, findings and dbt source
-freshness are asset checks."""
+"""Consistency checks find what the generator planted; identity_cluster_health lists the profiles that
+hold two people; ingestion accounting, findings and dbt source freshness are asset checks."""
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.late_arrivals import dbt_wide
 from tests.support import rows
 
 pytestmark = pytest.mark.e2e
@@ -72,10 +76,31 @@ def test_duplicate_coupons_at_household_level_match_the_truth(xs_world, seed):
 @pytest.mark.parametrize("seed", [7, 8])
 def test_consent_violation_check_finds_the_planted_sends(xs_world, seed):
     """The generator sends a few newsletters to people after they withdrew e-mail consent; the check
-    finds exactly those sends (matched to the people through the answer key's message list)."""
+    finds exactly those sends (matched to the people through the answer key's message list), and the
+    answer key's own records (every consent event and message, per person) show no other send after a
+    withdrawal."""
     paths = xs_world(seed)
     truth = planted(paths)["consent_violations"]
     assert truth, "the world planted no consent violation"
+    in_truth = rows(
+        paths,
+        f"""
+        with consent as (
+            select * from read_csv('{paths.truth / "consent_events.csv"}') where purpose = 'marketing'
+        ),
+        sends as (select * from read_csv('{paths.truth / "marketing_messages.csv"}')),
+        in_force as (
+            select sends.message_id, sends.person_id, sends.campaign_id, sends.channel,
+                   arg_max(consent.status, (consent.event_at, consent.status = 'withdrawn')) as status
+            from sends
+            inner join consent
+                on consent.person_id = sends.person_id and consent.channel = sends.channel
+                and consent.event_at <= sends.sent_at
+            group by all
+        )
+        select person_id, campaign_id, channel from in_force where status = 'withdrawn'""",
+    )
+    assert sorted(in_truth) == sorted((v["person_id"], v["campaign_id"], v["channel"]) for v in truth)
     found = rows(
         paths,
         f"""
@@ -177,3 +202,157 @@ def test_omni_checks_sums_up_the_runs_checks(xs_world):
     # what dbt printed during the build is in the data directory's build log, not on the terminal
     logs = list(paths.logs.glob("build-*.log"))
     assert logs and any("freshness of webshop.orders" in log.read_text() for log in logs)
+
+
+# the answer key's person behind each record stitching keys: (record_type, truth file, id column, rows)
+TRUTH_RECORDS = (
+    ("webshop_order", "orders.csv", "order_id", "source_system = 'webshop'"),
+    ("pos_receipt", "orders.csv", "order_id", "source_system = 'pos'"),
+    ("pos_receipt", "returns.csv", "return_id", "source_system = 'pos'"),
+    ("pos_receipt", "pickups.csv", "receipt_id", "true"),
+    ("webshop_checkout", "checkouts.csv", "checkout_id", "true"),
+    ("webshop_customer", "webshop_customers.csv", "customer_id", "true"),
+    ("loyalty_member", "loyalty_members.csv", "member_id", "true"),
+    ("consent_event", "consent_events.csv", "consent_event_id", "true"),
+    ("marketing_message", "marketing_messages.csv", "message_id", "true"),
+    ("helpdesk_ticket", "tickets.csv", "ticket_id", "true"),
+    ("survey_response", "survey_responses.csv", "response_id", "true"),
+)
+CLUSTER_MODELS = (
+    "int_identity__match_links",
+    "int_identity__components",
+    "int_identity__profiles",
+    "int_identity__profile_identifiers",
+    "identity_cluster_health",
+)
+
+
+def cluster_truth(warehouse: Path, truth: Path) -> dict[str, tuple[int, bool, list | None]]:
+    """Per customer_key of the warehouse: how many people its records belong to, whether the data can tell
+    two of them apart (two people each have an account or a membership in it, under first names that are
+    not one name of seed first_name_variants), and the reasons identity_cluster_health lists (None: not
+    listed). Read from the identity models, so that a rebuild of those alone is enough."""
+    union = " union all ".join(
+        f"select '{kind}' as record_type, {column} as record_id, person_id "
+        f"from read_csv('{truth / file}', all_varchar = true) where {where}"
+        for kind, file, column, where in TRUTH_RECORDS
+    )
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        found = con.execute(f"""
+            with truth as ({union}),
+            labelled as (
+                select profiles.customer_key, nodes.record_type, truth.person_id
+                from wh.intermediate.int_identity__record_nodes as nodes
+                inner join wh.intermediate.int_identity__components as components
+                    on components.node_id = nodes.record_node
+                inner join wh.intermediate.int_identity__profiles as profiles
+                    on profiles.component = components.component
+                inner join truth on truth.record_type = nodes.record_type and truth.record_id = nodes.record_id
+                where profiles.customer_key is not null
+            ),
+            names as (
+                select persons.person_id, coalesce(variants.full_name, persons.name) as name_key
+                from (
+                    select person_id, strip_accents(lower(replace(replace(first_name, 'ł', 'l'), 'Ł', 'l'))) as name
+                    from read_csv('{truth / "persons.csv"}', all_varchar = true)
+                ) as persons
+                left join wh.staging.first_name_variants as variants on variants.variant = persons.name
+            ),
+            named as (
+                select distinct customer_key, person_id from labelled
+                where record_type in ('webshop_customer', 'loyalty_member')
+            ),
+            separable as (
+                select distinct a.customer_key
+                from named as a
+                inner join named as b on b.customer_key = a.customer_key and a.person_id < b.person_id
+                inner join names as name_a on name_a.person_id = a.person_id
+                inner join names as name_b on name_b.person_id = b.person_id
+                where name_a.name_key <> name_b.name_key
+            )
+            select labelled.customer_key, count(distinct labelled.person_id),
+                   bool_or(separable.customer_key is not null), any_value(health.reasons)
+            from labelled
+            left join separable on separable.customer_key = labelled.customer_key
+            left join wh.marts.identity_cluster_health as health on health.customer_key = labelled.customer_key
+            group by labelled.customer_key
+        """).fetchall()
+    return {key: (people, is_separable, reasons) for key, people, is_separable, reasons in found}
+
+
+def assert_flags_cover_the_over_merged(clusters: dict) -> dict:
+    """Every cluster of two people the data can tell apart is listed with two first names (recall 1 over
+    those), and flags on one-person clusters are few: at most 1% of the customers (at least 1). Returns
+    the figures."""
+    over_merged = {k for k, (people, _, _) in clusters.items() if people > 1}
+    separable = {k for k, (_, is_separable, _) in clusters.items() if is_separable}
+    flagged = {k for k, (_, _, reasons) in clusters.items() if reasons is not None}
+    missed = {k: clusters[k] for k in separable if "two_first_names" not in (clusters[k][2] or [])}
+    assert not missed, missed
+    single_flagged = flagged - over_merged
+    assert len(single_flagged) <= max(1, len(clusters) // 100), {k: clusters[k] for k in single_flagged}
+    return {
+        "customers": len(clusters),
+        "over_merged": len(over_merged),
+        "separable": len(separable),
+        "flagged": len(flagged),
+        "flagged_over_merged": len(flagged & over_merged),
+        "flagged_single_person": len(single_flagged),
+    }
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_cluster_health_lists_the_over_merged_clusters_the_data_can_tell_apart(xs_world, seed, tmp_path):
+    """As built, and on a copy where an analyst wrongly accepted pairs of two people (a loyalty member and
+    another person's web account, most in one household: the classic wrong merge): every profile of two
+    people whose accounts and memberships carry different first names is listed, few one-person profiles
+    are. An over-merge whose second person left no name (a household member known only by the family
+    phone typed at a till) cannot be told apart by any rule and is not required."""
+    paths = xs_world(seed)
+    built = assert_flags_cover_the_over_merged(cluster_truth(paths.warehouse, paths.truth))
+    # identity_cluster_health names no e-mail or phone, only counts
+    assert rows(
+        paths,
+        """select count(*) from information_schema.columns
+           where table_schema = 'marts' and table_name = 'identity_cluster_health'
+             and (column_name like '%email' or column_name like '%phone')""",
+    ) == [(0,)]
+
+    with (paths.truth / "persons.csv").open(newline="", encoding="utf-8") as fh:
+        persons = list(csv.DictReader(fh))
+    members = [p for p in persons if p["is_member"] == "true" and p["has_account"] == "false"]
+    accounts = [p for p in persons if p["has_account"] == "true" and p["is_member"] == "false"]
+    pairs: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for member in members:  # one household, two people: a member and another's web account
+        other = next(
+            (
+                a
+                for a in accounts
+                if a["household_id"] == member["household_id"] and a["person_id"] not in used
+            ),
+            None,
+        )
+        if other and len(pairs) < 6:
+            pairs.append((member["member_id"], other["customer_id"]))
+            used |= {member["person_id"], other["person_id"]}
+    strangers = [a for a in accounts if a["person_id"] not in used]
+    for member, other in zip(
+        [m for m in members if m["person_id"] not in used][:3], strangers[-3:], strict=True
+    ):
+        pairs.append((member["member_id"], other["customer_id"]))
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany(
+            "insert into staging.identity_match_decisions values "
+            "(?, ?, 'accept', 'test', timestamp '2026-11-30 10:00:00', 'two people accepted as one')",
+            [(f"loyalty_member:{m}", f"webshop_customer:{c}") for m, c in pairs],
+        )
+    run = dbt_wide(warehouse, tmp_path, "run", "--select", *CLUSTER_MODELS)
+    assert run.returncode == 0, run.stdout[-2000:]
+    induced = assert_flags_cover_the_over_merged(cluster_truth(warehouse, paths.truth))
+    # the wrong merges happened and are listed
+    assert induced["separable"] - built["separable"] >= 6, (built, induced)
+    assert induced["flagged_over_merged"] >= built["flagged_over_merged"] + 6, (built, induced)

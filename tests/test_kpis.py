@@ -19,13 +19,14 @@ Two kinds of KPI, two kinds of tolerance:
 * Service and clickstream KPIs (first-contact resolution, session conversion, cart abandonment) are
   counted over tickets and sessions, which carry no identity question: they must match to 1e-6.
 * Journey KPIs (cross-channel conversion) depend on linking a buyer's interactions to their orders. The
-  truth's identifiable variant is what a warehouse with perfect stitching would see (anonymous till
-  receipts start in the store and cut nobody's journey). What remains between it and the mart is browsing
-  that never logs in: a cookie-only web visit before a store purchase cannot be tied to the buyer, so the
-  mart sees fewer web -> store journeys, and an ad click or app visit on an unlinked device hides the
-  start of an online order too. Online orders (an xs world has ~100; seed 8 showed 0.06 less in the mart)
-  must match within 0.08; store orders may only look *less* cross-channel in the mart (0.05 slack for
-  split identities); the share over all orders within 0.08.
+  truth's identifiable variant counts only what the exports tie to the person (docs/truth.md): till
+  receipts with an identifier of the buyer's own (or named by a ticket, survey or return), visits that
+  logged in or bought or came from a browser or device that did, messages to the person's own address,
+  phone or tied device. Browsing that never logs in cannot be tied to anyone, so the truth leaves it out
+  as the mart does. The mart's share must be within 2% (relative) of it, over all orders and for online
+  and store orders apart - and at least within one order: an xs world has about 200 orders, 2% of its
+  cross-channel share is less than one, and an order the identity stage gives to another member of a
+  household (a family phone seen on only one of their records) is one.
 * Cohort retention is per customer_key over identifiable orders: compared with the identifiable variant,
   month by month for cohorts of 20+ customers within 0.08 (a customer split in two is two cohort
   members), and within 0.03 on average over all cells.
@@ -153,6 +154,32 @@ def test_daily_tables_add_up_to_the_true_kpis(world):
     assert nps == pytest.approx(kpis["nps"]["value"], abs=1e-6)
 
 
+def test_message_rates_leave_out_events_a_channel_does_not_report(world):
+    """SMS platforms report no opens: the SMS open rate is null, not 0, and the open rate over all
+    channels divides the opens by the deliveries of channels that report opens only."""
+    rates = dict(
+        (row[0], row[1])
+        for row in query(
+            world,
+            """
+            select dimension_value, metric_value from marts.kpi_journey_stages
+            where metric = 'message_open_rate' and dimension_name in ('all', 'channel')""",
+        )
+    )
+    assert "sms" in rates and rates["sms"] is None
+    assert rates["email"] is not None and 0 < rates["email"] < 1
+    (opens, tracked_deliveries, sms_deliveries) = query(
+        world,
+        """
+        select count(*) filter (where touchpoint_type = 'message_open'),
+               count(*) filter (where touchpoint_type = 'message_delivery' and channel <> 'sms'),
+               count(*) filter (where touchpoint_type = 'message_delivery' and channel = 'sms')
+        from marts.fct_touchpoints""",
+    )[0]
+    assert sms_deliveries > 0
+    assert rates["all"] == pytest.approx(opens / tracked_deliveries, abs=1e-9)
+
+
 SAME_DEFINITION = {
     "repeat_rate": 0.05,
     "repeat_rate_multichannel": 0.05,
@@ -224,6 +251,57 @@ def test_customer_groups_and_segments_are_consistent(world):
     ) == [(0,)]
 
 
+def test_segments_are_scored_staged_and_valued_by_the_clv_models(world):
+    """customer_segments as a marketer reads it: a three-digit RFM code for every buyer, a frequency score
+    of 2 although most buyers have one or two orders, every recency and monetary score, lapsed customers
+    in a short history; the CLV models fitted on the demo world, P(alive) a probability for every buyer,
+    and a predicted 12-month CLV that is not the historical revenue times a constant."""
+    segments = "from marts.customer_segments where order_count > 0"
+    (buyers, coded, prospect_codes) = query(
+        world,
+        "select count(*) filter (where order_count > 0), "
+        "count(*) filter (where order_count > 0 and regexp_full_match(rfm_code, '[1-5]{3}')), "
+        "count(rfm_code) filter (where order_count = 0) from marts.customer_segments",
+    )[0]
+    assert buyers > 0 and coded == buyers and prospect_codes == 0
+    for score in ("recency_score", "frequency_score", "monetary_score"):
+        levels = {s for (s,) in query(world, f"select distinct {score} {segments}")}
+        assert levels == {1, 2, 3, 4, 5} or (score == "frequency_score" and {1, 2} <= levels), (score, levels)
+    stages = dict(query(world, f"select lifecycle_stage, count(*) {segments} group by 1"))
+    assert stages.get("lapsed", 0) > 0 and stages.get("active", 0) > 0, stages
+    parameters = query(
+        world,
+        "select model, parameter, is_fitted, is_converged, value, as_of_date = "
+        "(select max(as_of_date) from marts.customer_segments) from marts.clv_model_parameters",
+    )
+    assert sorted((m, p) for m, p, *_ in parameters) == sorted(
+        [("bg_nbd", p) for p in ("r", "alpha", "a", "b")] + [("gamma_gamma", p) for p in ("p", "q", "v")]
+    )
+    assert all(
+        fitted and converged and value > 0 and same_day
+        for _, _, fitted, converged, value, same_day in parameters
+    )
+    (with_p_alive, p_alive_ok, with_clv, prospects_valued) = query(
+        world,
+        "select count(p_alive) filter (where order_count > 0), "
+        "count(*) filter (where p_alive between 0 and 1), "
+        "count(predicted_clv_pln) filter (where order_count > 0), "
+        "count(predicted_clv_pln) filter (where order_count = 0) from marts.customer_segments",
+    )[0]
+    assert with_p_alive == p_alive_ok == with_clv == buyers and prospects_valued == 0
+    (correlation, spread, ratio, history_days) = query(
+        world,
+        "select corr(predicted_clv_pln, historical_clv_pln), "
+        "quantile_cont(predicted_clv_pln / historical_clv_pln, 0.9) "
+        "/ quantile_cont(predicted_clv_pln / historical_clv_pln, 0.1), "
+        f"sum(predicted_clv_pln) / sum(historical_clv_pln), max(as_of_date) - min(first_order_date) + 1 {segments}",
+    )[0]
+    # not a multiple of the history: customers of equal revenue differ by how recently and how often
+    # they bought; and 12 months ahead, not years at the history's pace
+    assert correlation < 0.99 and spread > 1.5, (correlation, spread)
+    assert 0 < ratio < 360 / history_days * 1.5, (ratio, history_days)
+
+
 def test_cross_channel_conversion_is_bounded_and_complete(world):
     (orders,) = query(world, "select count(*) from marts.fct_orders")[0]
     (journeys, cross) = query(
@@ -246,6 +324,13 @@ def cross_shares(rows) -> dict[str, float]:
     return out
 
 
+def orders_by_group(rows) -> dict[str, int]:
+    groups = {"online": ("web", "app"), "store": ("store",), "all": ("web", "app", "store")}
+    return {
+        name: sum(n for _, purchase, n in rows if purchase in channels) for name, channels in groups.items()
+    }
+
+
 def test_cross_channel_conversion_matches_the_truth(world):
     kpis = truth(world)
     mart_share = overview(world)["cross_channel_conversion_share"]
@@ -266,12 +351,12 @@ def test_cross_channel_conversion_matches_the_truth(world):
         kpis["cross_channel_conversion_share_identifiable"]["value"], abs=1e-6
     )
     assert published["all"] == pytest.approx(kpis["cross_channel_conversion_share"]["value"], abs=1e-6)
-    assert mart["online"] == pytest.approx(seen["online"], abs=0.08), (mart, seen)
-    assert mart["store"] <= seen["store"] + 0.05, (mart, seen)
-    assert mart["all"] == pytest.approx(seen["all"], abs=0.08), (mart, seen)
-    # anonymous receipts hide journeys from the warehouse, never add any
-    assert seen["all"] <= published["all"] + 1e-9
-    assert mart["all"] <= published["all"] + 0.03, (mart, published)
+    orders = orders_by_group(rows("cross_channel_conversion_by_start_and_purchase_channel_identifiable"))
+    for group in ("all", "online", "store"):
+        tolerance = max(0.02 * seen[group], 1 / orders[group])
+        assert abs(mart[group] - seen[group]) <= tolerance + 1e-12, (group, mart, seen)
+    # what the warehouse cannot see makes a difference on every world: the published truth counts it
+    assert seen["all"] != pytest.approx(published["all"], abs=1e-6)
 
 
 def test_cohort_retention_matches_the_truth(world):

@@ -357,3 +357,109 @@ def test_nothing_published_carries_personal_data(xs_world, dbt_manifest):
         "dim_customers.birth_year": "quasi",
         "fct_sessions.geo_city": "quasi",
     }
+
+
+# --- the pseudonymisation key -------------------------------------------------------------------------------
+@pytest.mark.e2e
+@pytest.mark.parametrize("seed", (8, 9))
+def test_no_file_the_build_writes_holds_the_key(xs_world, seed):
+    """The key made the pseudonyms of the build (HMAC-SHA256), yet no file under the data directory (but
+    the key file itself) or under dbt/target holds it: not compiled SQL, manifest, partial-parse cache,
+    run_results, dbt.log, dlt's packages, Dagster's storage, the warehouse or what was published."""
+    from omni.pseudonymisation import KEY_FILE, key_file, load_key, pseudonym
+    from omni.settings import DBT_PROJECT_DIR
+    from tests.support import rows
+    from tests.test_erasure import byte_search
+
+    paths = xs_world(seed)
+    key = load_key(paths.data_dir)
+    assert key == key_file(paths.data_dir).read_text().strip().encode()
+    published = {
+        entity_id
+        for (entity_id,) in rows(
+            paths,
+            """select entity_id from marts.customer_identity_map
+               where entity_kind = 'identifier' and entity_type in ('email', 'phone')""",
+        )
+    }
+    values = rows(
+        paths,
+        """select distinct identifier_value from intermediate.int_identity__identifiers
+           where identifier_type in ('email', 'phone')""",
+    )
+    assert len(published) > 50 and published <= {pseudonym(key, v) for (v,) in values}
+    pattern = {"key": re.compile(re.escape(key))}
+    assert byte_search(paths.data_dir, pattern, skip=(KEY_FILE.as_posix(),)) == {}
+    for folder in ("target", "logs"):
+        assert byte_search(DBT_PROJECT_DIR / folder, pattern) == {}, folder
+
+
+def test_each_installation_gets_its_own_key(tmp_path, monkeypatch):
+    import stat
+
+    from omni.pseudonymisation import key_file, load_key
+
+    monkeypatch.delenv("OMNI_PSEUDONYMISATION_KEY", raising=False)
+    monkeypatch.delenv("OMNI_ENV", raising=False)
+    first, second = load_key(tmp_path / "a"), load_key(tmp_path / "b")
+    assert first != second and len(first) == len(second) == 64
+    assert load_key(tmp_path / "a") == first  # reused, not made again
+    assert stat.S_IMODE(key_file(tmp_path / "a").stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file(tmp_path / "a").parent.stat().st_mode) == 0o700
+    # a key from the environment wins over the file
+    monkeypatch.setenv("OMNI_PSEUDONYMISATION_KEY", "k" * 40)
+    assert load_key(tmp_path / "a") == b"k" * 40
+
+
+def test_weak_keys_and_unsafe_key_files_are_refused(tmp_path, monkeypatch):
+    from omni.pseudonymisation import PseudonymisationKeyError, key_file, load_key
+
+    monkeypatch.delenv("OMNI_ENV", raising=False)
+    for weak, says in (("omni-development-key", "published with the code"), ("short", "fewer than 32")):
+        monkeypatch.setenv("OMNI_PSEUDONYMISATION_KEY", weak)
+        with pytest.raises(PseudonymisationKeyError, match=says):
+            load_key(tmp_path)
+    monkeypatch.delenv("OMNI_PSEUDONYMISATION_KEY")
+    load_key(tmp_path)
+    key_file(tmp_path).chmod(0o644)
+    with pytest.raises(PseudonymisationKeyError, match="readable by others"):
+        load_key(tmp_path)
+
+
+def test_production_without_a_key_fails_clearly(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from omni.dbt_plugin import Plugin
+    from omni.pseudonymisation import PseudonymisationKeyError, key_file, load_key
+
+    monkeypatch.delenv("OMNI_PSEUDONYMISATION_KEY", raising=False)
+    monkeypatch.setenv("OMNI_ENV", "production")
+    with pytest.raises(
+        PseudonymisationKeyError, match="OMNI_ENV=production and OMNI_PSEUDONYMISATION_KEY is not set"
+    ):
+        load_key(tmp_path)
+    assert not key_file(tmp_path).exists()  # nothing generated in production
+    # dbt's plugin refuses too, whoever runs dbt
+    plugin = Plugin.__new__(Plugin)
+    plugin.creds = type("Creds", (), {"path": str(tmp_path / "warehouse.duckdb")})()
+    with pytest.raises(PseudonymisationKeyError), duckdb.connect() as con:
+        plugin.configure_connection(con)
+    # and `omni build` stops before any step, with one line that says what to set
+    env = {k: v for k, v in os.environ.items() if k != "OMNI_PSEUDONYMISATION_KEY"} | {
+        "OMNI_ENV": "production"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "omni.cli", "build", "--data-dir", str(tmp_path / "data")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "OMNI_PSEUDONYMISATION_KEY is not set" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+    # with a key in the environment, production builds use it
+    monkeypatch.setenv("OMNI_PSEUDONYMISATION_KEY", "p" * 48)
+    assert load_key(tmp_path) == b"p" * 48

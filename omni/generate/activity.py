@@ -38,6 +38,14 @@ TEMPLATE_MIX = {
     "browser": [0.45, 0.35, 0.00, 0.00, 0.20, 0.00, 0.00, 0.00],
 }
 FULFILMENT = np.array(["home_delivery", "parcel_locker", "click_and_collect"])
+# of the people reminded of an abandoned checkout, the share who come back through the reminder's link,
+# and the share of those who then buy (the others leave the cart again)
+REMINDER_RETURN_SHARE = 0.4
+REMINDER_BUY_SHARE = 0.5
+# the coupon of the month goes to this share of the people each month (consent decides who receives it);
+# the `email_coupon_web` journeys are those who use it
+COUPON_MAILING_SHARE = 0.25
+MONTH = 30 * DAY
 
 
 @dataclass
@@ -342,7 +350,9 @@ class World:
             getattr(self, f"_{name}")(person[m], t[m])
         self._browse_only()
         self._service_and_feedback()
+        self._coupon_mailing()
         self._clip_to_period()
+        self.session_ties = self._session_ties()
 
     def _clip_to_period(self) -> None:
         """Drop what would happen after the period ends, and whatever points at something dropped."""
@@ -397,23 +407,39 @@ class World:
         s1 = self.sessions(p, t + 5, "web", "abandon", source="ads", campaign=camp, click_id=clicks)
         checkout_t = t + 12 * 60
         self._checkouts(p, checkout_t, s1)
-        # a reminder goes out by e-mail (or push) a day or so later; consent is checked when sending
+        # a reminder goes out by e-mail (or push) a day or so later; consent is checked when sending, and a
+        # reminder that consent stops brings nobody back (journeys_from_messages)
         back = checkout_t + rng.integers(20 * HOUR, 50 * HOUR, len(p))
-        self.t.add(
-            "trigger", pd.DataFrame({"person": p, "t": back, "kind": "abandoned_cart", "coupon": None})
-        )
-        buy = rng.random(len(p)) < 0.55  # not every reminder wins the sale back
+        comes = rng.random(len(p)) < REMINDER_RETURN_SHARE
+        buy = comes & (rng.random(len(p)) < REMINDER_BUY_SHARE)  # not every reminder wins the sale back
         # a reminder visit that does not buy ends at the cart: only a visit that places the order has a purchase
         s2 = self.sessions(
-            p,
-            back + rng.integers(HOUR, 6 * HOUR, len(p)),
+            p[comes],
+            back[comes] + rng.integers(HOUR, 6 * HOUR, int(comes.sum())),
             "web",
-            np.where(buy, "purchase", "cart"),
+            np.where(buy[comes], "purchase", "cart"),
             source="email",
             campaign="abandoned-cart",
         )
-        s2_t = self.t.chunks["session"][-1]["t"].to_numpy()
-        self._link(s2[buy], self.web_orders(p[buy], s2_t[buy] + 15 * 60, "web", session=s2[buy]))
+        s2_t = self.t.chunks["session"][-1]["t"].to_numpy() if len(s2) else np.array([], np.int64)
+        bought = buy[comes]
+        orders = self.web_orders(p[buy], s2_t[bought] + 15 * 60, "web", session=s2[bought])
+        self._link(s2[bought], orders)
+        visit = np.full(len(p), -1, dtype=np.int64)
+        visit[comes] = s2
+        order = np.full(len(p), -1, dtype=np.int64)
+        order[buy] = orders
+        self._trigger(p, back, "abandoned_cart", None, visit, order)
+
+    def _trigger(self, person, t, kind, coupon, session, order) -> None:
+        """A message a journey sends (a reminder, a coupon), with the visit it brings (`session`, -1: none)
+        and the order placed in that visit (-1: none). build_messages sends it where consent allows."""
+        self.t.add(
+            "trigger",
+            pd.DataFrame(
+                {"person": person, "t": t, "kind": kind, "coupon": coupon, "session": session, "order": order}
+            ),
+        )
 
     def _checkouts(self, p, t, session):
         ids = self.t.ids("checkout", len(p))
@@ -479,13 +505,97 @@ class World:
             )
 
     def _email_coupon_web(self, p, t):
-        month = (t // (30 * DAY)).astype(int)
-        coupon = pd.Series(month).map(lambda m: f"RABAT10-{m + 1:02d}").to_numpy()
-        self.t.add(
-            "trigger", pd.DataFrame({"person": p, "t": t - 2 * HOUR, "kind": "coupon", "coupon": coupon})
-        )
+        coupon = _coupon_of_month(t)
         s = self.sessions(p, t, "web", "purchase", source="email", campaign="coupon")
-        self._link(s, self.web_orders(p, t + 25 * 60, "web", session=s, coupon=coupon))
+        o = self.web_orders(p, t + 25 * 60, "web", session=s, coupon=coupon)
+        self._link(s, o)
+        self._trigger(p, t - 2 * HOUR, "coupon", coupon, s, o)
+
+    def _coupon_mailing(self) -> None:
+        """The coupon of the month by e-mail (kind `coupon_mailing`: never by push) to a share of everyone, at a
+        time of the month of its own; most never use it. A household whose member's journey brings the month's
+        coupon gets none: the mailing adds no household receiving one coupon through two channels."""
+        rng = self.rng
+        months = -(-self.horizon // MONTH)
+        household = self.people["household_id"].to_numpy()
+        codes = pd.Index(_coupon_of_month(np.arange(months) * MONTH))
+        trig = self.t.get("trigger")
+        had = np.array([], dtype=object)  # household and code of the journeys' coupons
+        if len(trig):
+            c = trig[trig["kind"] == "coupon"]
+            had = household[c["person"].to_numpy()].astype(str) + " " + c["coupon"].to_numpy().astype(str)
+        for month in range(months):
+            p = np.flatnonzero(rng.random(self.n) < COUPON_MAILING_SHARE)
+            p = p[~np.isin(household[p].astype(str) + " " + codes[month], had)]
+            # a day of the month, between 07:00 and 20:00 (Warsaw, about)
+            t = (
+                month * MONTH
+                + rng.integers(0, MONTH // DAY, len(p)) * DAY
+                + rng.integers(6 * HOUR, 19 * HOUR, len(p))
+            )
+            code = np.full(len(p), codes[month], dtype=object)
+            self._trigger(p, t, "coupon_mailing", code, np.full(len(p), -1), np.full(len(p), -1))
+
+    def journeys_from_messages(self, sent_channel: np.ndarray, consents: pd.DataFrame) -> np.ndarray:
+        """Journeys that start from a message run only where the message went out: a reminder or coupon
+        that consent stopped (`sent_channel` None, per trigger) brings nobody through its link, so the visit
+        it would have brought comes direct and its order carries no coupon; a reminder sent by push brings
+        the visit from the push. An app visit opened from a push notification needs the person's push
+        consent at that moment, else it was opened directly. Returns, per trigger, when the visit it
+        brought began (NaN: none), so that the message shows the open and click that led there."""
+        trig = self.t.get("trigger")
+        sessions = self.t.chunks["session"][0]
+        at = pd.Index(sessions["session"].to_numpy())
+        visit = trig["session"].to_numpy()
+        has_visit = visit >= 0
+        row = np.full(len(trig), -1, dtype=np.int64)
+        row[has_visit] = at.get_indexer(visit[has_visit])  # -1: the visit fell after the period
+        sent = pd.notna(sent_channel)
+        lost = (row >= 0) & ~sent
+        source = sessions["source"].to_numpy().astype(object).copy()
+        campaign = sessions["campaign"].to_numpy().astype(object).copy()
+        source[row[lost]] = "direct"
+        campaign[row[lost]] = None
+        by_push = (row >= 0) & sent & (np.asarray(sent_channel, dtype=object) == "push")
+        source[row[by_push]] = "push"
+        # app visits opened from a push notification, by people without push consent at the time
+        push = np.flatnonzero((source == "push") & (sessions["platform"].to_numpy() == "app"))
+        allowed = _consented(
+            sessions["person"].to_numpy()[push], sessions["t"].to_numpy()[push], consents, "push"
+        )
+        source[push[~allowed]] = "direct"
+        sessions["source"] = source
+        sessions["campaign"] = campaign
+        # the coupon of a journey whose coupon never arrived: the order is placed without it
+        order = trig["order"].to_numpy()
+        dropped = order[~sent & (order >= 0)]
+        if len(dropped):
+            orders = self.t.chunks["order"][0]
+            orders.loc[orders["order"].isin(dropped), "coupon"] = None
+            lines = self.t.chunks["order_line"][0]
+            lines.loc[lines["order"].isin(dropped), "discount"] = 0.0
+        started = np.full(len(trig), np.nan)
+        shown = (row >= 0) & sent
+        started[shown] = sessions["t"].to_numpy()[row[shown]]
+        return started
+
+    def _session_ties(self) -> pd.DataFrame:
+        """Which sessions a warehouse can tie to their person (the identifiable journeys of truth/kpis.json):
+        one that logged in or placed an order (the order names its buyer), and any other session of a cookie
+        or an app device that such a session used. A browser that never logs in or buys stays anonymous."""
+        s = self.t.chunks["session"][0]
+        ordered = s["session"].isin(self.t.get("session_order")["session"]).to_numpy()
+        tied = s["logged_in"].to_numpy().astype(bool) | ordered
+        cookie, device = s["cookie"].to_numpy(), s["device"].to_numpy()
+        known_cookie = np.unique(cookie[tied & (cookie >= 0)])
+        known_device = np.unique(device[tied & (device >= 0)])
+        seen = tied | np.isin(cookie, known_cookie) | np.isin(device, known_device)
+        self.known_devices = known_device
+        # an ad click is tied as the session it opened
+        clicks = pd.Series(s["click_id"].to_numpy(), dtype=object)
+        opened = seen & clicks.notna().to_numpy()
+        self.tied_clicks = clicks[opened].astype(np.int64).to_numpy()
+        return pd.DataFrame({"session": s["session"].to_numpy(), "t": s["t"].to_numpy(), "is_tied": seen})
 
     def _golden_path(self, p, t):
         rng = self.rng
@@ -642,3 +752,16 @@ class World:
                 }
             ),
         )
+
+
+def _coupon_of_month(t: np.ndarray) -> np.ndarray:
+    """The coupon of the month of each time (months of 30 days from the period start)."""
+    return pd.Series((np.asarray(t) // MONTH).astype(int)).map(lambda m: f"RABAT10-{m + 1:02d}").to_numpy()
+
+
+def _consented(person: np.ndarray, t: np.ndarray, consents: pd.DataFrame, channel: str) -> np.ndarray:
+    """Per (person, time): the person's marketing consent for `channel` was current at that time."""
+    c = consents[(consents["channel"] == channel) & (consents["purpose"] == "marketing")]
+    frame = pd.DataFrame({"person": person, "t": t, "i": np.arange(len(person))}).merge(c, on="person")
+    ok = frame[(frame["granted"] <= frame["t"]) & (frame["withdrawn"] > frame["t"])]["i"].to_numpy()
+    return np.isin(np.arange(len(person)), ok)

@@ -1,10 +1,11 @@
 """Consent and campaigns: who may be contacted on which channel when, and what the marketing platform sent.
 
 Consent is a set of intervals per person, channel and purpose (granted at sign-up or enrolment, some
-withdrawn later, a share of e-mail withdrawals through the unsubscribe link). Campaign audiences are
-drawn only from people whose consent is current at send time, except a handful of planted violations
-that the governance checks must find. Some coupon newsletters get an SMS twin carrying the same
-coupon: the "same coupon through two channels" case.
+withdrawn later, a share of e-mail withdrawals through the unsubscribe link, which the CRM ledger
+records again moments later). Campaign audiences are drawn only from people whose consent is current at
+the moment each message is sent, except a handful of planted violations that the governance checks must
+find. Some coupon newsletters get an SMS twin carrying the same coupon: the "same coupon through two
+channels" case.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from omni.generate.activity import DAY, HOUR, World
 
 NEVER = np.iinfo(np.int64).max
 ADS_CAMPAIGNS = ["ADS-G-BRAND", "ADS-G-SHOPPING", "ADS-M-PROSPECTING", "ADS-M-RETARGETING"]
+# the CRM ledger records an unsubscribe the marketing platform passes on up to this many seconds later
+CRM_SYNC_SECONDS = 300
 
 
 def first_activity(world: World) -> np.ndarray:
@@ -115,6 +118,7 @@ def build_messages(
         c = mk[mk["channel"] == camp.channel]
         active = (c["granted"].to_numpy() <= camp.t) & (c["withdrawn"].to_numpy() > camp.t)
         persons = c["person"].to_numpy()[active]
+        until = c["withdrawn"].to_numpy()[active]  # one marketing consent per person and channel
         if camp.channel == "sms" and camp.coupon:
             # the SMS twin of a coupon newsletter: mostly people who got the e-mail too
             got_email = sends[-1]["person"].to_numpy() if sends else np.array([], dtype=np.int64)
@@ -124,16 +128,20 @@ def build_messages(
             )
         else:
             pick = rng.random(len(persons)) < camp.reach
-        chosen = persons[pick]
+        chosen, chosen_until = persons[pick], until[pick]
         if camp.channel == "email":
-            chosen = chosen[has_email[chosen]]
+            chosen, chosen_until = chosen[has_email[chosen]], chosen_until[has_email[chosen]]
+        t = camp.t + rng.integers(0, 40 * 60, len(chosen))
+        # a campaign takes up to 40 minutes to go out: consent is checked again when each message is
+        # sent, so a withdrawal in those minutes stops it (else it would be a violation nobody planted)
+        sent_ok = chosen_until > t
         sends.append(
             pd.DataFrame(
                 {
-                    "person": chosen,
+                    "person": chosen[sent_ok],
                     "campaign": camp.campaign_id,
                     "channel": camp.channel,
-                    "t": camp.t + rng.integers(0, 40 * 60, len(chosen)),
+                    "t": t[sent_ok],
                     "coupon": camp.coupon,
                 }
             )
@@ -148,21 +156,26 @@ def build_messages(
             frame = pd.DataFrame({"person": tp, "t": tt, "i": np.arange(len(tp))}).merge(c, on="person")
             good = frame[(frame["granted"] <= frame["t"]) & (frame["withdrawn"] > frame["t"])]
             ok[ch] = np.isin(np.arange(len(tp)), good["i"].to_numpy())
-        channel = np.where(ok["email"], "email", np.where(ok["push"], "push", None))
-        m = pd.notna(channel)
         kind = trig["kind"].to_numpy()
+        # the monthly coupon mailing goes by e-mail only
+        channel = np.where(
+            ok["email"], "email", np.where(ok["push"] & (kind != "coupon_mailing"), "push", None)
+        )
+        m = pd.notna(channel)
+        # a journey runs from its message only where the message went out (activity.py)
+        visit_t = world.journeys_from_messages(channel, mk)
         sends.append(
             pd.DataFrame(
                 {
                     "person": tp[m],
-                    "campaign": np.where(kind[m] == "coupon", "TRG-COUPON", "TRG-ABANDONED-CART"),
+                    "campaign": np.where(kind[m] == "abandoned_cart", "TRG-ABANDONED-CART", "TRG-COUPON"),
                     "channel": channel[m],
                     "t": tt[m],
                     "coupon": trig["coupon"].to_numpy()[m],
+                    "visit_t": visit_t[m],
                 }
             )
         )
-        world.triggered_ok = m
     sent = (
         pd.concat(sends, ignore_index=True)
         if sends
@@ -209,6 +222,16 @@ def build_messages(
     t = sent["t"].to_numpy()
     t_open = t + rng.integers(5 * 60, 2 * DAY, n)
     t_click = t_open + rng.integers(10, 30 * 60, n)
+    # a message someone came through was delivered, opened (where opens are tracked) and clicked just
+    # before the visit it brought
+    visit_t = sent["visit_t"].to_numpy(dtype=float) if "visit_t" in sent else np.full(n, np.nan)
+    via = ~np.isnan(visit_t)
+    delivered |= via
+    opened |= via & (sent["channel"] != "sms").to_numpy()
+    clicked = clicked | via
+    t_click = np.where(via, np.nan_to_num(visit_t).astype(np.int64) - 30, t_click)
+    t_open = np.where(via, np.maximum(t + 60, np.minimum(t_open, t_click - 60)), t_open)
+    sent = sent.drop(columns="visit_t", errors="ignore")
     # each event as (row of `sent`, kind, time); the frame is assembled once, in order
     kinds = ["send", "delivery", "bounce", "open", "click", "unsubscribe"]
     events = [
@@ -241,6 +264,11 @@ def build_messages(
         # those without an e-mail to click in withdrew on the web instead
         no_mail = ~link["person"].isin(last["person"])
         consents.loc[link.index[no_mail.to_numpy()], "withdraw_source"] = "web"
+        # the platform tells the CRM, whose ledger records the same withdrawal a few seconds to minutes
+        # after the click: `withdrawn` becomes the CRM's moment (the ledger's row), the click keeps the
+        # moment consent ended (audiences were checked against it)
+        clicked_in = link.index[~no_mail.to_numpy()]
+        consents.loc[clicked_in, "withdrawn"] += rng.integers(1, CRM_SYNC_SECONDS + 1, len(clicked_in))
     rows = np.concatenate([e[0] for e in events])  # `message` is the row of `sent`
     times = np.concatenate([e[2] for e in events]).astype(np.int64)
     kind = np.concatenate([np.full(len(e[0]), e[1]) for e in events])

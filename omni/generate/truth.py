@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from omni.generate.people import e164
+from omni.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
 from omni.generate.render import WEBSHOP_ORDER_BASE
 
 DAY = 86_400
 # the journey before an order: interactions in the 30 days before it (kpi_order_journeys' lookback)
 LOOKBACK = 30 * DAY
+# abandoned checkout ids in the web shop export
+CHECKOUT_BASE = 7_000_000
 # helpdesk channels in the vocabulary of dim_channels
 TICKET_CHANNELS = {"phone": "call_center", "messenger": "social"}
 GROUPS = ("all", "multichannel", "single_channel")
@@ -59,6 +63,7 @@ def write_truth(r, world, consents: pd.DataFrame, planted_marketing: dict) -> No
     persons["card_number"] = people["card_number"]
 
     orders = pd.concat([r.truth["orders_webshop"], r.truth["orders_pos"]], ignore_index=True)
+    orders["is_identifiable"] = _identifiable_orders(orders, r, world)
     channels = orders.groupby("person_id")["channel"].nunique()
     n_orders = orders.groupby("person_id").size()
     persons["orders"] = persons["person_id"].map(n_orders).fillna(0).astype(int)
@@ -201,10 +206,11 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
     frame = _order_times(orders, r)
     r.last_order_t = frame["t"].max() if len(frame) else 0
     touches = _interactions(r, world)
+    tied = touches.pop("is_tied").to_numpy()
     starts = _journey_starts(frame, touches)
     seen = frame["is_identifiable"].to_numpy()
     starts_seen = frame["channel"].to_numpy().astype(object)
-    starts_seen[seen] = _journey_starts(frame[seen].reset_index(drop=True), touches)
+    starts_seen[seen] = _journey_starts(frame[seen].reset_index(drop=True), touches[tied])
     journey = (
         "for every order (web/app orders and store SALE receipts), the start channel is the channel of the "
         "buyer's first interaction in the 30 days before the order (inclusive) and after their previous order "
@@ -217,8 +223,12 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
         "channel is the ordering channel"
     )
     identifiable = (
-        " Identifiable variant: what a warehouse with perfect stitching sees - anonymous till receipts "
-        "start in the store and are nobody's previous order."
+        " Identifiable variant: what a warehouse with perfect stitching can see - only orders and interactions "
+        "whose records tie them to the person count (docs/truth.md): a till receipt that shows no identifier of "
+        "its own (none, a placeholder, or a family card or phone several people share) and that no ticket, survey "
+        "or return receipt names with one starts in the store and is nobody's previous order; a web or app visit "
+        "counts only when it logged in, placed an order, or came from a browser or device that did; an SMS to a "
+        "shared family phone and a push to a device never tied to the person are not seen."
     )
     tk = world.t.get("ticket")
     sessions = r.session_frame
@@ -238,7 +248,9 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
         "customers": kpi(int(orders["person_id"].nunique()), "distinct people with at least one order"),
         "anonymous_orders": kpi(
             int((~orders["is_identifiable"].astype(bool)).sum()),
-            "store SALE receipts carrying no identifier (no card, no phone, no real e-mail)",
+            "store SALE receipts that nothing ties to their buyer: no card, phone or real e-mail of their own "
+            "(a family card or phone shared by several people does not say who), and no ticket, survey or return "
+            "receipt naming them with one",
         ),
         "click_and_collect_share": kpi(
             float((online["fulfilment_type"] == "click_and_collect").mean()),
@@ -289,7 +301,12 @@ def true_kpis(orders: pd.DataFrame, r, world, consents: pd.DataFrame) -> dict:
         ),
         "consent_withdrawals": kpi(
             int((consents["withdrawn"] < np.iinfo(np.int64).max).sum()),
-            "consents withdrawn during the period",
+            "consents withdrawn during the period: one per person, channel and purpose, counted once however "
+            "many systems recorded it (an unsubscribe click is in the marketing platform and the CRM ledger)",
+        ),
+        "consent_grants": kpi(
+            len(consents),
+            "consents given (one per person, channel and purpose; most before the period began)",
         ),
         "cross_channel_conversion_share": kpi(
             _share(starts, frame),
@@ -351,7 +368,7 @@ def _interactions(r, world) -> pd.DataFrame:
     """The person's own interactions: person, time, channel and the order they are about (`ref`, or None)."""
     w = world
 
-    def part(person, t, channel, ref=None) -> pd.DataFrame:
+    def part(person, t, channel, ref=None, tied=True) -> pd.DataFrame:
         n = len(person)
         return pd.DataFrame(
             {
@@ -361,6 +378,7 @@ def _interactions(r, world) -> pd.DataFrame:
                 "ref": np.broadcast_to(np.asarray(ref, dtype=object), n)
                 if ref is not None
                 else np.full(n, None, dtype=object),
+                "is_tied": np.broadcast_to(np.asarray(tied, dtype=bool), n),
             }
         )
 
@@ -371,24 +389,42 @@ def _interactions(r, world) -> pd.DataFrame:
         return np.where(kind == "webshop", web, pos).astype(object)
 
     s = r.session_frame
-    bought = s[s["order"] >= 0]
+    # which sessions the exports tie to their person (World._session_ties), in the renderer's order
+    ties = w.session_ties.sort_values(["t", "session"], kind="stable")
+    if not np.array_equal(ties["t"].to_numpy(), s["t"].to_numpy()):
+        raise RuntimeError("truth: the sessions' ties do not line up with the rendered sessions")
+    tied = ties["is_tied"].to_numpy()
+    bought = (s["order"] >= 0).to_numpy()
     parts = [
-        part(s["person"], s["t"], s["platform"].to_numpy()),
+        part(s["person"], s["t"], s["platform"].to_numpy(), tied=tied),
         part(
-            bought["person"],
-            bought["t_last"],
-            bought["platform"].to_numpy(),
-            refs(np.full(len(bought), "webshop"), bought["order"].to_numpy()),
+            s["person"][bought],
+            s["t_last"][bought],
+            s["platform"].to_numpy()[bought],
+            refs(np.full(int(bought.sum()), "webshop"), s["order"].to_numpy()[bought]),
+            tied=tied[bought],
         ),
     ]
     co = w.t.get("checkout")
     if len(co):
-        parts.append(part(co["person"], co["t"], "web"))
+        # by the account or the e-mail it shows (nothing else on it names the buyer)
+        shown = np.isin(co["checkout"].to_numpy() + CHECKOUT_BASE, _checkouts_showing_buyer(r))
+        parts.append(part(co["person"], co["t"], "web", tied=shown))
     ac = w.t.get("ad_click")
     if len(ac):
-        parts.append(part(ac["person"], ac["t"], "ads"))
+        # as the session the click opened
+        parts.append(part(ac["person"], ac["t"], "ads", tied=np.isin(ac["click"].to_numpy(), w.tied_clicks)))
     mt = r.message_touches
-    parts.append(part(mt["person"], mt["t"], mt["channel"].to_numpy()))
+    mp, mch = mt["person"].to_numpy(), mt["channel"].to_numpy()
+    # an e-mail goes to the person's own address; an SMS to their phone, shared with the family for some; a
+    # push to their (first) app device, which only a session logging in from it ties to them
+    device = np.where(w.n_devices[mp] > 0, w.device_base[mp], -1)
+    message_tied = np.select(
+        [mch == "sms", mch == "push"],
+        [~w.people["is_shared_phone"].to_numpy()[mp], np.isin(device, w.known_devices) & (device >= 0)],
+        default=True,
+    )
+    parts.append(part(mp, mt["t"], mch, tied=message_tied))
     tk = w.t.get("ticket")
     if len(tk):
         chan = pd.Series(tk["channel"]).replace(TICKET_CHANNELS).to_numpy()
@@ -405,6 +441,113 @@ def _interactions(r, world) -> pd.DataFrame:
         ref = np.where(sale, rc["receipt"].to_numpy(), np.where(orig >= 0, orig, order))
         parts.append(part(rc["person"], rc["t"], "store", refs(kind, ref)))
     return pd.concat(parts, ignore_index=True)
+
+
+def _identifiable_orders(orders: pd.DataFrame, r, world) -> np.ndarray:
+    """Per order of orders.csv: a warehouse can tie it to its buyer. Web and app orders always name their
+    buyer (an e-mail). A till SALE receipt does when it shows an identifier of the buyer's own - the loyalty
+    card, unless a family card two members share; a phone that is not a placeholder or a store's number,
+    unless a family phone several people share; a real e-mail - or when a ticket or a survey names it (they
+    carry their author's e-mail or phone), or a RETURN receipt naming it shows such an identifier."""
+    pos = (orders["source_system"] == "pos").to_numpy()
+    out = np.ones(len(orders), dtype=bool)
+    if not pos.any():
+        return out
+    people = world.people
+    person = pd.Series(np.arange(len(people)), index=people["person_id"].to_numpy())
+    card_of = people["family_card_of"].to_numpy()
+    shared_card = card_of >= 0
+    shared_card[card_of[shared_card]] = True
+    shared_phone = people["is_shared_phone"].to_numpy()
+    shown = _till_identifiers(r, world)
+    returns = r.truth["returns_pos"]
+    buyer = pd.concat(
+        [
+            orders.loc[pos, ["order_id", "person_id"]],
+            returns[["return_id", "person_id"]].rename(columns={"return_id": "order_id"}),
+        ]
+    ).drop_duplicates("order_id")
+    shown = shown.merge(buyer, left_on="receipt_id", right_on="order_id", how="inner")
+    who = person.reindex(shown["person_id"]).to_numpy()
+    own = (
+        (shown["has_card"].to_numpy() & ~shared_card[who])
+        | (shown["has_phone"].to_numpy() & ~shared_phone[who])
+        | shown["has_email"].to_numpy()
+    )
+    # a return receipt speaks for the sale it names
+    tied = set(shown.loc[own, "sale_id"])
+    for about in (world.t.get("ticket"), world.t.get("survey")):
+        if len(about):
+            written = about[about["t"] < world.horizon]  # answers after the period are never written
+            named = written.loc[written["ref_kind"] == "pos", "ref"].to_numpy()
+            tied |= set(r.receipt_id_of.reindex(named).dropna())
+    return np.where(pos, orders["order_id"].isin(tied).to_numpy(), out)
+
+
+def _checkouts_showing_buyer(r) -> np.ndarray:
+    """The ids of the abandoned checkouts that show their buyer's account or e-mail, read back from the web
+    shop export just written (whether the e-mail was typed is drawn as it is rendered)."""
+    r.writer.flush()
+    files = [str(f) for f in sorted((r.landing / "webshop" / "checkouts").glob("*.json"))]
+    if not files:
+        return np.array([], dtype=np.int64)
+    with duckdb.connect() as con:
+        con.execute("set threads = 1")
+        ids = con.execute(
+            """
+            select id from (
+                select unnest(checkouts, recursive := true)
+                from read_json($1, columns = {checkouts: 'struct(id bigint, customer_id bigint, email varchar)[]'})
+            )
+            where customer_id is not null or coalesce(trim(email), '') <> ''
+            """,
+            [files],
+        ).fetchnumpy()["id"]
+    return np.asarray(ids, dtype=np.int64)
+
+
+def _till_identifiers(r, world) -> pd.DataFrame:
+    """What each till receipt (SALE and RETURN) shows of its customer: `has_card`, `has_phone` (not a
+    placeholder, not a store's number), `has_email` (not a placeholder), and the sale it is about
+    (`sale_id`: the receipt itself, or the receipt a RETURN names). Read back from the till export just
+    written: which identifier a receipt shows is drawn as it is rendered."""
+    r.writer.flush()
+    files = [str(f) for f in sorted((r.landing / "pos").rglob("*.csv")) if not f.stem.endswith("_resend")]
+    if not files:
+        return pd.DataFrame(columns=["receipt_id", "sale_id", "has_card", "has_phone", "has_email"])
+    # placeholders and the stores' own numbers, by their last nine digits
+    typed = PLACEHOLDER_PHONES + [str(x) for x in world.ref.stores["store_phone"]]
+    not_phones = sorted({"".join(ch for ch in x if ch.isdigit())[-9:] for x in typed})
+    with duckdb.connect() as con:
+        con.execute("set threads = 1")
+        till = con.read_csv(files, delimiter=";", header=True, all_varchar=True, union_by_name=True)
+        # files written before the export gained the e-mail column have none
+        email = "customer_email" if "customer_email" in till.columns else "null"
+        con.register("till", till)
+        frame = con.execute(
+            f"""
+            with receipts as (
+                select
+                    receipt_id,
+                    coalesce(original_receipt_id, receipt_id) as sale_id,
+                    trim(loyalty_card) as card,
+                    regexp_replace(coalesce(customer_phone, ''), '[^0-9]', '', 'g') as phone,
+                    lower(trim({email})) as email
+                from till
+                where receipt_id is not null and transaction_type in ('SALE', 'RETURN')
+            )
+            select
+                receipt_id,
+                any_value(sale_id) as sale_id,
+                bool_or(coalesce(card, '') <> '') as has_card,
+                bool_or(length(phone) >= 9 and right(phone, 9) not in (select unnest($1))) as has_phone,
+                bool_or(coalesce(email, '') <> '' and email not in (select unnest($2))) as has_email
+            from receipts
+            group by receipt_id
+            """,
+            [not_phones, PLACEHOLDER_EMAILS],
+        ).df()
+    return frame
 
 
 def _journey_starts(orders: pd.DataFrame, touches: pd.DataFrame) -> np.ndarray:

@@ -321,32 +321,59 @@ def _oracle(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _mark_shared_only(con: duckdb.DuckDBPyConnection) -> None:
-    """A record is `only_shared` when the person-level values it carries are all shared by several
-    people or placeholders, and nothing else it carries (an order or receipt reference, a cookie) is
-    seen in another record."""
+    """A record is `only_shared` when, in the group of records references join it to (an order or
+    receipt reference, a cookie: values that name no person), the person-level values carried are all
+    shared by several people or placeholders. A return that points at a till receipt carrying only the
+    family phone says no more about whose it is than the receipt itself."""
+    con.execute(f"""
+        create or replace table reference_edges as
+        with value_nodes as (
+            select identifier_type, identifier_value,
+                   (select count(*) from oracle_nodes)
+                   + row_number() over (order by identifier_type, identifier_value) - 1 as node
+            from (select distinct identifier_type, identifier_value from obs
+                  where identifier_type not in {PERSON_LEVEL})
+        )
+        select n.node as src, v.node as dst
+        from obs
+        inner join value_nodes as v using (identifier_type, identifier_value)
+        inner join oracle_nodes as n using (record_type, record_id)
+    """)
+    n_records = con.execute("select count(*) from oracle_nodes").fetchone()[0]
+    n_values = con.execute(
+        f"select count(distinct (identifier_type, identifier_value)) from obs where identifier_type not in {PERSON_LEVEL}"
+    ).fetchone()[0]
+    edges = con.execute("select src, dst from reference_edges").fetchnumpy()
+    groups = components(n_records + n_values, edges["src"].astype(np.int64), edges["dst"].astype(np.int64))
+    con.register(
+        "group_frame", {"node": np.arange(n_records, dtype=np.int64), "reference_group": groups[:n_records]}
+    )
     con.execute(f"""
         create or replace table labelled as
         with shared_values as (select distinct value from truth_identifiers where is_shared = 'true'),
-        value_use as (select identifier_type, identifier_value, count(*) as uses from obs group by all),
+        grouped as (
+            select labelled.*, group_frame.reference_group
+            from labelled
+            inner join oracle_nodes using (record_type, record_id)
+            inner join group_frame using (node)
+        ),
         evidence as (
             select
-                o.record_type, o.record_id,
+                g.reference_group,
                 bool_or(o.identifier_type in {PERSON_LEVEL}) as has_person_value,
                 bool_or(o.identifier_type in {PERSON_LEVEL}
                         and o.identifier_value not in (select value from shared_values)
-                        and p.identifier_value is null) as has_own_value,
-                bool_or(o.identifier_type not in {PERSON_LEVEL} and u.uses > 1) as has_linked_reference
-            from obs as o
-            inner join value_use as u using (identifier_type, identifier_value)
+                        and p.identifier_value is null) as has_own_value
+            from grouped as g
+            inner join obs as o using (record_type, record_id)
             left join planted_placeholders as p using (identifier_type, identifier_value)
             group by all
         )
         select
-            labelled.*,
-            coalesce(evidence.has_person_value and not evidence.has_own_value and not evidence.has_linked_reference,
-                     false) as only_shared
-        from labelled
-        left join evidence using (record_type, record_id)
+            grouped.* exclude (reference_group),
+            coalesce(evidence.has_person_value and not evidence.has_own_value, false) as only_shared
+        from grouped
+        left join evidence using (reference_group)
     """)
 
 

@@ -30,6 +30,7 @@ matched as (
         steps.channel,
         steps.step_type,
         steps.campaign_id,
+        steps.untracked_campaign_id,
         steps.session_id
     from orders
     inner join steps
@@ -48,6 +49,7 @@ direct as (
         'direct' as channel,
         'direct' as step_type,
         cast(null as varchar) as campaign_id,
+        cast(null as varchar) as untracked_campaign_id,
         cast(null as varchar) as session_id
     from orders
     where not exists (select 1 from matched where matched.order_key = orders.order_key)
@@ -73,6 +75,7 @@ final as (
             channel,
             step_type,
             campaign_id,
+            untracked_campaign_id,
             session_id,
             placed_at,
             order_total_pln,

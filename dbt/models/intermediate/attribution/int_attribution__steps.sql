@@ -5,6 +5,10 @@
 -- the visit. Sends, deliveries and bounces are not steps (nobody saw them yet), nor unsubscribes, survey
 -- answers (about an order already made), abandoned checkouts (they happen in a session that is a step)
 -- or the web order records themselves (the session the order was placed in is the step).
+-- A step's campaign is credited only where the campaign reached the profile first: a message step and an ad
+-- click are their campaign's own exposure; a session that landed with a campaign's utm keeps the campaign
+-- only when a message of it was sent, opened or clicked to the profile, or an ad of it clicked, before the
+-- visit and within the lookback; else the utm is `untracked_campaign_id` (the visit still credits its channel).
 with
 
 touchpoints as (
@@ -14,6 +18,17 @@ touchpoints as (
 
 message_events as (
     select message_event_id, message_id from {{ ref('stg_marketing__message_events') }}
+),
+
+-- what of each campaign reached each profile, and when
+exposures as (
+    select
+        campaign_id,
+        coalesce(customer_key, anonymous_id) as profile_key,
+        touchpoint_at as exposed_at
+    from touchpoints
+    where campaign_id is not null
+        and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
 ),
 
 -- the first ad click of each session, and ad clicks that opened no session
@@ -40,17 +55,30 @@ sessions as (
     group by session_id
 ),
 
+-- sessions whose utm campaign reached the visitor before the visit
+exposed_sessions as (
+    select distinct sessions.session_id
+    from sessions
+    inner join exposures
+        on exposures.campaign_id = sessions.campaign_id
+        and exposures.profile_key = coalesce(sessions.customer_key, sessions.anonymous_id)
+        and exposures.exposed_at <= sessions.step_at
+        and exposures.exposed_at >= sessions.step_at - {{ attribution_lookback() }}
+),
+
 session_steps as (
     select
         sessions.touchpoint_key,
         sessions.step_at,
         sessions.channel,
         'session' as step_type,
-        sessions.campaign_id,
+        case when exposed_sessions.session_id is not null then sessions.campaign_id end as campaign_id,
+        case when exposed_sessions.session_id is null then sessions.campaign_id end as untracked_campaign_id,
         sessions.session_id,
         sessions.customer_key,
         sessions.anonymous_id
     from sessions
+    left join exposed_sessions on exposed_sessions.session_id = sessions.session_id
     where sessions.session_id not in (select session_id from ad_clicks where session_id is not null)
 ),
 
@@ -61,6 +89,7 @@ ad_click_steps as (
         'ads' as channel,
         'ad_click' as step_type,
         ad_clicks.campaign_id,
+        cast(null as varchar) as untracked_campaign_id,
         ad_clicks.session_id,
         coalesce(ad_clicks.customer_key, sessions.customer_key) as customer_key,
         case when coalesce(ad_clicks.customer_key, sessions.customer_key) is null
@@ -76,6 +105,7 @@ message_steps as (
         any_value(touchpoints.channel) as channel,
         arg_min(touchpoints.touchpoint_type, (touchpoints.touchpoint_at, touchpoints.touchpoint_key)) as step_type,
         any_value(touchpoints.campaign_id) as campaign_id,
+        cast(null as varchar) as untracked_campaign_id,
         cast(null as varchar) as session_id,
         any_value(touchpoints.customer_key) as customer_key,
         any_value(touchpoints.anonymous_id) as anonymous_id
@@ -92,6 +122,7 @@ visit_and_ticket_steps as (
         channel,
         touchpoint_type as step_type,
         campaign_id,
+        cast(null as varchar) as untracked_campaign_id,
         session_id,
         customer_key,
         anonymous_id
@@ -116,6 +147,7 @@ final as (
         channel,
         step_type,
         campaign_id,
+        untracked_campaign_id,
         session_id,
         customer_key,
         anonymous_id,

@@ -1,5 +1,12 @@
 -- One row per known customer: RFM scores and segment, value tier, lifecycle stage, single- vs
--- multichannel, preferred channel and store, historical and predicted CLV, as of the last day with data.
+-- multichannel, preferred channel and store, historical CLV and the CLV models' predictions (P(alive),
+-- expected purchases, expected 12-month CLV), as of the analytics as-of date.
+{#- the three RFM measures; `desc`: a lower value is better (a recent last order) -#}
+{%- set rfm_measures = [
+    {'score': 'recency_score', 'value': 'recency_days', 'worst_first': 'desc'},
+    {'score': 'frequency_score', 'value': 'order_count', 'worst_first': 'asc'},
+    {'score': 'monetary_score', 'value': 'revenue_pln', 'worst_first': 'asc'},
+] %}
 with
 
 customers as (
@@ -11,21 +18,12 @@ orders as (
     where customer_key is not null
 ),
 
-sessions as (
-    select session_date from {{ ref('fct_sessions') }}
+as_of as (
+    select as_of_date from {{ ref('int_analytics__as_of_date') }}
 ),
 
--- the last day with data (orders or clickstream), unless var('analytics_as_of_date') pins it
-as_of as (
-    select
-        {%- if var('analytics_as_of_date', none) %}
-        cast('{{ var("analytics_as_of_date") }}' as date) as as_of_date
-        {%- else %}
-        greatest(
-            (select max(placed_date) from {{ ref('fct_orders') }}),
-            (select max(session_date) from sessions)
-        ) as as_of_date
-        {%- endif %}
+clv as (
+    select * from {{ ref('int_analytics__clv') }}
 ),
 
 -- orders up to the as-of date only, so a pinned date gives the segments of that day
@@ -66,22 +64,98 @@ preferred_channel as (
 buyers as (
     select
         order_summary.*,
-        date_diff('day', order_summary.last_order_date, as_of.as_of_date) as recency_days,
-        date_diff('day', order_summary.first_order_date, as_of.as_of_date) + 1 as tenure_days
+        {{ dbt.datediff('order_summary.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
+        {{ dbt.datediff('order_summary.first_order_date', 'as_of.as_of_date', 'day') }} + 1 as tenure_days
     from order_summary
     cross join as_of
 ),
 
--- quintile scores by rank: 1 + floor(5 x percent_rank), so tied customers share a score
+-- RFM scores 1-5 among the buyers, 5 = best. A customer's quintile by rank, 1 + floor(5 x percent_rank)
+-- with the worst value first (ties share it), capped so that a score is at most one above the score of
+-- the next-worse distinct value: a value held by many customers (most buyers have one order) then takes
+-- one score, not several, and the next values still step through the scale (1, 2, 3, 4, 5+ orders score
+-- 1 to 5 where most buyers have one or two). Where ties are few it is the plain quintile. Recursively,
+-- score(k) = min(score(k - 1) + 1, quintile(k)) over the distinct values k = 1, 2, ... from the worst,
+-- which is k + the running minimum of (quintile - k).
+{%- for m in rfm_measures %}
+
+{{ m.score }}_quintiles as (
+    select
+        {{ m.value }} as measure_value,
+        least(5, 1 + floor(5 * percent_rank() over (order by {{ m.value }} {{ m.worst_first }}))) as quintile
+    from buyers
+),
+
+{{ m.score }}_levels as (
+    select
+        measure_value,
+        min(quintile) as quintile,
+        row_number() over (order by measure_value {{ m.worst_first }}) as level
+    from {{ m.score }}_quintiles
+    group by measure_value
+),
+
+{{ m.score }}s as (
+    select
+        measure_value,
+        cast(
+            level + min(quintile - level) over (order by level rows between unbounded preceding and current row)
+            as integer
+        ) as score
+    from {{ m.score }}_levels
+),
+{%- endfor %}
+
 scored as (
     select
-        *,
-        least(5, 1 + floor(5 * percent_rank() over (order by recency_days desc))) as recency_score,
-        least(5, 1 + floor(5 * percent_rank() over (order by order_count))) as frequency_score,
-        least(5, 1 + floor(5 * percent_rank() over (order by revenue_pln))) as monetary_score,
+        buyers.*,
+        recency_scores.score as recency_score,
+        frequency_scores.score as frequency_score,
+        monetary_scores.score as monetary_score,
         -- share of buyers with at least this revenue: the top of the ranking is near 0
-        cume_dist() over (order by revenue_pln desc) as revenue_top_share
+        cume_dist() over (order by buyers.revenue_pln desc) as revenue_top_share
     from buyers
+    inner join recency_scores on recency_scores.measure_value = buyers.recency_days
+    inner join frequency_scores on frequency_scores.measure_value = buyers.order_count
+    inner join monetary_scores on monetary_scores.measure_value = buyers.revenue_pln
+),
+
+-- the typical repurchase interval: the median days between a customer's consecutive purchase days
+purchase_days as (
+    select distinct customer_key, placed_date
+    from orders_as_of
+),
+
+purchase_gaps as (
+    select
+        {{ dbt.datediff(
+            'lag(placed_date) over (partition by customer_key order by placed_date)', 'placed_date', 'day'
+        ) }} as gap_days
+    from purchase_days
+),
+
+repurchase_cycle as (
+    select
+        coalesce(
+            percentile_cont(0.5) within group (order by gap_days),
+            {{ var('lifecycle_default_cycle_days') }}
+        ) as cycle_days
+    from purchase_gaps
+    where gap_days is not null
+),
+
+-- lifecycle thresholds: the vars when set, else 2 and 4 repurchase intervals
+lifecycle_thresholds as (
+    select
+        cast(
+            {%- if var('lifecycle_active_days') is not none %} {{ var('lifecycle_active_days') }}
+            {%- else %} round(2 * cycle_days){% endif %} as integer
+        ) as active_max_days,
+        cast(
+            {%- if var('lifecycle_at_risk_days') is not none %} {{ var('lifecycle_at_risk_days') }}
+            {%- else %} round(4 * cycle_days){% endif %} as integer
+        ) as at_risk_max_days
+    from repurchase_cycle
 ),
 
 final as (
@@ -93,14 +167,11 @@ final as (
         scored.first_order_date,
         scored.last_order_date,
         cast(scored.recency_days as integer) as recency_days,
-        cast(scored.recency_score as integer) as recency_score,
-        cast(scored.frequency_score as integer) as frequency_score,
-        cast(scored.monetary_score as integer) as monetary_score,
-        case
-            when scored.customer_key is null then null
-            else cast(scored.recency_score as varchar) || cast(scored.frequency_score as varchar)
-                || cast(scored.monetary_score as varchar)
-        end as rfm_code,
+        scored.recency_score,
+        scored.frequency_score,
+        scored.monetary_score,
+        cast(scored.recency_score as varchar) || cast(scored.frequency_score as varchar)
+        || cast(scored.monetary_score as varchar) as rfm_code,
         case
             when scored.customer_key is null then 'prospect'
             when scored.recency_score <= 2 and scored.frequency_score <= 2 then 'hibernating'
@@ -123,11 +194,13 @@ final as (
         end as value_tier,
         case
             when scored.customer_key is null then 'prospect'
-            when scored.tenure_days <= {{ var('lifecycle_new_days', 30) }} then 'new'
-            when scored.recency_days <= {{ var('lifecycle_active_days', 90) }} then 'active'
-            when scored.recency_days <= {{ var('lifecycle_at_risk_days', 180) }} then 'at_risk'
+            when scored.tenure_days <= {{ var('lifecycle_new_days') }} then 'new'
+            when scored.recency_days <= lifecycle_thresholds.active_max_days then 'active'
+            when scored.recency_days <= lifecycle_thresholds.at_risk_max_days then 'at_risk'
             else 'lapsed'
         end as lifecycle_stage,
+        lifecycle_thresholds.active_max_days as lifecycle_active_max_days,
+        lifecycle_thresholds.at_risk_max_days as lifecycle_at_risk_max_days,
         case
             when scored.customer_key is null then 'no_orders'
             when scored.purchase_channel_count >= 2 then 'multichannel'
@@ -139,19 +212,20 @@ final as (
         {{ pln('scored.revenue_pln / scored.order_count') }} as aov_pln,
         -- orders per year over the customer's tenure, the tenure floored so one recent order is not a year's habit
         cast(
-            scored.order_count * 365.0 / greatest(scored.tenure_days, {{ var('clv_min_tenure_days', 90) }})
+            scored.order_count * 365.0
+            / greatest(scored.tenure_days, {{ var('purchase_frequency_min_tenure_days') }})
             as double
         ) as purchase_frequency_per_year,
         {{ pln('coalesce(scored.revenue_pln, 0)') }} as historical_clv_pln,
-        {{ pln(
-            'scored.revenue_pln / scored.order_count'
-            ~ ' * scored.order_count * 365.0 / greatest(scored.tenure_days, ' ~ var('clv_min_tenure_days', 90) ~ ')'
-            ~ ' * ' ~ var('clv_expected_lifespan_years', 3)
-        ) }} as predicted_clv_pln
+        cast(clv.p_alive as double) as p_alive,
+        cast(clv.expected_purchases_90d as double) as expected_purchases_90d,
+        {{ pln('clv.expected_clv_12m_pln') }} as predicted_clv_pln
     from customers
     cross join as_of
+    cross join lifecycle_thresholds
     left join scored on scored.customer_key = customers.customer_key
     left join preferred_channel on preferred_channel.customer_key = customers.customer_key
+    left join clv on clv.customer_key = customers.customer_key
 )
 
 select * from final

@@ -1,7 +1,11 @@
--- Campaign performance, one row per campaign: sends, deliveries, opens, clicks, conversions, attributed
--- revenue, cost, ROI and ROAS. A conversion is an order of the same customer within
--- var('campaign_conversion_window_days') after a click of the campaign, or an order carrying its coupon.
+-- Campaign performance, one row per campaign: sends, deliveries, opens, clicks, the customers reached, the
+-- conversions credited (int_attribution__campaign_conversions: only orders of customers the campaign reached
+-- first), the tagged conversions of customers it never reached (untracked), attributed revenue, cost, ROI and
+-- ROAS. Cost = what the campaign paid to run: ad spend, messages sent x their price, the coupon discounts it
+-- granted on its converted orders, and a fixed cost per month it ran (creative, set-up, the platform).
 {%- set message_cost = var('message_cost_pln', {'email': 0.01, 'sms': 0.12, 'push': 0.002}) %}
+{%- set fixed_cost = var('campaign_fixed_cost_pln', {'email': 800, 'sms': 300, 'push': 300, 'ads': 0}) %}
+{%- set not_tracked = var('message_events_not_tracked', {'sms': ['open']}) %}
 with
 
 campaigns as (
@@ -16,8 +20,22 @@ touchpoints as (
     select * from {{ ref('fct_touchpoints') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
+conversions as (
+    select * from {{ ref('int_attribution__campaign_conversions') }}
+),
+
+ad_spend as (
+    select campaign_id, spend_date from {{ ref('stg_ads__ad_spend') }}
+),
+
+sends as (
+    select
+        campaign_id,
+        message_channel,
+        count(distinct message_id) as send_count
+    from message_events
+    where campaign_id is not null and event_type = 'send'
+    group by campaign_id, message_channel
 ),
 
 messages as (
@@ -32,86 +50,71 @@ messages as (
     group by campaign_id
 ),
 
-recipients as (
-    select campaign_id, count(distinct customer_key) as reached_customer_count
-    from touchpoints
-    where touchpoint_type = 'message_delivery' and campaign_id is not null
+-- messages are priced by the channel they went out in (a triggered campaign sends by e-mail or by push)
+send_costs as (
+    select
+        campaign_id,
+        sum(
+            send_count * case message_channel
+                {%- for channel, price in message_cost.items() %}
+                when '{{ channel }}' then {{ price }}
+                {%- endfor %}
+                else 0
+            end
+        ) as send_cost_pln
+    from sends
     group by campaign_id
 ),
 
--- a click on a message or an ad, or a session that landed with the campaign's utm
-clicks as (
-    select campaign_id, customer_key, touchpoint_at as clicked_at
+-- the months a campaign ran: months with a send, or with ad spend
+active_months as (
+    select campaign_id, count(distinct active_month) as month_count
+    from (
+        select campaign_id, cast(date_trunc('month', {{ local_date('event_at') }}) as date) as active_month
+        from message_events
+        where campaign_id is not null and event_type = 'send'
+        union all
+        select campaign_id, cast(date_trunc('month', spend_date) as date) from ad_spend
+    ) as months
+    group by campaign_id
+),
+
+-- customers reached: a message of the campaign sent, opened or clicked to them, or its ad clicked
+reach as (
+    select campaign_id, count(distinct customer_key) as reached_customer_count
     from touchpoints
     where campaign_id is not null
         and customer_key is not null
-        and (touchpoint_type in ('message_click', 'ad_click') or touchpoint_type = 'page_view' and session_id is not null)
-),
-
--- a coupon of the campaign's register converts any order carrying it; a coupon sent in the campaign's
--- messages (codes are reused across campaigns) converts the orders of the customers it was sent to
-registered_coupon_conversions as (
-    select distinct campaigns.campaign_id, orders.order_key
-    from campaigns
-    inner join orders on upper(orders.coupon_code) = upper(campaigns.coupon_code)
-    where campaigns.coupon_code is not null
-),
-
-sent_coupons as (
-    select message_events.campaign_id, message_events.coupon_code, touchpoints.customer_key, message_events.event_at
-    from message_events
-    inner join touchpoints
-        on touchpoints.source_record_type = 'marketing_message_event'
-        and touchpoints.source_record_id = message_events.message_event_id
-    where message_events.event_type = 'send'
-        and message_events.coupon_code is not null
-        and message_events.campaign_id is not null
-        and touchpoints.customer_key is not null
-),
-
-sent_coupon_conversions as (
-    select distinct sent_coupons.campaign_id, orders.order_key
-    from sent_coupons
-    inner join orders
-        on orders.customer_key = sent_coupons.customer_key
-        and upper(orders.coupon_code) = upper(sent_coupons.coupon_code)
-        and orders.placed_at >= sent_coupons.event_at
-),
-
-click_conversions as (
-    select distinct clicks.campaign_id, orders.order_key
-    from clicks
-    inner join orders
-        on orders.customer_key = clicks.customer_key
-        and orders.placed_at >= clicks.clicked_at
-        and orders.placed_at < clicks.clicked_at + to_days({{ var('campaign_conversion_window_days', 7) }})
-),
-
-coupon_conversions as (
-    select * from registered_coupon_conversions
-    union
-    select * from sent_coupon_conversions
-),
-
-conversions as (
-    select campaign_id, order_key, bool_or(via_coupon) as via_coupon
-    from (
-        select campaign_id, order_key, false as via_coupon from click_conversions
-        union all
-        select campaign_id, order_key, true from coupon_conversions
-    ) as unioned
-    group by campaign_id, order_key
+        and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
+    group by campaign_id
 ),
 
 converted as (
     select
-        conversions.campaign_id,
-        count(*) as conversion_count,
-        count(*) filter (where conversions.via_coupon) as coupon_conversion_count,
-        sum(orders.order_total_pln) as attributed_revenue_pln
+        campaign_id,
+        count(*) filter (where is_credited) as conversion_count,
+        count(*) filter (where is_credited_by_coupon) as coupon_conversion_count,
+        sum(order_total_pln) filter (where is_credited) as attributed_revenue_pln,
+        sum(discount_pln) filter (where is_credited_by_coupon) as coupon_discount_pln,
+        count(*) filter (where not is_credited) as untracked_conversion_count,
+        sum(order_total_pln) filter (where not is_credited) as untracked_revenue_pln
     from conversions
-    inner join orders on orders.order_key = conversions.order_key
-    group by conversions.campaign_id
+    group by campaign_id
+),
+
+-- which events each channel's platform reports: a rate over an event the channel does not track is null
+tracked as (
+    select
+        campaigns.campaign_id,
+        campaigns.channel <> 'ads'
+        {%- for channel, events in not_tracked.items() if 'open' in events %}
+            and campaigns.channel <> '{{ channel }}'
+        {%- endfor %} as tracks_opens,
+        campaigns.channel <> 'ads'
+        {%- for channel, events in not_tracked.items() if 'click' in events %}
+            and campaigns.channel <> '{{ channel }}'
+        {%- endfor %} as tracks_message_clicks
+    from campaigns
 ),
 
 costed as (
@@ -126,22 +129,31 @@ costed as (
         cast(coalesce(messages.delivery_count, 0) as bigint) as delivery_count,
         cast(coalesce(messages.open_count, 0) as bigint) as open_count,
         cast(coalesce(messages.message_click_count, 0) as bigint) as message_click_count,
-        cast(coalesce(recipients.reached_customer_count, 0) as bigint) as reached_customer_count,
+        cast(coalesce(reach.reached_customer_count, 0) as bigint) as reached_customer_count,
         campaigns.ad_impressions,
         campaigns.ad_clicks,
+        tracked.tracks_opens,
+        tracked.tracks_message_clicks,
         cast(coalesce(converted.conversion_count, 0) as bigint) as conversion_count,
         cast(coalesce(converted.coupon_conversion_count, 0) as bigint) as coupon_conversion_count,
         coalesce(converted.attributed_revenue_pln, 0) as attributed_revenue_pln,
-        case campaigns.channel
-            when 'ads' then campaigns.ad_spend_pln
-            when 'email' then coalesce(messages.send_count, 0) * {{ message_cost['email'] }}
-            when 'sms' then coalesce(messages.send_count, 0) * {{ message_cost['sms'] }}
-            when 'push' then coalesce(messages.send_count, 0) * {{ message_cost['push'] }}
+        cast(coalesce(converted.untracked_conversion_count, 0) as bigint) as untracked_conversion_count,
+        coalesce(converted.untracked_revenue_pln, 0) as untracked_revenue_pln,
+        case when campaigns.channel = 'ads' then campaigns.ad_spend_pln else 0 end as media_cost_pln,
+        coalesce(send_costs.send_cost_pln, 0) as send_cost_pln,
+        coalesce(converted.coupon_discount_pln, 0) as coupon_discount_pln,
+        coalesce(active_months.month_count, 0) * case campaigns.channel
+            {%- for channel, cost in fixed_cost.items() %}
+            when '{{ channel }}' then {{ cost }}
+            {%- endfor %}
             else 0
-        end as cost_pln
+        end as fixed_cost_pln
     from campaigns
+    inner join tracked on tracked.campaign_id = campaigns.campaign_id
     left join messages on messages.campaign_id = campaigns.campaign_id
-    left join recipients on recipients.campaign_id = campaigns.campaign_id
+    left join send_costs on send_costs.campaign_id = campaigns.campaign_id
+    left join active_months on active_months.campaign_id = campaigns.campaign_id
+    left join reach on reach.campaign_id = campaigns.campaign_id
     left join converted on converted.campaign_id = campaigns.campaign_id
 ),
 
@@ -160,18 +172,34 @@ final as (
         reached_customer_count,
         ad_impressions,
         ad_clicks,
-        cast(open_count / nullif(delivery_count, 0) as double) as open_rate,
+        cast(case when tracks_opens then open_count / nullif(delivery_count, 0) end as double) as open_rate,
         cast(
-            case when channel = 'ads' then ad_clicks / nullif(ad_impressions, 0)
-                else message_click_count / nullif(delivery_count, 0) end
+            case
+                when channel = 'ads' then ad_clicks / nullif(ad_impressions, 0)
+                when tracks_message_clicks then message_click_count / nullif(delivery_count, 0)
+            end
             as double
         ) as click_through_rate,
         conversion_count,
         coupon_conversion_count,
+        cast(conversion_count / nullif(reached_customer_count, 0) as double) as conversion_rate,
         {{ pln('attributed_revenue_pln') }} as attributed_revenue_pln,
-        {{ pln('cost_pln') }} as cost_pln,
-        cast(attributed_revenue_pln / nullif(cost_pln, 0) as double) as roas,
-        cast((attributed_revenue_pln - cost_pln) / nullif(cost_pln, 0) as double) as roi
+        untracked_conversion_count,
+        {{ pln('untracked_revenue_pln') }} as untracked_revenue_pln,
+        {{ pln('media_cost_pln') }} as media_cost_pln,
+        {{ pln('send_cost_pln') }} as send_cost_pln,
+        {{ pln('coupon_discount_pln') }} as coupon_discount_pln,
+        {{ pln('fixed_cost_pln') }} as fixed_cost_pln,
+        {{ pln('media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln') }} as cost_pln,
+        cast(
+            attributed_revenue_pln / nullif(media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln, 0)
+            as double
+        ) as roas,
+        cast(
+            (attributed_revenue_pln - (media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln))
+            / nullif(media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln, 0)
+            as double
+        ) as roi
     from costed
 )
 

@@ -3,8 +3,8 @@
 -- Reviews and referrals have no source yet, so advocacy has the promoter share only.
 {%- set stage_metrics = [
     {'stage': 'awareness', 'metric': 'message_reach', 'base': 'messages', 'numerator': 'count(distinct customer_key) filter (where is_delivered)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_opened)', 'denominator': 'count(*) filter (where is_delivered)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_clicked)', 'denominator': 'count(*) filter (where is_delivered)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_opened)', 'denominator': 'count(*) filter (where is_delivered and tracks_opens)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_clicked)', 'denominator': 'count(*) filter (where is_delivered and tracks_clicks)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
     {'stage': 'awareness', 'metric': 'ad_impressions', 'base': 'ads', 'numerator': 'sum(impressions)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel']},
     {'stage': 'awareness', 'metric': 'ad_click_through_rate', 'base': 'ads', 'numerator': 'sum(clicks)', 'denominator': 'sum(impressions)', 'value': 'ratio', 'dims': ['channel']},
     {'stage': 'consideration', 'metric': 'sessions', 'base': 'sessions', 'numerator': 'count(*)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
@@ -18,6 +18,7 @@
     {'stage': 'retention', 'metric': 'csat_avg', 'base': 'csat', 'numerator': 'sum(csat_score)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
     {'stage': 'advocacy', 'metric': 'promoter_share', 'base': 'nps', 'numerator': 'count(*) filter (where score >= 9)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
 ] %}
+{%- set not_tracked = var('message_events_not_tracked', {'sms': ['open']}) %}
 with
 
 segments as (
@@ -60,6 +61,16 @@ messages as (
         message_rows.touchpoint_type = 'message_delivery' as is_delivered,
         message_rows.touchpoint_type = 'message_open' as is_opened,
         message_rows.touchpoint_type = 'message_click' as is_clicked,
+        -- a rate over an event the channel's platform does not report (SMS opens) counts only the
+        -- deliveries of channels that report it: null for such a channel alone, not 0
+        true
+        {%- for channel, events in not_tracked.items() if 'open' in events %}
+            and message_rows.channel <> '{{ channel }}'
+        {%- endfor %} as tracks_opens,
+        true
+        {%- for channel, events in not_tracked.items() if 'click' in events %}
+            and message_rows.channel <> '{{ channel }}'
+        {%- endfor %} as tracks_clicks,
         cast(null as varchar) as device_category,
         cast(null as varchar) as traffic_source,
         coalesce(customers.city, 'unknown') as city,

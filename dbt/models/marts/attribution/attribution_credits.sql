@@ -37,6 +37,7 @@ final as (
         paths.channel,
         paths.step_type,
         paths.campaign_id,
+        paths.untracked_campaign_id,
         cast(paths.seconds_before_order / 86400.0 as double) as days_before_order,
         cast(unpivoted.credit as double) as credit,
         {{ pln('unpivoted.credit * paths.order_total_pln') }} as attributed_revenue_pln,
