@@ -45,13 +45,18 @@ dev: install             ## Dagster UI on the project (lineage graph, checks, sc
 bench: install           ## benchmark: generation, ingestion, build figures
 	$(VENV)/bin/omni bench $(ARGS)
 
+# ruff (Python), import-linter (layers only point down, see docs/architecture.md), sqlfluff (the dbt
+# project as dbt compiles it; an in-memory DuckDB is enough to template)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	cd dbt && OMNI_WAREHOUSE_PATH=:memory: ../$(VENV)/bin/sqlfluff lint models
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	cd dbt && OMNI_WAREHOUSE_PATH=:memory: ../$(VENV)/bin/sqlfluff fix models
 
 clean:
 	rm -rf data dbt/target dbt/logs .pytest_cache

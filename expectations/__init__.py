@@ -1,14 +1,10 @@
 """Great Expectations suites, built in code, one module per table: the raw layer as loaded and the
 public marts. Each module declares a TableSuite (`SUITE`); runner.py validates it, and
-dagster_project/defs/gx.py runs every suite as an asset check."""
+dagster_project/defs/gx/checks.py runs every suite as an asset check."""
 
 from __future__ import annotations
 
 import importlib
-import os
-
-# no usage statistics leave the machine (read when great_expectations is imported)
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 SUITE_MODULES = (
     "raw_pos_receipt_lines",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import threading
 import time
 import uuid
@@ -15,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+# no usage statistics leave the machine (read when great_expectations is imported, which only this
+# module does, when a suite is validated)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
 import great_expectations as gx
 import numpy as np
 import pandas as pd

@@ -1,3 +1,5 @@
 """dlt sources, one package per channel, and the pipeline that loads them into the raw layer."""
 
-SOURCE_NAMES = ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys")
+from omni.settings import SOURCE_NAMES
+
+__all__ = ["SOURCE_NAMES"]

@@ -55,7 +55,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
     from omni.config import load_config
 
     config = load_config(paths.data_dir)
-    # before the definitions are imported: the module builds the default graph from the manifest
+    # the definitions read the dbt manifest: parsed first for this warehouse and these vars
     prepare_manifest(config.dbt_vars())
     from dagster_project.definitions import make_definitions
     from dagster_project.defs.automation import BUILD_JOB_NAME

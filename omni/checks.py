@@ -203,7 +203,7 @@ class Explainer:
         except Exception as error:  # a report must never hide the failure it reports
             return [f"(no detail: {type(error).__name__}: {error})"[:WIDTH]]
 
-    # Great Expectations suites (dagster_project/defs/gx.py): `failures` JSON with what was observed
+    # Great Expectations suites (dagster_project/defs/gx/checks.py): `failures` JSON with what was observed
     def _gx(self, e: Evaluation) -> list[str]:
         if e.details.get("error"):
             return [f"error: {e.details['error']}"[:WIDTH]]
@@ -234,7 +234,7 @@ class Explainer:
             self._artifacts[invocation_id] = DbtArtifacts.load(directory) if directory else None
         return self._artifacts[invocation_id]
 
-    # the project's own checks (dagster_project/defs/checks.py, freshness.py, publish.py)
+    # the project's own checks (dagster_project/defs/: dlt/checks.py, dbt/freshness.py, governance/checks.py, publication/assets.py)
     def _custom(self, e: Evaluation) -> list[str]:
         lines = [f"expects: {EXPECTS[e.check]}"] if e.check in EXPECTS else []
         if e.check == "load_accounting":

@@ -7,6 +7,7 @@ and exit code 1; set OMNI_DEBUG=1 for the traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 import time
@@ -16,7 +17,10 @@ import click
 
 from omni.settings import DEFAULT_DATA_DIR, Paths
 
-SIZES = ("xs", "s", "m", "l")
+# developer commands, defined in devtools.cli and imported by name only when one of them is asked for:
+# the product's import graph never reaches the developer tooling (docs/architecture.md)
+DEV_COMMANDS_MODULE = "devtools.cli"
+DEV_COMMANDS = ("generate", "demo", "bench", "serve-demo-api")
 
 
 def _echo(message: str) -> None:
@@ -43,41 +47,29 @@ def data_dir_option(command: Callable) -> Callable:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OmniGroup(click.Group):
+    """The product's commands, and the developer commands of `devtools.cli`, loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *DEV_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in DEV_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        try:
+            module = importlib.import_module(DEV_COMMANDS_MODULE)
+        except ModuleNotFoundError as error:
+            raise click.ClickException(
+                f"`omni {cmd_name}` is a developer command and the developer tooling ({DEV_COMMANDS_MODULE}) "
+                f"is not installed: {error}"
+            ) from error
+        return module.commands.get_command(ctx, cmd_name)
+
+
+@click.group(cls=OmniGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="omnichannel-warehouse")
 def cli() -> None:
     """Omnichannel customer data warehouse: dlt -> DuckDB -> dbt, orchestrated by Dagster."""
-
-
-@cli.command()
-@click.option(
-    "--size",
-    type=click.Choice(SIZES),
-    default="s",
-    show_default=True,
-    help="xs ~300 people (tests), s ~20k (demo), m ~200k, l ~1M.",
-)
-@click.option("--seed", type=int, default=42, show_default=True)
-@data_dir_option
-def generate(paths: Paths, size: str, seed: int) -> None:
-    """Write a synthetic omnichannel retailer into landing/ and its answer key into truth/."""
-    stats = _generate(paths, size, seed)
-    _echo(
-        f"generated size {size} seed {seed}: {stats.persons:,} people, "
-        f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s"
-    )
-    _echo(f"  landing: {paths.landing}\n  truth:   {paths.truth}")
-
-
-def _generate(paths: Paths, size: str, seed: int):
-    from omni.generate import generate as run_generate
-
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        _echo(f"  [{time.perf_counter() - started:6.1f}s] {message}")
-
-    return run_generate(paths.data_dir, size=size, seed=seed, progress=progress)
 
 
 @cli.command()
@@ -127,10 +119,11 @@ def validate(paths: Paths, landing_dir: str | None) -> None:
 @data_dir_option
 def build(paths: Paths) -> None:
     """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would."""
-    _build(paths)
+    build_warehouse(paths)
 
 
-def _build(paths: Paths) -> None:
+def build_warehouse(paths: Paths) -> None:
+    """Run the build job and say what it did; a failed build raises a ClickException saying what broke."""
     from omni.build import build as run_build
 
     _echo(f"building the warehouse in {paths.warehouse}")
@@ -181,7 +174,7 @@ def forget(
     paths: Paths, email: str | None, phone: str | None, customer_key: str | None, no_rebuild: bool
 ) -> None:
     """Erase a person from every layer and remember the request for data that arrives later."""
-    from omni.erasure import forget as run_forget
+    from omni.forget import forget as run_forget
 
     if sum(x is not None for x in (email, phone, customer_key)) != 1:
         raise click.UsageError("give exactly one of --email, --phone, --customer-key")
@@ -228,52 +221,6 @@ def evaluate(paths: Paths) -> None:
 
 
 @cli.command()
-@click.option("--size", type=click.Choice(SIZES), default="s", show_default=True)
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option(
-    "--regenerate/--keep", default=False, help="Write a new demo world even if landing/ already holds one."
-)
-@data_dir_option
-def demo(paths: Paths, size: str, seed: int, regenerate: bool) -> None:
-    """Generate the demo world (unless present), build everything and say where the results are."""
-    if regenerate or not (paths.landing.exists() and any(paths.landing.iterdir())):
-        _generate(paths, size, seed)
-    else:
-        _echo(f"using the existing demo world in {paths.landing} (--regenerate for a new one)")
-    _build(paths)
-    _echo("")
-    _echo(f"warehouse (DuckDB): {paths.warehouse}")
-    _echo("  marts:   schema `marts`; staging: schema `staging`; raw: schemas `raw_<source>`")
-    _echo(
-        f"  try:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{paths.warehouse}', "
-        "read_only=True).sql('from marts.fct_orders limit 5'))\""
-    )
-    _echo(
-        f"published: {paths.outputs / 'published' / 'marts.duckdb'} (read-only copy for BI) and "
-        f"{paths.outputs / 'published' / 'parquet'}/"
-    )
-    _echo(f"report:    {paths.outputs / 'report' / 'index.html'}")
-    _echo(f"identity:  omni evaluate --data-dir {paths.data_dir}  (stitching scored against truth/)")
-    _echo("UI:        make dev  (Dagster, lineage graph and checks)")
-
-
-@cli.command("serve-demo-api")
-@click.option("--port", type=int, default=8765, show_default=True)
-@data_dir_option
-def serve_demo_api(paths: Paths, port: int) -> None:
-    """Serve landing/webshop and landing/helpdesk as their REST APIs on 127.0.0.1 (for the API path)."""
-    from omni.demo_api import serve
-
-    _echo(f"web shop API: http://127.0.0.1:{port}/admin/api/2024-01/orders.json")
-    _echo(f"helpdesk API: http://127.0.0.1:{port}/api/v2/incremental/tickets/cursor.json")
-    _echo(
-        f"load through them: SOURCES__WEBSHOP__API_BASE_URL=http://127.0.0.1:{port} "
-        f"SOURCES__HELPDESK__API_BASE_URL=http://127.0.0.1:{port} omni build"
-    )
-    serve(paths.landing, port=port)
-
-
-@cli.command()
 @click.option("--port", type=int, default=3000, show_default=True)
 @data_dir_option
 def dev(paths: Paths, port: int) -> None:
@@ -290,56 +237,14 @@ def dev(paths: Paths, port: int) -> None:
     )
 
 
-@cli.command()
-@click.option("--sizes", default="xs,s,m", show_default=True, help="World sizes to generate (xs,s,m,l).")
-@click.option(
-    "--ingest-sizes",
-    default="s,m",
-    show_default=True,
-    help="World sizes to ingest next to DuckDB's native readers ('' to skip).",
-)
-@click.option(
-    "--stitch-sizes",
-    default="s,m",
-    show_default=True,
-    help="World sizes whose identity graph is stitched next to scipy's connected components ('' to skip).",
-)
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Scratch directory for generated worlds (default: the system temp dir).",
-)
-@data_dir_option
-def bench(
-    paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: int, workdir: str | None
-) -> None:
-    """Print benchmark figures (generation, ingestion, identity stitching) and save them as JSON."""
-    from pathlib import Path
-
-    from omni.bench import run
-
-    chosen = [s.strip() for s in sizes.split(",") if s.strip()]
-    ingest = [s.strip() for s in ingest_sizes.split(",") if s.strip()]
-    stitch = [s.strip() for s in stitch_sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen + ingest + stitch if s not in SIZES]
-    if unknown:
-        raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
-    run(
-        chosen,
-        seed,
-        Path(workdir) if workdir else None,
-        paths.outputs / "bench.json",
-        echo=click.echo,
-        ingest_sizes=ingest,
-        stitch_sizes=stitch,
-    )
-
-
 def main() -> None:
+    run_main(cli)
+
+
+def run_main(group: click.Group) -> None:
+    """Run a command group with one-line errors (exit code 1) instead of tracebacks."""
     try:
-        cli.main(standalone_mode=False)
+        group.main(standalone_mode=False)
     except click.exceptions.Abort:
         _echo("omni: aborted")
         sys.exit(130)

@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingestion import SOURCE_NAMES
+from omni.settings import SOURCE_NAMES
 
 CONFIG_FILE = "omni.toml"
 

@@ -1,9 +1,11 @@
 """The right to erasure (RODO/GDPR art. 17): `omni forget --email | --phone | --customer-key`.
 
-1. The person is resolved through identity stitching: the profile holding the given value, with all
-   its identifiers (e-mails, phones, cards, accounts, memberships, cookies, devices) and all its
-   source records (orders, receipts, sessions, messages, tickets...). The value asked for is normalised
-   the way the warehouse normalises it (`Normalizer`), so the lookup finds what staging computed.
+1. The person is resolved through identity stitching, read from public marts only: the profile holding
+   the given value (mart `erasure_lookup`, keyed by erasure tokens, no values), with all its
+   identifiers (e-mails, phones, cards, accounts, memberships, cookies, devices) as erasure tokens and
+   all its source records (orders, receipts, sessions, messages, tickets...: mart
+   `customer_identity_map`). The value asked for is normalised the way the warehouse normalises it
+   (`Normalizer`), so its token is the one the mart computed from staging's value.
 2. The request is remembered as keyed hashes of those values and record ids
    (`<data-dir>/governance/erasure_requests.json`; HMAC-SHA256 under the pseudonymisation key,
    omni/pseudonymisation.py, with the key's id), never the values themselves, so it can be applied to
@@ -35,7 +37,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +45,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 import phonenumbers
+import pyarrow as pa
 
 from omni.pseudonymisation import key_id, load_key, pseudonym
 from omni.settings import DBT_PROJECT_DIR, Paths
@@ -87,6 +90,9 @@ RAW_ID_KINDS: dict[str, str] = {
     "raw_webshop.abandoned_checkouts": "record:webshop_checkout",
     "raw_helpdesk.tickets": "record:helpdesk_ticket",
 }
+# the public marts a person is resolved with (never the identity models behind them)
+LOOKUP_MART = "marts.erasure_lookup"
+IDENTITY_MAP_MART = "marts.customer_identity_map"
 IDENTIFIER_TYPES = ("email", "phone", "loyalty_card", "customer_id", "member_id", "cookie_id", "device_id")
 # identifier type -> the macro of dbt/macros/normalize_identifiers.sql that staging normalises it with
 SQL_MACROS = {
@@ -225,9 +231,18 @@ class Subject:
     identifiers: dict[str, set[str]] = field(default_factory=dict)  # type -> normalised values
     records: dict[str, set[str]] = field(default_factory=dict)  # record type -> ids
     customer_keys: set[str] = field(default_factory=set)
+    # type -> erasure tokens of values known only by their token (from mart erasure_lookup)
+    identifier_tokens: dict[str, set[str]] = field(default_factory=dict)
+
+    def kind_tokens(self, key: bytes) -> dict[str, set[str]]:
+        """Identifier type -> the erasure tokens of the person's values of that type."""
+        out = {t: set(tokens) for t, tokens in self.identifier_tokens.items()}
+        for t, values in self.identifiers.items():
+            out.setdefault(t, set()).update(token(key, t, v) for v in values)
+        return out
 
     def tokens(self, key: bytes) -> set[str]:
-        out = {token(key, t, v) for t, values in self.identifiers.items() for v in values}
+        out = {t for tokens in self.kind_tokens(key).values() for t in tokens}
         out |= {token(key, f"record:{t}", v) for t, ids in self.records.items() for v in ids}
         return out
 
@@ -266,8 +281,10 @@ def resolve(
     phone: str | None = None,
     customer_key: str | None = None,
     normalizer: Normalizer | None = None,
+    key: bytes | None = None,
 ) -> Subject:
-    """The person behind the given identifier: their profile's identifiers and records."""
+    """The person behind the given identifier: their profile's identifiers (as erasure tokens) and
+    records, read from the public marts erasure_lookup and customer_identity_map."""
     subject = Subject()
     asked: tuple[str, str] | None = None
     own = normalizer is None
@@ -297,62 +314,50 @@ def resolve(
         subject.identifiers.setdefault(asked[0], set()).add(asked[1])
     if not paths.warehouse.exists():
         return subject
+    key = key if key is not None else load_key(paths.data_dir)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        if asked:
-            rows = con.execute(
-                """
-                select p.component, p.customer_key, c.refused_reason, i.link_rule
-                from intermediate.int_identity__identifiers as i
-                inner join intermediate.int_identity__components as c using (node_id)
-                left join intermediate.int_identity__profiles as p on p.component = c.component
-                where i.identifier_type = ? and i.identifier_value = ?""",
-                list(asked),
-            ).fetchall()
-            # a value that links nothing (shared, placeholder) identifies only the records carrying it
-            components = [r[0] for r in rows if r[3] == "identifying" and r[2] is None]
-            if not components:
-                carrying = con.execute(
-                    """select record_type, record_id from intermediate.int_identity__observations
-                       where identifier_type = ? and identifier_value = ?""",
-                    list(asked),
+        try:
+            if asked:
+                rows = con.execute(
+                    f"""select customer_key, anonymous_id, record_type, record_id from {LOOKUP_MART}
+                        where erasure_token = ?""",
+                    [token(key, *asked)],
                 ).fetchall()
-                for record_type, record_id in carrying:
-                    subject.records.setdefault(record_type, set()).add(record_id)
-                return subject
-        else:
-            found = con.execute(
-                "select component from intermediate.int_identity__profiles where customer_key = ?",
-                [customer_key],
-            ).fetchall()
-            if not found:
-                raise LookupError(f"no customer {customer_key}")
-            components = [found[0][0]]
-        for component in components:
-            key = con.execute(
-                "select customer_key from intermediate.int_identity__profiles where component = ?",
-                [component],
-            ).fetchone()
-            if key and key[0]:
-                subject.customer_keys.add(key[0])
-            for t, v in con.execute(
-                """
-                select i.identifier_type, i.identifier_value
-                from intermediate.int_identity__components as c
-                inner join intermediate.int_identity__identifiers as i using (node_id)
-                where c.component = ? and i.link_rule = 'identifying' and c.refused_reason is null""",
-                [component],
-            ).fetchall():
-                if t in IDENTIFIER_TYPES:
-                    subject.identifiers.setdefault(t, set()).add(v)
-            for t, rid in con.execute(
-                """
-                select r.record_type, r.record_id
-                from intermediate.int_identity__components as c
-                inner join intermediate.int_identity__record_nodes as r on r.record_node = c.node_id
-                where c.component = ?""",
-                [component],
-            ).fetchall():
-                subject.records.setdefault(t, set()).add(rid)
+                profiles = sorted({ck or aid for ck, aid, _, _ in rows if ck or aid})
+                if not profiles:
+                    # a value that links nothing (shared, placeholder) identifies only the records carrying it
+                    for _, _, record_type, record_id in rows:
+                        if record_id is not None:
+                            subject.records.setdefault(record_type, set()).add(record_id)
+                    return subject
+            else:
+                found = con.execute(
+                    f"select 1 from {LOOKUP_MART} where customer_key = ? limit 1", [customer_key]
+                ).fetchall()
+                if not found:
+                    raise LookupError(f"no customer {customer_key}")
+                profiles = [customer_key]
+            for profile in profiles:
+                for ck, t, erasure_token in con.execute(
+                    f"""select customer_key, identifier_type, erasure_token from {LOOKUP_MART}
+                        where record_id is null and coalesce(customer_key, anonymous_id) = ?""",
+                    [profile],
+                ).fetchall():
+                    if ck:
+                        subject.customer_keys.add(ck)
+                    if t in IDENTIFIER_TYPES:
+                        subject.identifier_tokens.setdefault(t, set()).add(erasure_token)
+                for t, rid in con.execute(
+                    f"""select entity_type, entity_id from {IDENTITY_MAP_MART}
+                        where entity_kind = 'record' and coalesce(customer_key, anonymous_id) = ?""",
+                    [profile],
+                ).fetchall():
+                    subject.records.setdefault(t, set()).add(rid)
+        except duckdb.CatalogException as missing:
+            raise LookupError(
+                f"the warehouse {paths.warehouse} has no {LOOKUP_MART} or {IDENTITY_MAP_MART} to resolve the "
+                f"person with: run `omni build` first ({str(missing).splitlines()[0]})"
+            ) from missing
     return subject
 
 
@@ -603,9 +608,10 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
     phones through libphonenumber), record ids as text."""
     key = key if key is not None else load_key(paths.data_dir)
     removed: dict[str, int] = {}
-    ids = subject.identifiers
+    ids = subject.kind_tokens(key)  # type -> erasure tokens: values are compared by their keyed hash
     rec = subject.records
     with Normalizer.for_paths(paths) as normalizer, duckdb.connect(str(paths.warehouse)) as con:
+        _register_token_function(con, key)
         matcher = Matcher(subject.tokens(key), key, normalizer)
         tables = con.execute(r"""select schema_name, table_name from duckdb_tables()
                                  where schema_name like 'raw\_%' escape '\'
@@ -633,7 +639,7 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
                 c = f'"{column}"'
                 text = f"cast({c} as varchar)"
                 if kind in SQL_MACROS and ids.get(kind):
-                    preds.append(f"{macro_sql(kind, text)} in ({_sql_list(ids[kind])})")
+                    preds.append(f"{_token_sql(kind, macro_sql(kind, text))} in ({_sql_list(ids[kind])})")
                 elif kind == "phone" and ids.get("phone"):
                     # the texts of this column that libphonenumber reads as one of the person's numbers
                     texts = [
@@ -641,12 +647,14 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
                         for (t,) in con.execute(
                             f"select distinct {text} from {relation} where {c} is not null"
                         ).fetchall()
-                        if normalizer.normalize("phone", t) in ids["phone"]
+                        if (norm := normalizer.normalize("phone", t))
+                        and token(key, "phone", norm) in ids["phone"]
                     ]
                     if texts:
                         preds.append(f"{text} in ({_sql_list(texts)})")
                 elif kind in ("customer_id", "member_id") and ids.get(kind):
-                    preds.append(f"regexp_replace(trim({text}), '\\.0$', '') in ({_sql_list(ids[kind])})")
+                    value = f"regexp_replace(trim({text}), '\\.0$', '')"
+                    preds.append(f"{_token_sql(kind, value)} in ({_sql_list(ids[kind])})")
                 elif kind.startswith("record:") and rec.get(kind.removeprefix("record:")):
                     preds.append(f"trim({text}) in ({_sql_list(rec[kind.removeprefix('record:')])})")
             if preds:
@@ -664,6 +672,25 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
                 removed["raw_webshop.return_lines"] = n
         con.execute("checkpoint")
     return removed
+
+
+TOKEN_FUNCTION = "omni_erasure_token"
+
+
+def _register_token_function(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """`omni_erasure_token(text)` on the connection: the keyed hash of `token` (the key stays in Python)."""
+
+    def keyed(values: pa.Array) -> pa.Array:
+        return pa.array(
+            [None if v is None else pseudonym(key, v) for v in values.to_pylist()], type=pa.string()
+        )
+
+    con.create_function(TOKEN_FUNCTION, keyed, ["VARCHAR"], "VARCHAR", type="arrow")
+
+
+def _token_sql(kind: str, value_sql: str) -> str:
+    """SQL of the erasure token of a normalised value (see `token`)."""
+    return f"{TOKEN_FUNCTION}('{kind}:' || {value_sql})"
 
 
 def _erase_side_table(con: duckdb.DuckDBPyConnection, relation: str, table: str, matcher: Matcher) -> int:
@@ -811,18 +838,23 @@ def complete_erasures(paths: Paths) -> dict | None:
 
 
 # --- the whole request ---------------------------------------------------------------------------------------
-def forget(
+def erase(
     paths: Paths,
     email: str | None = None,
     phone: str | None = None,
     customer_key: str | None = None,
-    rebuild: bool = True,
-    echo=lambda _m: None,
+    rebuild: Callable[[], str] | None = None,
+    echo: Callable[[str], None] = lambda _m: None,
 ) -> dict:
+    """Record an erasure request and clean landing, raw and dlt's working folders of the person. With
+    `rebuild` (a function that runs the normal build and says "ok" or "failed: ..."), staging and marts are
+    rebuilt and the build completes the request; without it the next build does. This library runs no
+    build itself: `omni forget` (omni/forget.py) composes it with the build."""
     started = time.perf_counter()
     key = load_key(paths.data_dir)
     load_tokens(paths, key)  # refuses to add to requests made under another key
-    subject = resolve(paths, email=email, phone=phone, customer_key=customer_key)
+    subject = resolve(paths, email=email, phone=phone, customer_key=customer_key, key=key)
+    identifiers = subject.kind_tokens(key)
     request_id = uuid.uuid4().hex[:12]
     tokens = subject.tokens(key)
     gov = governance_dir(paths)
@@ -837,18 +869,15 @@ def forget(
     os.replace(tmp, requests_path)
     echo(
         f"erasure {request_id}: {sum(map(len, subject.records.values()))} records, "
-        f"{sum(map(len, subject.identifiers.values()))} identifiers"
+        f"{sum(map(len, identifiers.values()))} identifiers"
     )
     layers: dict[str, object] = {"landing": scrub_landing(paths, tokens, key=key)}
     layers["raw"] = erase_raw(paths, subject, key) if paths.warehouse.exists() else {}
     layers["dlt_working_dirs_removed"] = purge_dlt_working_dirs(paths)
     if paths.warehouse.exists():
         _mark_pending(paths, request_id)
-    if rebuild and paths.warehouse.exists():
-        from omni.build import build
-
-        result = build(paths, echo=echo)
-        layers["rebuild"] = "ok" if result.success else f"failed: {'; '.join(result.failed_steps)}"
+    if rebuild is not None and paths.warehouse.exists():
+        layers["rebuild"] = rebuild()
     waiting = request_id in pending_erasures(paths)
     layers["completion"] = (
         "pending: the next successful build compacts the warehouse and removes older publications"
@@ -863,7 +892,7 @@ def forget(
         "identified_by": "email" if email else "phone" if phone else "customer_key",
         "customers": len(subject.customer_keys),
         "records": {t: len(v) for t, v in sorted(subject.records.items())},
-        "identifiers": {t: len(v) for t, v in sorted(subject.identifiers.items())},
+        "identifiers": {t: len(v) for t, v in sorted(identifiers.items())},
         "layers": layers,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -117,19 +117,11 @@ def cohorts(con) -> go.Figure:
     d = _df(
         con,
         """
-        with orders as (
-            select customer_key, date_trunc('month', placed_date) as month from fct_orders
-            where customer_key is not null
-        ),
-        firsts as (select customer_key, min(month) as cohort from orders group by customer_key),
-        activity as (
-            select firsts.cohort, datediff('month', firsts.cohort, orders.month) as months_since,
-                   count(distinct orders.customer_key) as customers
-            from orders inner join firsts using (customer_key) group by all
-        )
-        select strftime(cohort, '%Y-%m') as cohort, months_since,
-               customers / first(customers) over (partition by cohort order by months_since) as retained
-        from activity order by cohort, months_since""",
+        select strftime(cohort_month, '%Y-%m') as cohort, months_since_first_order as months_since,
+               retention_rate as retained
+        from kpi_cohort_retention
+        where customer_group = 'all_buyers'
+        order by cohort, months_since""",
     )
     table = d.pivot(index="cohort", columns="months_since", values="retained")
     fig = go.Figure(

@@ -11,6 +11,8 @@ DEFAULT_DATA_DIR = "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# the channel sources the warehouse knows, one dlt source package each under ingestion/
+SOURCE_NAMES = ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys")
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def test_identity_thresholds_reach_dbt():
 
 
 def test_the_demo_world_declares_its_formats(tmp_path):
-    from omni.generate import DEMO_CONFIG
+    from devtools.generate import DEMO_CONFIG
 
     config = parse_config(tomllib.loads(DEMO_CONFIG))
     assert config.sources == SOURCE_NAMES

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omni.generate import PERIOD_END, SIZES
-from omni.generate.activity import World
-from omni.generate.marketing import (
+from devtools.generate import PERIOD_END, SIZES
+from devtools.generate.activity import World
+from devtools.generate.marketing import (
     ADS_CAMPAIGNS,
     CRM_SYNC_SECONDS,
     NEVER,
@@ -23,8 +23,8 @@ from omni.generate.marketing import (
     build_consents,
     build_messages,
 )
-from omni.generate.people import add_identity_traits, build_people
-from omni.generate.reference import build_reference
+from devtools.generate.people import add_identity_traits, build_people
+from devtools.generate.reference import build_reference
 from tests.late_arrivals import dbt_wide
 from tests.support import rows
 
@@ -170,7 +170,7 @@ def test_each_withdrawal_is_in_the_ledger_once_with_every_source(xs_world, seed)
 
 
 def world_messages(size: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The demo world's consents and marketing messages as `omni.generate.generate` makes them (the same
+    """The demo world's consents and marketing messages as `devtools.generate.generate` makes them (the same
     random streams, in the same order), without writing a file: a second or two at size s."""
     n_people, days, n_stores, n_products = SIZES[size]
     period_start = (PERIOD_END - np.timedelta64(days - 1, "D")).astype("datetime64[s]")

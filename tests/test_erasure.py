@@ -23,18 +23,18 @@ from omni.erasure import (
     Normalizer,
     Subject,
     erase_raw,
-    forget,
     load_tokens,
     pending_erasures,
     scrub_landing,
     token,
 )
+from omni.forget import forget
 from omni.pseudonymisation import key_id, load_key, pseudonym
 from omni.publish import published_dir
 from omni.settings import DBT_PROJECT_DIR, Paths
 from tests.support import rows
 
-SEEDS = (8, 9)
+SEEDS = (7, 8)
 # the planted strangers' numbers end in the erased person's nine digits after these digits: +420 (Czechia),
 # and +1 with an area code of 2 and the first two of the nine
 STRANGER_PREFIXES = ("420", "12")
@@ -326,6 +326,8 @@ def test_the_erasure_log_holds_no_personal_data(erased):
     assert json.loads(requests)[-1]["key_id"] == key_id(load_key(paths.data_dir))
 
 
+# a full build: on one of the erased worlds only (the checks above run on both)
+@pytest.mark.parametrize("erased", SEEDS[:1], indirect=True)
 def test_a_later_arrival_does_not_bring_the_person_back(erased):
     from omni.build import build
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -238,14 +239,14 @@ def _duplicate_a_till_file(paths: Paths) -> str:
 
 
 @pytest.fixture(scope="module")
-def gx_broken_world(tmp_path_factory, dbt_manifest):
+def gx_broken_world(tmp_path_factory, dbt_manifest, generated):
     """An xs world whose till receipt lines repeat a key: the blocking GX suite raw_pos_receipt_lines
     fails and nothing downstream of it runs. Built once for the tests below."""
     from omni.build import build
-    from omni.generate import generate
 
     paths = Paths.from_env(tmp_path_factory.mktemp("errors-gx"))
-    generate(paths.data_dir, size="xs", seed=31)
+    # the worlds of both broken builds of this module, generated side by side
+    shutil.copytree(generated.many([31, 32])[31], paths.data_dir, dirs_exist_ok=True)
     receipt = _duplicate_a_till_file(paths)
     printed: list[str] = []
     result = build(paths, echo=printed.append)
@@ -293,14 +294,13 @@ def test_omni_checks_lists_the_failing_expectation_with_examples(gx_broken_world
 
 
 @pytest.fixture(scope="module")
-def dbt_broken_world(tmp_path_factory, dbt_manifest):
+def dbt_broken_world(tmp_path_factory, dbt_manifest, generated):
     """An xs world whose reference data lost a store that tills and pick-up orders still name: dbt's
     relationships tests on store ids fail, the dbt step fails and dbt skips what is downstream."""
     from omni.build import build
-    from omni.generate import generate
 
     paths = Paths.from_env(tmp_path_factory.mktemp("errors-dbt"))
-    generate(paths.data_dir, size="xs", seed=32)
+    shutil.copytree(generated(32), paths.data_dir, dirs_exist_ok=True)
     stores = paths.landing / "reference" / "stores.csv"
     header, *lines = stores.read_text(encoding="utf-8").splitlines()
     with_tills = {p.name for p in (paths.landing / "pos").iterdir()}

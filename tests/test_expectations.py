@@ -314,7 +314,7 @@ def test_gx_checks_sit_on_dagster_assets(dbt_manifest):
     from dagster import AssetKey
 
     from dagster_project.definitions import defs
-    from dagster_project.defs.gx import gx_checks
+    from dagster_project.defs.gx.checks import gx_checks
 
     checks = gx_checks()
     assert len(checks) == len(SUITES)
@@ -335,7 +335,7 @@ def test_gx_checks_sit_on_dagster_assets(dbt_manifest):
 
 def run_check(table_suite, data_dir: Path) -> dict:
     """What a suite's checks report on a data directory: {check name: result}."""
-    from dagster_project.defs.gx import evaluate_suite
+    from dagster_project.defs.gx.checks import evaluate_suite
     from omni.settings import Paths
 
     return {result.check_name: result for result in evaluate_suite(table_suite, Paths.from_env(data_dir))}

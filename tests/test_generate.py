@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from devtools.generate import generate
 from ingestion import SOURCE_NAMES
-from omni.generate import generate
 
 
 def tree_hash(root: Path) -> dict[str, str]:
@@ -23,12 +23,8 @@ def tree_hash(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("gen")
-    stats = generate(data, size="xs", seed=11)
-    assert stats.persons == 300
-    assert stats.seconds < 30
-    return data
+def world(generated) -> Path:
+    return generated(11)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -38,14 +34,14 @@ def read_csv(path: Path) -> list[dict]:
 
 def test_same_seed_gives_identical_files(world, tmp_path):
     again = tmp_path / "again"
-    generate(again, size="xs", seed=11)
+    stats = generate(again, size="xs", seed=11)
+    assert stats.persons == 300
     assert tree_hash(world / "landing") == tree_hash(again / "landing")
     assert tree_hash(world / "truth") == tree_hash(again / "truth")
 
 
-def test_another_seed_gives_another_world(world, tmp_path):
-    other = tmp_path / "other"
-    generate(other, size="xs", seed=12)
+def test_another_seed_gives_another_world(world, generated):
+    other = generated(12)
     assert tree_hash(world / "landing") != tree_hash(other / "landing")
 
 
@@ -175,13 +171,9 @@ def test_the_world_fills_the_optional_fields_matching_reads(world):
 
 
 @pytest.fixture(scope="module", params=[11, 12], ids=lambda seed: f"seed{seed}")
-def seeded_world(request, world, tmp_path_factory) -> Path:
+def seeded_world(request, generated) -> Path:
     """The module's world (seed 11) and one more."""
-    if request.param == 11:
-        return world
-    data = tmp_path_factory.mktemp(f"gen{request.param}")
-    generate(data, size="xs", seed=request.param)
-    return data
+    return generated(request.param)
 
 
 def test_journeys_run_from_messages_only_where_they_went_out(seeded_world):

@@ -159,8 +159,8 @@ def test_source_freshness_checks_report_dbts_verdict_on_stale_tables(xs_world, t
 
     from dagster import AssetCheckSeverity
 
+    from dagster_project.defs.dbt.freshness import freshness_results, sources_with_freshness
     from dagster_project.defs.dbt.project import dbt_project, dbt_resource
-    from dagster_project.defs.freshness import freshness_results, sources_with_freshness
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(xs_world(7).warehouse, warehouse)
@@ -195,7 +195,7 @@ def test_omni_checks_sums_up_the_runs_checks(xs_world):
     }
     assert table["freshness"][0] == table["freshness"][1] and int(table["freshness"][0]) >= 20
     assert table["privacy"] == ["1", "1", "0", "0"]
-    from dagster_project.defs.checks import CONSISTENCY
+    from dagster_project.defs.governance.checks import CONSISTENCY
 
     assert table["findings"][0] == str(len(CONSISTENCY)) and table["ingestion"][3] == "0"
     assert "[ingestion] raw_pos/receipt_lines : quarantine  rows_quarantined=3" in result.output

@@ -15,31 +15,25 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.common.raw_tables import ensure_raw_tables
-from ingestion.loyalty.settings import MEMBERS
-from ingestion.pipeline import run_source
-from ingestion.validate import validate_landing
-from omni.generate import generate
-from omni.generate.people import (
+from devtools.generate.people import (
     FAMILY_CARD_SHARE,
     FUZZY_ONLY_SHARE,
     NAME_VARIANT_SHARE,
     TWO_ADDRESSES_SHARE,
 )
-from omni.generate.reference import DIMINUTIVES, ascii_fold
+from devtools.generate.reference import DIMINUTIVES, ascii_fold
+from ingestion.common.raw_tables import ensure_raw_tables
+from ingestion.loyalty.settings import MEMBERS
+from ingestion.pipeline import run_source
+from ingestion.validate import validate_landing
 from tests.test_bring_your_own_data import query, write
 
 SEEDS = (7, 8)
 
 
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory) -> dict[int, Path]:
-    out = {}
-    for seed in SEEDS:
-        data = tmp_path_factory.mktemp(f"identity-world-{seed}")
-        generate(data, size="xs", seed=seed)
-        out[seed] = data
-    return out
+def worlds(generated) -> dict[int, Path]:
+    return generated.many(SEEDS)
 
 
 # --- reading a world --------------------------------------------------------------------------------------

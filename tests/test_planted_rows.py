@@ -22,7 +22,6 @@ from ingestion import SOURCE_NAMES
 from ingestion.common import filedrop
 from ingestion.common.filedrop import csv_header, json_extra_keys
 from ingestion.pos.settings import RECEIPT_LINES
-from omni.generate import generate
 
 # 5151 planted its "negative quantity on a SALE" on a RETURN line, which loaded; the others are the
 # seeds other tests build, and random ones
@@ -79,13 +78,14 @@ def record_key(record: str, keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory):
-    """Every seed's world generated under one root; the root, the planted rows, and per table what was
-    read: {(source, table): (table, loaded rows, quarantined rows, rows in the files, values flagged)}."""
+def worlds(tmp_path_factory, generated):
+    """Every seed's world under one root (links to the session's generated worlds); the root, the planted
+    rows, and per table what was read:
+    {(source, table): (table, loaded rows, quarantined rows, rows in the files, values flagged)}."""
     root = tmp_path_factory.mktemp("planted")
     planted = {}
-    for seed in SEEDS:
-        generate(root / str(seed), size="xs", seed=seed)
+    for seed, folder in generated.many(SEEDS).items():
+        (root / str(seed)).symlink_to(folder, target_is_directory=True)
         planted[seed] = json.loads((root / str(seed) / "truth" / "planted.json").read_text())["corrupt_rows"]
     read_back = {}
     for source, table in contract_tables():

@@ -46,7 +46,9 @@ def test_the_scan_finds_what_it_must():
         "1234.56",
     ):
         assert not scan_text(text, "sample"), text
-    assert EMAIL.pattern
+    # the e-mail pattern takes whole addresses, plus-tags and capitals included, and nothing without a domain
+    text = "to Jan.Kowalski+news@Gmail.com, a.nowak@wp.pl; not@localhost or @wp.pl"
+    assert EMAIL.findall(text) == ["Jan.Kowalski+news@Gmail.com", "a.nowak@wp.pl"]
     assert [m.number.country_code for m in find_phones(" ".join(FOREIGN_PHONES))] == [44, 1, 61]
 
 
@@ -361,7 +363,7 @@ def test_nothing_published_carries_personal_data(xs_world, dbt_manifest):
 
 # --- the pseudonymisation key -------------------------------------------------------------------------------
 @pytest.mark.e2e
-@pytest.mark.parametrize("seed", (8, 9))
+@pytest.mark.parametrize("seed", (7, 8))
 def test_no_file_the_build_writes_holds_the_key(xs_world, seed):
     """The key made the pseudonyms of the build (HMAC-SHA256), yet no file under the data directory (but
     the key file itself) or under dbt/target holds it: not compiled SQL, manifest, partial-parse cache,

@@ -15,7 +15,7 @@ from tests.late_arrivals import NEW_REQUESTER_TICKET
 
 pytestmark = pytest.mark.e2e
 
-SEED = 9
+SEED = 8
 
 
 def test_every_mart_is_published_as_duckdb_1x_and_parquet(xs_world):

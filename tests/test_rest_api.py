@@ -10,8 +10,8 @@ import pytest
 
 import ingestion.helpdesk.api as helpdesk_api
 import ingestion.webshop.api as webshop_api
+from devtools.demo_api import DemoApiServer
 from ingestion.pipeline import run_source
-from omni.demo_api import DemoApiServer
 
 
 def order(i: int, updated_at: str, channel: str = "web") -> dict:

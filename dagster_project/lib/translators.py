@@ -26,7 +26,7 @@ def landing_asset_key(source_name: str) -> AssetKey:
     return AssetKey(["landing", source_name])
 
 
-# applies erasure requests to landing files before any load (dagster_project/defs/governance.py)
+# applies erasure requests to landing files before any load (dagster_project/defs/governance/assets.py)
 ERASURE_ASSET_KEY = AssetKey(["governance", "erasure_requests"])
 
 

@@ -36,14 +36,14 @@
     inner join (
         select
             customer_key,
-            list(channel order by channel_rank) filter (where has_consent) as consented_channels,
+            {{ aggregate_list('channel', order_by='channel_rank', where='has_consent') }} as consented_channels,
             bool_or(has_consent and channel = 'email') as has_email_consent,
             bool_or(has_consent and channel = 'sms') as has_sms_consent,
             bool_or(has_consent and channel = 'push') as has_push_consent,
             any_value(messages_sent_in_cap_window) as messages_sent_in_cap_window,
             bool_or(is_frequency_capped) as is_frequency_capped,
             -- only a consented channel can be chosen; nobody is chosen for a capped customer
-            first(channel order by channel_rank) filter (where has_consent and not is_frequency_capped)
+            {{ first_by('channel', 'case when has_consent and not is_frequency_capped then channel_rank end') }}
                 as next_best_channel,
             any_value(as_of_at) as as_of_at
         from {{ contactability }}
@@ -73,7 +73,7 @@ where child.value is null
     journeys, converted journeys, revenue and touchpoints per conversion. -#}
 {% macro journey_outcomes() -%}
     count(*) as journey_count,
-    count(*) filter (where is_converted) as converted_journey_count,
+    count(case when is_converted then 1 end) as converted_journey_count,
     sum(order_total_pln) as revenue_pln,
-    avg(touchpoint_count) filter (where is_converted) as avg_touchpoints_per_conversion
+    avg(case when is_converted then touchpoint_count end) as avg_touchpoints_per_conversion
 {%- endmacro %}

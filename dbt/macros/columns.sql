@@ -40,5 +40,5 @@
 {#- The calendar day of an instant in the retailer's local time zone (var local_timezone, from omni.toml):
     the day every daily KPI and dim_date counts in. -#}
 {% macro local_date(column) -%}
-    cast(timezone('{{ var("local_timezone") }}', {{ column }}) as date)
+    cast({{ at_time_zone(var('local_timezone'), column) }} as date)
 {%- endmacro %}

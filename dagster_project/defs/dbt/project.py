@@ -1,5 +1,6 @@
 """The dbt project as Dagster sees it. Kept apart from @dbt_assets so the manifest can be prepared
-first (`dagster dev` does it through prepare_if_dev; `omni build` and the tests call `prepare`)."""
+first (the definitions factory calls `prepare_if_dev` for `dagster dev`; `omni build` and the tests call
+`prepare_manifest`). Importing this module reads dbt_project.yml only: nothing of dbt/target."""
 
 import hashlib
 import json
@@ -17,7 +18,6 @@ from packaging import version
 from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 class DbtResource(DbtCliResource):

@@ -35,7 +35,7 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
         )
         # a table of the contract that no file has fed yet exists all the same, empty and typed
         ensure_raw_tables(run_paths.warehouse, [source_name])
-        audit = load_audit(run_paths.warehouse, source_name)
+        audit = load_audit(warehouse, source_name)
         for result in results:
             table = result.asset_key.path[-1]
             yield MaterializeResult(
@@ -45,7 +45,7 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
     return _load
 
 
-def load_audit(warehouse, source_name: str) -> dict[str, dict]:
+def load_audit(warehouse: WarehouseResource, source_name: str) -> dict[str, dict]:
     """Per raw table, what the newest load read, loaded and quarantined (from `_load_audit`), and
     what the table holds in quarantine overall: every row that arrived is accounted for."""
     sql = f"""
@@ -57,7 +57,7 @@ def load_audit(warehouse, source_name: str) -> dict[str, dict]:
         GROUP BY 1
     """
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with warehouse.connect() as con:
             rows = con.execute(sql).fetchall()
             totals = (
                 dict(

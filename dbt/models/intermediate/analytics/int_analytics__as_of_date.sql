@@ -4,23 +4,23 @@
 with
 
 orders as (
-    select placed_date from {{ ref('fct_orders') }}
+    select placed_date from {{ ref('int_core__orders') }}
 ),
 
 sessions as (
-    select session_date from {{ ref('fct_sessions') }}
+    select session_date from {{ ref('int_core__sessions') }}
 ),
 
 final as (
     select
-        {%- if var('analytics_as_of_date', none) %}
+    {%- if var('analytics_as_of_date', none) %}
         cast('{{ var("analytics_as_of_date") }}' as date) as as_of_date
         {%- else %}
-        greatest(
-            (select max(placed_date) from orders),
-            (select max(session_date) from sessions)
-        ) as as_of_date
-        {%- endif %}
+    greatest(
+        (select max(placed_date) from orders),
+        (select max(session_date) from sessions)
+    ) as as_of_date
+    {%- endif %}
 )
 
 select * from final

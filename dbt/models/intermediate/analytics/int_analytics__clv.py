@@ -8,7 +8,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from omni.clv import ClvSettings, customers_table, predict, summary_from_warehouse
 
-    _as_of, summary = summary_from_warehouse(dbt.ref("int_analytics__as_of_date"), dbt.ref("fct_orders"))
+    _as_of, summary = summary_from_warehouse(
+        dbt.ref("int_analytics__as_of_date"), dbt.ref("int_core__orders")
+    )
     parameters = dbt.ref("int_analytics__clv_model").df()
     settings = ClvSettings(annual_discount_rate=float(dbt.config.get("annual_discount_rate")))
     return customers_table(summary, predict(summary, parameters, settings))

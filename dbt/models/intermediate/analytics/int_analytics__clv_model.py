@@ -8,7 +8,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from omni.clv import ClvSettings, fit, parameters_table, summary_from_warehouse
 
-    as_of, summary = summary_from_warehouse(dbt.ref("int_analytics__as_of_date"), dbt.ref("fct_orders"))
+    as_of, summary = summary_from_warehouse(dbt.ref("int_analytics__as_of_date"), dbt.ref("int_core__orders"))
     settings = ClvSettings(
         min_customers=int(dbt.config.get("min_customers")),
         min_repeat_customers=int(dbt.config.get("min_repeat_customers")),

@@ -16,21 +16,33 @@
 {%- set window = "to_days(cast(" ~ var('campaign_conversion_window_days', 7) ~ " as integer))" %}
 with
 
+-- the register's campaigns: the only campaigns of dim_campaigns with a coupon code
 campaigns as (
-    select campaign_id, coupon_code from {{ ref('dim_campaigns') }}
+    select
+        campaign_id,
+        coupon_code
+    from {{ ref('stg_marketing__campaigns') }}
 ),
 
 message_events as (
-    select message_event_id, coupon_code from {{ ref('stg_marketing__message_events') }}
+    select
+        message_event_id,
+        coupon_code
+    from {{ ref('stg_marketing__message_events') }}
 ),
 
 touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_core__touchpoints') }}
     where customer_key is not null and campaign_id is not null
 ),
 
 sessions as (
-    select session_id, customer_key, campaign_id, started_at from {{ ref('fct_sessions') }}
+    select
+        session_id,
+        customer_key,
+        campaign_id,
+        started_at
+    from {{ ref('int_core__sessions') }}
     where campaign_id is not null
 ),
 
@@ -42,7 +54,7 @@ orders as (
         order_total_pln,
         discount_pln,
         upper(coupon_code) as coupon_code
-    from {{ ref('fct_orders') }}
+    from {{ ref('int_core__orders') }}
 ),
 
 -- what of a campaign reached a customer, and when: a message sent, opened or clicked, an ad clicked
@@ -55,20 +67,30 @@ exposures as (
         upper(message_events.coupon_code) as coupon_code
     from touchpoints
     left join message_events
-        on touchpoints.source_record_type = 'marketing_message_event'
-        and message_events.message_event_id = touchpoints.source_record_id
+        on
+            touchpoints.source_record_type = 'marketing_message_event'
+            and message_events.message_event_id = touchpoints.source_record_id
     where touchpoints.touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
 ),
 
 -- the codes of each campaign: its register's, and those its messages carried
 campaign_coupons as (
-    select campaign_id, coupon_code, max(is_registered) as is_registered
+    select
+        campaign_id,
+        coupon_code,
+        max(is_registered) as is_registered
     from (
-        select campaign_id, upper(coupon_code) as coupon_code, 1 as is_registered
+        select
+            campaign_id,
+            upper(coupon_code) as coupon_code,
+            1 as is_registered
         from campaigns
         where coupon_code is not null
         union all
-        select distinct campaign_id, coupon_code, 0
+        select distinct
+            campaign_id,
+            coupon_code,
+            0
         from exposures
         where coupon_code is not null
     ) as codes
@@ -85,9 +107,10 @@ tags as (
         exposures.exposed_at as tagged_at
     from exposures
     inner join orders
-        on orders.customer_key = exposures.customer_key
-        and orders.placed_at >= exposures.exposed_at
-        and orders.placed_at < exposures.exposed_at + {{ window }}
+        on
+            orders.customer_key = exposures.customer_key
+            and orders.placed_at >= exposures.exposed_at
+            and orders.placed_at < exposures.exposed_at + {{ window }}
     where exposures.touchpoint_type in ('message_click', 'ad_click')
     union all
     select
@@ -99,9 +122,10 @@ tags as (
         sessions.started_at
     from sessions
     inner join orders
-        on orders.customer_key = sessions.customer_key
-        and orders.placed_at >= sessions.started_at
-        and orders.placed_at < sessions.started_at + {{ window }}
+        on
+            orders.customer_key = sessions.customer_key
+            and orders.placed_at >= sessions.started_at
+            and orders.placed_at < sessions.started_at + {{ window }}
     union all
     -- anonymous visits and orders: tagged, never credited
     select
@@ -111,12 +135,13 @@ tags as (
         null,
         false,
         sessions.started_at
-    from {{ ref('fct_sessions') }} as sessions
-    inner join {{ ref('fct_orders') }} as fct_orders
-        on fct_orders.customer_key is null
-        and fct_orders.anonymous_id = sessions.anonymous_id
-        and fct_orders.placed_at >= sessions.started_at
-        and fct_orders.placed_at < sessions.started_at + {{ window }}
+    from {{ ref('int_core__sessions') }} as sessions
+    inner join {{ ref('int_core__orders') }} as fct_orders
+        on
+            fct_orders.customer_key is null
+            and fct_orders.anonymous_id = sessions.anonymous_id
+            and fct_orders.placed_at >= sessions.started_at
+            and fct_orders.placed_at < sessions.started_at + {{ window }}
     where sessions.campaign_id is not null and sessions.customer_key is null
     union all
     select
@@ -142,17 +167,20 @@ evidenced as (
     from tags
     inner join orders on orders.order_key = tags.order_key
     left join exposures
-        on exposures.campaign_id = tags.campaign_id
-        and exposures.customer_key = orders.customer_key
-        and exposures.exposed_at <= tags.tagged_at
-        and (tags.tag_type <> 'utm' or exposures.exposed_at >= orders.placed_at - {{ window }})
-        and (tags.tag_type <> 'coupon' or tags.is_registered_coupon or exposures.coupon_code = tags.coupon_code)
+        on
+            exposures.campaign_id = tags.campaign_id
+            and exposures.customer_key = orders.customer_key
+            and exposures.exposed_at <= tags.tagged_at
+            and (tags.tag_type <> 'utm' or exposures.exposed_at >= orders.placed_at - {{ window }})
+            and (tags.tag_type <> 'coupon' or tags.is_registered_coupon or exposures.coupon_code = tags.coupon_code)
     group by tags.campaign_id, tags.order_key, tags.tag_type, tags.coupon_code, tags.tagged_at
 ),
 
 -- codes some campaign was credited through, per order
 credited_codes as (
-    select distinct order_key, coupon_code
+    select distinct
+        order_key,
+        coupon_code
     from evidenced
     where tag_type = 'coupon' and exposed_at is not null
 ),
@@ -175,14 +203,16 @@ per_campaign_order as (
         max(evidenced.exposed_at) as exposed_at
     from evidenced
     left join credited_codes
-        on credited_codes.order_key = evidenced.order_key
-        and credited_codes.coupon_code = evidenced.coupon_code
+        on
+            credited_codes.order_key = evidenced.order_key
+            and credited_codes.coupon_code = evidenced.coupon_code
     group by evidenced.campaign_id, evidenced.order_key
 ),
 
 final as (
     select
-        md5(per_campaign_order.campaign_id || ':' || per_campaign_order.order_key) as campaign_conversion_key,
+        {{ surrogate_key(["per_campaign_order.campaign_id", "per_campaign_order.order_key"]) }}
+            as campaign_conversion_key,
         per_campaign_order.campaign_id,
         per_campaign_order.order_key,
         orders.customer_key,
@@ -197,7 +227,8 @@ final as (
         orders.discount_pln
     from per_campaign_order
     inner join orders on orders.order_key = per_campaign_order.order_key
-    where per_campaign_order.is_credited
+    where
+        per_campaign_order.is_credited
         or per_campaign_order.has_utm_tag
         or per_campaign_order.has_unclaimed_coupon
 )

@@ -13,7 +13,7 @@ orders as (
         coalesce(customer_key, anonymous_id) as profile_key,
         placed_at,
         order_total_pln
-    from {{ ref('fct_orders') }}
+    from {{ ref('int_core__orders') }}
 ),
 
 steps as (
@@ -34,9 +34,10 @@ matched as (
         steps.session_id
     from orders
     inner join steps
-        on steps.profile_key = orders.profile_key
-        and steps.step_at < orders.placed_at
-        and steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
+        on
+            steps.profile_key = orders.profile_key
+            and steps.step_at < orders.placed_at
+            and steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
 ),
 
 direct as (
@@ -52,7 +53,10 @@ direct as (
         cast(null as varchar) as untracked_campaign_id,
         cast(null as varchar) as session_id
     from orders
-    where not exists (select 1 from matched where matched.order_key = orders.order_key)
+    where not exists (
+        select 1 from matched
+        where matched.order_key = orders.order_key
+    )
 ),
 
 unioned as (
@@ -63,7 +67,7 @@ unioned as (
 
 final as (
     select
-        md5(order_key || ':' || cast(step_number as varchar)) as conversion_step_key,
+        {{ surrogate_key(["order_key", "step_number"]) }} as conversion_step_key,
         *
     from (
         select
@@ -80,7 +84,7 @@ final as (
             placed_at,
             order_total_pln,
             -- seconds from the step to the order (0 for the direct step), for time decay
-            cast(coalesce(date_diff('second', step_at, placed_at), 0) as bigint) as seconds_before_order
+            cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint) as seconds_before_order
         from unioned
     ) as numbered
 )

@@ -17,7 +17,11 @@ paths as (
 weighted as (
     select
         *,
-        pow(0.5::double, seconds_before_order / (86400.0::double * {{ var('attribution_half_life_days', 7) }})) as time_decay_weight
+        pow(
+            cast(0.5 as double),
+            seconds_before_order / (cast(86400.0 as double) * {{ var('attribution_half_life_days', 7) }})
+        )
+            as time_decay_weight
     from paths
 ),
 
@@ -29,14 +33,14 @@ final as (
         step_count,
         cast(case when step_number = 1 then 1 else 0 end as double) as first_touch_credit,
         cast(case when step_number = step_count then 1 else 0 end as double) as last_touch_credit,
-        1.0::double / step_count as linear_credit,
+        cast(1.0 as double) / step_count as linear_credit,
         cast(time_decay_weight as double) as time_decay_weight,
         cast(time_decay_weight / sum(time_decay_weight) over (partition by order_key) as double) as time_decay_credit,
         case
-            when step_count = 1 then 1.0::double
-            when step_count = 2 then 0.5::double
-            when step_number = 1 or step_number = step_count then 0.4::double
-            else 0.2::double / (step_count - 2)
+            when step_count = 1 then cast(1.0 as double)
+            when step_count = 2 then cast(0.5 as double)
+            when step_number = 1 or step_number = step_count then cast(0.4 as double)
+            else cast(0.2 as double) / (step_count - 2)
         end as position_based_credit
     from weighted
 )

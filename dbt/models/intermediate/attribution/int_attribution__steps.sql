@@ -12,12 +12,15 @@
 with
 
 touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_core__touchpoints') }}
     where coalesce(customer_key, anonymous_id) is not null
 ),
 
 message_events as (
-    select message_event_id, message_id from {{ ref('stg_marketing__message_events') }}
+    select
+        message_event_id,
+        message_id
+    from {{ ref('stg_marketing__message_events') }}
 ),
 
 -- what of each campaign reached each profile, and when
@@ -27,7 +30,8 @@ exposures as (
         coalesce(customer_key, anonymous_id) as profile_key,
         touchpoint_at as exposed_at
     from touchpoints
-    where campaign_id is not null
+    where
+        campaign_id is not null
         and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
 ),
 
@@ -36,16 +40,17 @@ ad_clicks as (
     select *
     from touchpoints
     where touchpoint_type = 'ad_click'
-    qualify session_id is null
+    qualify
+        session_id is null
         or row_number() over (partition by session_id order by touchpoint_at, touchpoint_key) = 1
 ),
 
 sessions as (
     select
         session_id,
-        arg_min(touchpoint_key, (touchpoint_at, touchpoint_key)) as touchpoint_key,
+        {{ first_by("touchpoint_key", ["touchpoint_at", "touchpoint_key"]) }} as touchpoint_key,
         min(touchpoint_at) as step_at,
-        arg_min(channel, (touchpoint_at, touchpoint_key)) as channel,
+        {{ first_by("channel", ["touchpoint_at", "touchpoint_key"]) }} as channel,
         -- every event of a session carries the session's campaign
         any_value(campaign_id) as campaign_id,
         any_value(customer_key) as customer_key,
@@ -60,10 +65,11 @@ exposed_sessions as (
     select distinct sessions.session_id
     from sessions
     inner join exposures
-        on exposures.campaign_id = sessions.campaign_id
-        and exposures.profile_key = coalesce(sessions.customer_key, sessions.anonymous_id)
-        and exposures.exposed_at <= sessions.step_at
-        and exposures.exposed_at >= sessions.step_at - {{ attribution_lookback() }}
+        on
+            exposures.campaign_id = sessions.campaign_id
+            and exposures.profile_key = coalesce(sessions.customer_key, sessions.anonymous_id)
+            and exposures.exposed_at <= sessions.step_at
+            and exposures.exposed_at >= sessions.step_at - {{ attribution_lookback() }}
 ),
 
 session_steps as (
@@ -79,7 +85,10 @@ session_steps as (
         sessions.anonymous_id
     from sessions
     left join exposed_sessions on exposed_sessions.session_id = sessions.session_id
-    where sessions.session_id not in (select session_id from ad_clicks where session_id is not null)
+    where sessions.session_id not in (
+        select session_id from ad_clicks
+        where session_id is not null
+    )
 ),
 
 ad_click_steps as (
@@ -92,18 +101,22 @@ ad_click_steps as (
         cast(null as varchar) as untracked_campaign_id,
         ad_clicks.session_id,
         coalesce(ad_clicks.customer_key, sessions.customer_key) as customer_key,
-        case when coalesce(ad_clicks.customer_key, sessions.customer_key) is null
-            then coalesce(ad_clicks.anonymous_id, sessions.anonymous_id) end as anonymous_id
+        case
+            when coalesce(ad_clicks.customer_key, sessions.customer_key) is null
+                then coalesce(ad_clicks.anonymous_id, sessions.anonymous_id)
+        end as anonymous_id
     from ad_clicks
     left join sessions on sessions.session_id = ad_clicks.session_id
 ),
 
 message_steps as (
     select
-        arg_min(touchpoints.touchpoint_key, (touchpoints.touchpoint_at, touchpoints.touchpoint_key)) as touchpoint_key,
+        {{ first_by("touchpoints.touchpoint_key", ["touchpoints.touchpoint_at", "touchpoints.touchpoint_key"]) }}
+            as touchpoint_key,
         min(touchpoints.touchpoint_at) as step_at,
         any_value(touchpoints.channel) as channel,
-        arg_min(touchpoints.touchpoint_type, (touchpoints.touchpoint_at, touchpoints.touchpoint_key)) as step_type,
+        {{ first_by("touchpoints.touchpoint_type", ["touchpoints.touchpoint_at", "touchpoints.touchpoint_key"]) }}
+            as step_type,
         any_value(touchpoints.campaign_id) as campaign_id,
         cast(null as varchar) as untracked_campaign_id,
         cast(null as varchar) as session_id,

@@ -1,6 +1,6 @@
 -- Whether and how each known customer can be reached by marketing now, one row per customer and
 -- marketing channel (email, sms, push). Shared by every audience (macro audience_contact_plan).
---   consent      marketing consent in force now, from governance's consent_current (the newest event of
+--   consent      marketing consent in force now, from governance's int_consent__current (the newest event of
 --                the consent ledger wins, at the same moment a withdrawal wins, an unsubscribe from a
 --                message of the channel withdraws). No event: no consent. Events after the as-of moment
 --                count: the audience is sent now.
@@ -12,17 +12,19 @@
 --                email, push, sms (cheapest first)
 with
 
+-- every known customer (the customers of dim_customers): a customer_key some source record carries
 customers as (
-    select customer_key from {{ ref('dim_customers') }}
+    select distinct customer_key from {{ ref('int_identity__record_keys') }}
+    where customer_key is not null
 ),
 
 touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
+    select * from {{ ref('int_core__touchpoints') }}
     where customer_key is not null
 ),
 
 as_of as (
-    select {{ audience_as_of(ref('fct_touchpoints')) }} as as_of_at
+    select {{ audience_as_of(ref('int_core__touchpoints')) }} as as_of_at
 ),
 
 channels (channel, channel_priority) as (
@@ -32,25 +34,39 @@ channels (channel, channel_priority) as (
 -- consent is never as of a past moment: an audience is sent now, so a withdrawal that arrived after
 -- the as-of moment counts too
 consent as (
-    select customer_key, channel, is_granted as has_consent, status_since as consent_changed_at
-    from {{ ref('consent_current') }}
+    select
+        customer_key,
+        channel,
+        is_granted as has_consent,
+        status_since as consent_changed_at
+    from {{ ref('int_consent__current') }}
     where purpose = 'marketing'
 ),
 
 sends as (
-    select customer_key, count(*) as messages_sent_in_cap_window
+    select
+        customer_key,
+        count(*) as messages_sent_in_cap_window
     from touchpoints
-    where touchpoint_type = 'message_send'
-        and touchpoint_at > (select as_of_at from as_of) - to_days(cast({{ var('audience_frequency_cap_days', 7) }} as integer))
+    where
+        touchpoint_type = 'message_send'
+        and touchpoint_at
+        > (select as_of_at from as_of) - to_days(cast({{ var('audience_frequency_cap_days', 7) }} as integer))
         and touchpoint_at <= (select as_of_at from as_of)
     group by customer_key
 ),
 
 engagement as (
-    select customer_key, channel, count(*) as engagement_count, max(touchpoint_at) as last_engaged_at
+    select
+        customer_key,
+        channel,
+        count(*) as engagement_count,
+        max(touchpoint_at) as last_engaged_at
     from touchpoints
-    where touchpoint_type in ('message_open', 'message_click')
-        and touchpoint_at > (select as_of_at from as_of) - to_days(cast({{ var('audience_engagement_days', 90) }} as integer))
+    where
+        touchpoint_type in ('message_open', 'message_click')
+        and touchpoint_at
+        > (select as_of_at from as_of) - to_days(cast({{ var('audience_engagement_days', 90) }} as integer))
         and touchpoint_at <= (select as_of_at from as_of)
     group by customer_key, channel
 ),

@@ -24,7 +24,7 @@ sends as (
 ),
 
 ledger as (
-    select * from {{ ref('consent_ledger') }}
+    select * from {{ ref('int_consent__ledger') }}
     where customer_key is not null and purpose = 'marketing'
 ),
 
@@ -36,13 +36,14 @@ in_force as (
         ledger.event_at,
         ledger.captured_via,
         row_number() over (
-            partition by sends.message_event_id order by {{ consent_precedence('ledger.') }}
+            partition by sends.message_event_id order by {{ consent_precedence('ledger.') }} asc
         ) as precedence
     from sends
     inner join ledger
-        on ledger.customer_key = sends.customer_key
-        and ledger.channel = sends.channel
-        and ledger.event_at <= sends.sent_at
+        on
+            ledger.customer_key = sends.customer_key
+            and ledger.channel = sends.channel
+            and ledger.event_at <= sends.sent_at
 )
 
 select

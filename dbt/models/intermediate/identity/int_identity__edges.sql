@@ -5,7 +5,7 @@ select
     record_nodes.record_node,
     identifiers.node_id as identifier_node,
     identifiers.link_rule = 'attribute' as is_attribute
-from {{ ref('int_identity__observations') }} as observations
+from {{ ref('int_identity__observations') }}
 inner join {{ ref('int_identity__identifiers') }} as identifiers
     using (identifier_type, identifier_value)
 inner join {{ ref('int_identity__record_nodes') }} as record_nodes

@@ -13,27 +13,34 @@ components as (
 ),
 
 shared_values as (
-    select identifiers.identifier_type, identifiers.identifier_value
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value
     from {{ ref('int_identity__identifiers') }} as identifiers
     inner join components on components.node_id = identifiers.node_id
-    where identifiers.identifier_type in ('phone', 'email', 'loyalty_card')
+    where
+        identifiers.identifier_type in ('phone', 'email', 'loyalty_card')
         and (identifiers.link_rule = 'shared' or components.refused_reason like 'shared:%')
 ),
 
 record_components as (
-    select record_nodes.record_type, record_nodes.record_id, components.component
+    select
+        record_nodes.record_type,
+        record_nodes.record_id,
+        components.component
     from {{ ref('int_identity__record_nodes') }} as record_nodes
     inner join components on components.node_id = record_nodes.record_node
 ),
 
 by_value as (
     select distinct
-        'shared_' || case shared_values.identifier_type when 'loyalty_card' then 'card' else shared_values.identifier_type end
+        'shared_'
+        || case shared_values.identifier_type when 'loyalty_card' then 'card' else shared_values.identifier_type end
             as evidence_type,
-        md5(shared_values.identifier_type || ':' || shared_values.identifier_value) as evidence_id,
+        {{ surrogate_key(["shared_values.identifier_type", "shared_values.identifier_value"]) }} as evidence_id,
         record_components.component
     from shared_values
-    inner join {{ ref('int_identity__observations') }} as observations
+    inner join {{ ref('int_identity__observations') }}
         using (identifier_type, identifier_value)
     inner join record_components using (record_type, record_id)
 ),
@@ -41,7 +48,7 @@ by_value as (
 by_address as (
     select distinct
         'same_address' as evidence_type,
-        md5('address:' || records.postal_code || ':' || records.street) as evidence_id,
+        {{ surrogate_key(["'address'", "records.postal_code", "records.street"]) }} as evidence_id,
         record_components.component
     from {{ ref('int_identity__match_records') }} as records
     inner join record_components using (record_type, record_id)
@@ -55,7 +62,9 @@ evidence as (
 ),
 
 spread as (
-    select evidence.evidence_id, count(distinct evidence.component) filter (where profiles.is_known) as known_profiles
+    select
+        evidence.evidence_id,
+        count(distinct case when profiles.is_known then evidence.component end) as known_profiles
     from evidence
     inner join {{ ref('int_identity__profiles') }} as profiles using (component)
     group by evidence.evidence_id

@@ -19,7 +19,8 @@ grouped as (
 anchors as (
     select
         grouped.household,
-        first(profiles.anchor_record order by profiles.first_seen_at nulls last, profiles.anchor_record) as anchor_record
+        first(profiles.anchor_record order by profiles.first_seen_at nulls last, profiles.anchor_record)
+            as anchor_record
     from grouped
     inner join profiles using (component)
     group by grouped.household
@@ -27,6 +28,6 @@ anchors as (
 
 select
     grouped.component,
-    md5('household:' || anchors.anchor_record) as household_key
+    {{ surrogate_key(["'household'", "anchors.anchor_record"]) }} as household_key
 from grouped
 inner join anchors using (household)

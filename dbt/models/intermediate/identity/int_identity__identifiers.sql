@@ -47,14 +47,16 @@ co_occurrence as (
     inner join shared_rules
         on mine.identifier_type = shared_rules.identifier_type
     inner join observations as other
-        on other.record_type = mine.record_type
-        and other.record_id = mine.record_id
-        and other.identifier_type = shared_rules.co_identifier_type
+        on
+            other.record_type = mine.record_type
+            and other.record_id = mine.record_id
+            and other.identifier_type = shared_rules.co_identifier_type
     -- a placeholder on the other side says nothing about this value
     anti join placeholders
-        on placeholders.identifier_type = other.identifier_type
-        and placeholders.identifier_value = other.identifier_value
-    group by all
+        on
+            placeholders.identifier_type = other.identifier_type
+            and placeholders.identifier_value = other.identifier_value
+    group by mine.identifier_type, mine.identifier_value, shared_rules.co_identifier_type, shared_rules.max_distinct
 ),
 
 shared as (
@@ -67,7 +69,7 @@ shared as (
         ) as shared_reason
     from co_occurrence
     where distinct_values > max_distinct
-    group by all
+    group by identifier_type, identifier_value
 ),
 
 ruled as (
@@ -77,9 +79,15 @@ ruled as (
         coalesce(types.is_person_level, false) as is_person_level,
         case
             when types.priority is null then 'attribute'
-            when placeholders.identifier_value is not null
-                or (values_seen.identifier_type = 'phone'
-                    and length(replace(substr(values_seen.identifier_value, 4), substr(values_seen.identifier_value, 4, 1), '')) = 0)
+            when
+                placeholders.identifier_value is not null
+                or (
+                    values_seen.identifier_type = 'phone'
+                    and length(
+                        replace(substr(values_seen.identifier_value, 4), substr(values_seen.identifier_value, 4, 1), '')
+                    )
+                    = 0
+                )
                 then 'placeholder'
             when shared.identifier_value is not null then 'shared'
             else 'identifying'

@@ -37,7 +37,10 @@ decisions as (
 ),
 
 records as (
-    select unique_id, component from {{ ref('int_identity__match_records') }}
+    select
+        unique_id,
+        component
+    from {{ ref('int_identity__match_records') }}
 )
 
 select
@@ -50,7 +53,8 @@ select
     case
         when decisions.decision = 'accept' then 'accepted_by_analyst'
         when decisions.decision = 'reject' then 'rejected_by_analyst'
-        when pairs.match_probability >= {{ var('identity_match_probability', 0.99) }}
+        when
+            pairs.match_probability >= {{ var('identity_match_probability', 0.99) }}
             and not pairs.first_names_disagree then 'match'
         else 'review'
     end as link_status,

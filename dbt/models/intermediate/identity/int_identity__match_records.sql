@@ -15,29 +15,47 @@ people as (
         'webshop_customer' as record_type,
         cast(customer_id as varchar) as record_id,
         'account' as record_kind,
-        first_name, last_name, birth_date, street_address, postal_code, city,
+        first_name,
+        last_name,
+        birth_date,
+        street_address,
+        postal_code,
+        city,
         email_normalized as email,
         phone_normalized as phone
     from {{ ref('stg_webshop__customers') }}
     union all
     select
-        'loyalty_member', member_id, 'membership',
-        first_name, last_name, birth_date, street_address, postal_code, city,
+        'loyalty_member',
+        member_id,
+        'membership',
+        first_name,
+        last_name,
+        birth_date,
+        street_address,
+        postal_code,
+        city,
         email_normalized,
         phone_normalized
     from {{ ref('stg_loyalty__members') }}
 ),
 
 identifying as (
-    select identifier_type, identifier_value
+    select
+        identifier_type,
+        identifier_value
     from {{ ref('int_identity__identifiers') }} as identifiers
     inner join {{ ref('int_identity__deterministic_components') }} as components using (node_id)
-    where identifiers.link_rule = 'identifying' and components.refused_reason is null
+    where
+        identifiers.link_rule = 'identifying' and components.refused_reason is null
         and identifiers.identifier_type in ('email', 'phone')
 ),
 
 nodes as (
-    select record_nodes.record_type, record_nodes.record_id, components.component
+    select
+        record_nodes.record_type,
+        record_nodes.record_id,
+        components.component
     from {{ ref('int_identity__record_nodes') }} as record_nodes
     inner join {{ ref('int_identity__deterministic_components') }} as components
         on components.node_id = record_nodes.record_node

@@ -18,7 +18,10 @@ records as (
 ),
 
 variants as (
-    select variant, full_name from {{ ref('first_name_variants') }}
+    select
+        variant,
+        full_name
+    from {{ ref('first_name_variants') }}
 ),
 
 known_names as (
@@ -37,7 +40,9 @@ forms as (
 ),
 
 uses as (
-    select first_name, count(*) as uses
+    select
+        first_name,
+        count(*) as uses
     from records
     group by first_name
 ),
@@ -45,33 +50,49 @@ uses as (
 -- names given with the same identifying value (two records carrying one e-mail): placeholders say
 -- nothing about who gave a name
 given_with as (
-    select given.first_name, given.identifier_type, given.identifier_value
+    select
+        given.first_name,
+        given.identifier_type,
+        given.identifier_value
     from (
         unpivot (
-            select record_type, record_id, first_name, customer_id, member_id, loyalty_card, email, phone
+            select
+                record_type,
+                record_id,
+                first_name,
+                customer_id,
+                member_id,
+                loyalty_card,
+                email,
+                phone
             from records
         )
         on customer_id, member_id, loyalty_card, email, phone
         into name identifier_type value identifier_value
     ) as given
-    anti join {{ ref('int_identity__placeholders') }} as placeholders
+    anti join {{ ref('int_identity__placeholders') }}
         using (identifier_type, identifier_value)
 ),
 
 co_given as (
-    select distinct a.first_name as name_a, b.first_name as name_b
+    select distinct
+        a.first_name as name_a,
+        b.first_name as name_b
     from given_with as a
     inner join given_with as b using (identifier_type, identifier_value)
     where a.first_name < b.first_name
 ),
 
 similar_names as (
-    select name_a, name_b
+    select
+        name_a,
+        name_b
     from co_given
-    where left(name_a, 1) = left(name_b, 1)
+    where
+        left(name_a, 1) = left(name_b, 1)
         and greatest(length(name_a), length(name_b)) >= 3
         and damerau_levenshtein(name_a, name_b)
-            <= case when least(length(name_a), length(name_b)) >= 8 then 2 else 1 end
+        <= case when least(length(name_a), length(name_b)) >= 8 then 2 else 1 end
         -- a feminine form is another person (jan / jana); a doubled final a is a typo (ola / olaa)
         and not (name_a || 'a' = name_b and right(name_a, 1) <> 'a')
         and not (name_b || 'a' = name_a and right(name_b, 1) <> 'a')
@@ -79,13 +100,17 @@ similar_names as (
 
 -- each similar pair read both ways: the rarer name (ties: the later in the alphabet) is the typo
 directed as (
-    select similar_names.name_a as typo, similar_names.name_b as meant
+    select
+        similar_names.name_a as typo,
+        similar_names.name_b as meant
     from similar_names
     inner join uses as ua on ua.first_name = similar_names.name_a
     inner join uses as ub on ub.first_name = similar_names.name_b
     where ua.uses < ub.uses
     union all
-    select similar_names.name_b, similar_names.name_a
+    select
+        similar_names.name_b,
+        similar_names.name_a
     from similar_names
     inner join uses as ua on ua.first_name = similar_names.name_a
     inner join uses as ub on ub.first_name = similar_names.name_b
@@ -93,7 +118,9 @@ directed as (
 ),
 
 typos as (
-    select directed.typo, first(directed.meant order by uses.uses desc, directed.meant) as meant
+    select
+        directed.typo,
+        first(directed.meant order by uses.uses desc, directed.meant asc) as meant
     from directed
     inner join uses on uses.first_name = directed.meant
     -- a name of the seed, full or diminutive, is a name, not a typo
@@ -103,7 +130,9 @@ typos as (
 
 -- a typo's name is the name it was meant to be, followed one more hop (a typo of a typo)
 meant as (
-    select typos.typo, coalesce(second_hop.meant, typos.meant) as meant
+    select
+        typos.typo,
+        coalesce(second_hop.meant, typos.meant) as meant
     from typos
     left join typos as second_hop on second_hop.typo = typos.meant
 )

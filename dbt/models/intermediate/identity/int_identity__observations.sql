@@ -5,8 +5,8 @@ with
 observations as (
     unpivot {{ ref('int_identity__records') }}
     on
-        customer_id, member_id, loyalty_card, email, phone, order_ref, receipt_ref, ticket_ref,
-        device_id, cookie_id, click_id, first_name
+    customer_id, member_id, loyalty_card, email, phone, order_ref, receipt_ref, ticket_ref,
+    device_id, cookie_id, click_id, first_name
     into name identifier_type value identifier_value
 )
 
@@ -18,6 +18,7 @@ select distinct
     coalesce(name_forms.name_key, observations.identifier_value) as identifier_value
 from observations
 left join {{ ref('int_identity__name_forms') }} as name_forms
-    on observations.identifier_type = 'first_name'
-    and name_forms.first_name = observations.identifier_value
+    on
+        observations.identifier_type = 'first_name'
+        and name_forms.first_name = observations.identifier_value
 where observations.identifier_value <> ''

@@ -11,20 +11,25 @@ components as (
 ),
 
 records as (
-    select record_nodes.*, components.component
+    select
+        record_nodes.*,
+        components.component
     from {{ ref('int_identity__record_nodes') }} as record_nodes
     inner join components on components.node_id = record_nodes.record_node
 ),
 
 identifiers as (
-    select identifiers.*, components.component
+    select
+        identifiers.*,
+        components.component
     from {{ ref('int_identity__identifiers') }} as identifiers
     inner join components on components.node_id = identifiers.node_id
     where identifiers.link_rule = 'identifying' and components.refused_reason is null
 ),
 
 known as (
-    select distinct component from identifiers where is_person_level
+    select distinct component from identifiers
+    where is_person_level
 ),
 
 anchors as (
@@ -41,8 +46,12 @@ anchors as (
 select
     anchors.component,
     known.component is not null as is_known,
-    case when known.component is not null then md5('customer:' || anchors.anchor_record) end as customer_key,
-    case when known.component is null then md5('anonymous:' || anchors.anchor_record) end as anonymous_id,
+    case
+        when known.component is not null then {{ surrogate_key(["'customer'", "anchors.anchor_record"]) }}
+    end as customer_key,
+    case
+        when known.component is null then {{ surrogate_key(["'anonymous'", "anchors.anchor_record"]) }}
+    end as anonymous_id,
     anchors.anchor_record,
     anchors.record_count,
     anchors.first_seen_at,

@@ -23,7 +23,7 @@ links as (
         using (identifier_type, identifier_value)
     inner join components on components.node_id = identifiers.node_id
     where identifiers.link_rule = 'identifying' and components.refused_reason is null
-    group by all
+    group by observations.record_type, observations.record_id
 )
 
 select

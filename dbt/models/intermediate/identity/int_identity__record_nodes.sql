@@ -2,7 +2,11 @@
 with
 
 records as (
-    select record_type, record_id, observed_at from {{ ref('int_identity__records') }}
+    select
+        record_type,
+        record_id,
+        observed_at
+    from {{ ref('int_identity__records') }}
 ),
 
 identifier_count as (

@@ -25,7 +25,10 @@ conversions as (
 ),
 
 ad_spend as (
-    select campaign_id, spend_date from {{ ref('stg_ads__ad_spend') }}
+    select
+        campaign_id,
+        spend_date
+    from {{ ref('stg_ads__ad_spend') }}
 ),
 
 sends as (
@@ -41,10 +44,10 @@ sends as (
 messages as (
     select
         campaign_id,
-        count(distinct message_id) filter (where event_type = 'send') as send_count,
-        count(distinct message_id) filter (where event_type = 'delivery') as delivery_count,
-        count(distinct message_id) filter (where event_type = 'open') as open_count,
-        count(distinct message_id) filter (where event_type = 'click') as message_click_count
+        count(distinct case when event_type = 'send' then message_id end) as send_count,
+        count(distinct case when event_type = 'delivery' then message_id end) as delivery_count,
+        count(distinct case when event_type = 'open' then message_id end) as open_count,
+        count(distinct case when event_type = 'click' then message_id end) as message_click_count
     from message_events
     where campaign_id is not null
     group by campaign_id
@@ -68,22 +71,32 @@ send_costs as (
 
 -- the months a campaign ran: months with a send, or with ad spend
 active_months as (
-    select campaign_id, count(distinct active_month) as month_count
+    select
+        campaign_id,
+        count(distinct active_month) as month_count
     from (
-        select campaign_id, cast(date_trunc('month', {{ local_date('event_at') }}) as date) as active_month
+        select
+            campaign_id,
+            cast(date_trunc('month', {{ local_date('event_at') }}) as date) as active_month
         from message_events
         where campaign_id is not null and event_type = 'send'
         union all
-        select campaign_id, cast(date_trunc('month', spend_date) as date) from ad_spend
+        select
+            campaign_id,
+            cast(date_trunc('month', spend_date) as date)
+        from ad_spend
     ) as months
     group by campaign_id
 ),
 
 -- customers reached: a message of the campaign sent, opened or clicked to them, or its ad clicked
 reach as (
-    select campaign_id, count(distinct customer_key) as reached_customer_count
+    select
+        campaign_id,
+        count(distinct customer_key) as reached_customer_count
     from touchpoints
-    where campaign_id is not null
+    where
+        campaign_id is not null
         and customer_key is not null
         and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
     group by campaign_id
@@ -92,12 +105,12 @@ reach as (
 converted as (
     select
         campaign_id,
-        count(*) filter (where is_credited) as conversion_count,
-        count(*) filter (where is_credited_by_coupon) as coupon_conversion_count,
-        sum(order_total_pln) filter (where is_credited) as attributed_revenue_pln,
-        sum(discount_pln) filter (where is_credited_by_coupon) as coupon_discount_pln,
-        count(*) filter (where not is_credited) as untracked_conversion_count,
-        sum(order_total_pln) filter (where not is_credited) as untracked_revenue_pln
+        count(case when is_credited then 1 end) as conversion_count,
+        count(case when is_credited_by_coupon then 1 end) as coupon_conversion_count,
+        sum(case when is_credited then order_total_pln end) as attributed_revenue_pln,
+        sum(case when is_credited_by_coupon then discount_pln end) as coupon_discount_pln,
+        count(case when not is_credited then 1 end) as untracked_conversion_count,
+        sum(case when not is_credited then order_total_pln end) as untracked_revenue_pln
     from conversions
     group by campaign_id
 ),
@@ -108,7 +121,7 @@ tracked as (
         campaigns.campaign_id,
         campaigns.channel <> 'ads'
         {%- for channel, events in not_tracked.items() if 'open' in events %}
-            and campaigns.channel <> '{{ channel }}'
+        and campaigns.channel <> '{{ channel }}'
         {%- endfor %} as tracks_opens,
         campaigns.channel <> 'ads'
         {%- for channel, events in not_tracked.items() if 'click' in events %}

@@ -3,12 +3,19 @@
 with
 
 orders as (
-    select customer_key, placed_date from {{ ref('fct_orders') }}
+    select
+        customer_key,
+        placed_date
+    from {{ ref('fct_orders') }}
     where customer_key is not null
 ),
 
 segments as (
-    select customer_key, customer_group, as_of_date from {{ ref('customer_segments') }}
+    select
+        customer_key,
+        customer_group,
+        as_of_date
+    from {{ ref('customer_segments') }}
     where order_count > 0
 ),
 
@@ -22,23 +29,35 @@ customer_months as (
 ),
 
 cohorts as (
-    select customer_key, min(order_month) as cohort_month
+    select
+        customer_key,
+        min(order_month) as cohort_month
     from customer_months
     group by customer_key
 ),
 
 members as (
-    select cohorts.customer_key, cohorts.cohort_month, 'all_buyers' as customer_group from cohorts
+    select
+        cohorts.customer_key,
+        cohorts.cohort_month,
+        'all_buyers' as customer_group
+    from cohorts
     union all
-    select cohorts.customer_key, cohorts.cohort_month, segments.customer_group
+    select
+        cohorts.customer_key,
+        cohorts.cohort_month,
+        segments.customer_group
     from cohorts
     inner join segments on segments.customer_key = cohorts.customer_key
 ),
 
 cohort_sizes as (
-    select cohort_month, customer_group, count(*) as cohort_customer_count
+    select
+        cohort_month,
+        customer_group,
+        count(*) as cohort_customer_count
     from members
-    group by all
+    group by cohort_month, customer_group
 ),
 
 -- every month from the cohort's own to the as-of month, so a month nobody came back still shows 0
@@ -49,8 +68,9 @@ months as (
     from cohort_sizes
     cross join generate_series(
         0,
-        cast(date_diff('month', cohort_sizes.cohort_month,
-            (select date_trunc('month', max(as_of_date)) from segments)) as bigint)
+        cast(
+            {{ date_difference('month', "cohort_sizes.cohort_month", "(select date_trunc('month', max(as_of_date)) from segments)") }} as bigint
+        )
     )
 ),
 
@@ -58,11 +78,14 @@ retained as (
     select
         members.cohort_month,
         members.customer_group,
-        cast(date_diff('month', members.cohort_month, customer_months.order_month) as integer) as months_since_first_order,
+        cast({{ date_difference('month', "members.cohort_month", "customer_months.order_month") }} as integer)
+            as months_since_first_order,
         count(*) as retained_customer_count
     from members
     inner join customer_months on customer_months.customer_key = members.customer_key
-    group by all
+    group by
+        members.cohort_month, members.customer_group,
+        {{ date_difference('month', "members.cohort_month", "customer_months.order_month") }}
 ),
 
 final as (
@@ -76,9 +99,10 @@ final as (
         cast(coalesce(retained.retained_customer_count, 0) / months.cohort_customer_count as double) as retention_rate
     from months
     left join retained
-        on retained.cohort_month = months.cohort_month
-        and retained.customer_group = months.customer_group
-        and retained.months_since_first_order = months.months_since_first_order
+        on
+            retained.cohort_month = months.cohort_month
+            and retained.customer_group = months.customer_group
+            and retained.months_since_first_order = months.months_since_first_order
 )
 
 select * from final

@@ -17,7 +17,8 @@ final as (
         {{ pln('sum(order_total_pln)') }} as revenue_pln,
         {{ pln('avg(order_total_pln)') }} as aov_pln,
         cast(avg(touchpoints_to_conversion) as double) as avg_touchpoints_to_conversion,
-        cast(avg(date_diff('second', journey_started_at, placed_at) / 86400.0) as double) as avg_days_to_conversion
+        cast(avg({{ date_difference('second', "journey_started_at", "placed_at") }} / 86400.0) as double)
+            as avg_days_to_conversion
     from journeys
     group by channel_path
 )

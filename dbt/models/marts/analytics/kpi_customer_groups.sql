@@ -8,11 +8,21 @@ segments as (
 ),
 
 grouped as (
-    select 'all_buyers' as customer_group, * from segments
+    select
+        'all_buyers' as customer_group,
+        *
+    from segments
     union all
-    select customer_group, * from segments
+    select
+        customer_group,
+        *
+    from segments
     union all
-    select 'single_channel_' || preferred_channel, * from segments where customer_group = 'single_channel'
+    select
+        'single_channel_' || preferred_channel,
+        *
+    from segments
+    where customer_group = 'single_channel'
 ),
 
 final as (
@@ -22,8 +32,8 @@ final as (
         cast(count(*) / (select count(*) from segments) as double) as share_of_buyers,
         cast(sum(order_count) as bigint) as order_count,
         cast(avg(order_count) as double) as orders_per_customer,
-        count(*) filter (where order_count >= 2) as repeat_customer_count,
-        cast(count(*) filter (where order_count >= 2) / count(*) as double) as repeat_rate,
+        count(case when order_count >= 2 then 1 end) as repeat_customer_count,
+        cast(count(case when order_count >= 2 then 1 end) / count(*) as double) as repeat_rate,
         {{ pln('sum(revenue_pln)') }} as revenue_pln,
         {{ pln('sum(revenue_pln) / sum(order_count)') }} as aov_pln,
         cast(avg(purchase_frequency_per_year) as double) as avg_purchase_frequency_per_year,

@@ -24,12 +24,12 @@ session_days as (
         session_date as date_day,
         platform as channel,
         count(*) as session_count,
-        count(*) filter (where has_purchased) as converted_session_count,
-        count(*) filter (where has_added_to_cart) as cart_session_count,
-        count(*) filter (where has_added_to_cart and not has_purchased) as abandoned_cart_session_count,
+        count(case when has_purchased then 1 end) as converted_session_count,
+        count(case when has_added_to_cart then 1 end) as cart_session_count,
+        count(case when has_added_to_cart and not has_purchased then 1 end) as abandoned_cart_session_count,
         sum(duration_seconds) as total_duration_seconds
     from sessions
-    group by all
+    group by session_date, platform
 ),
 
 order_days as (
@@ -38,11 +38,11 @@ order_days as (
         ordering_channel as channel,
         count(*) as order_count,
         sum(order_total_pln) as revenue_pln,
-        count(*) filter (where is_click_and_collect) as click_and_collect_order_count,
-        count(*) filter (where customer_key is null) as anonymous_order_count,
+        count(case when is_click_and_collect then 1 end) as click_and_collect_order_count,
+        count(case when customer_key is null then 1 end) as anonymous_order_count,
         count(distinct customer_key) as ordering_customer_count
     from orders
-    group by all
+    group by placed_date, ordering_channel
 ),
 
 final as (
@@ -55,7 +55,8 @@ final as (
             as converted_session_count,
         cast(session_days.converted_session_count / nullif(session_days.session_count, 0) as double)
             as session_conversion_rate,
-        cast({{ if_source_on('events', 'coalesce(session_days.cart_session_count, 0)') }} as bigint) as cart_session_count,
+        cast({{ if_source_on('events', 'coalesce(session_days.cart_session_count, 0)') }} as bigint)
+            as cart_session_count,
         cast({{ if_source_on('events', 'coalesce(session_days.abandoned_cart_session_count, 0)') }} as bigint)
             as abandoned_cart_session_count,
         cast(session_days.abandoned_cart_session_count / nullif(session_days.cart_session_count, 0) as double)

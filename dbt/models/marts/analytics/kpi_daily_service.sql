@@ -15,8 +15,9 @@ classified as (
             when 'messenger' then 'social'
             else ticket_channel
         end as channel,
-        date_diff('second', created_at, first_response_at) / 60.0 as first_response_minutes,
-        case when is_solved then date_diff('second', created_at, solved_at) / 3600.0 end as handling_hours,
+        {{ date_difference('second', "created_at", "first_response_at") }} / 60.0 as first_response_minutes,
+        case when is_solved then {{ date_difference('second', "created_at", "solved_at") }} / 3600.0 end
+            as handling_hours,
         is_solved,
         is_solved and contact_count = 1 as is_first_contact_resolution,
         case when is_solved then csat_score end as csat_score
@@ -31,16 +32,17 @@ final as (
         count(first_response_minutes) as responded_ticket_count,
         cast(sum(first_response_minutes) as double) as total_first_response_minutes,
         cast(avg(first_response_minutes) as double) as avg_first_response_minutes,
-        count(*) filter (where is_solved) as solved_ticket_count,
+        count(case when is_solved then 1 end) as solved_ticket_count,
         cast(sum(handling_hours) as double) as total_handling_hours,
         cast(avg(handling_hours) as double) as avg_handling_hours,
-        count(*) filter (where is_first_contact_resolution) as first_contact_resolution_count,
-        cast(count(*) filter (where is_first_contact_resolution) / count(*) as double) as first_contact_resolution_rate,
+        count(case when is_first_contact_resolution then 1 end) as first_contact_resolution_count,
+        cast(count(case when is_first_contact_resolution then 1 end) / count(*) as double)
+            as first_contact_resolution_rate,
         count(csat_score) as csat_response_count,
         cast(sum(csat_score) as bigint) as csat_score_sum,
         cast(avg(csat_score) as double) as csat_avg
     from classified
-    group by all
+    group by date_day, channel
 )
 
 select * from final

@@ -7,7 +7,10 @@ sessions as (
 ),
 
 orders as (
-    select order_key, order_total_pln from {{ ref('fct_orders') }}
+    select
+        order_key,
+        order_total_pln
+    from {{ ref('fct_orders') }}
 ),
 
 final as (
@@ -17,22 +20,23 @@ final as (
         coalesce(sessions.device_category, 'unknown') as device_category,
         sessions.traffic_source,
         count(*) as session_count,
-        count(*) filter (where sessions.customer_key is not null) as known_customer_session_count,
-        count(*) filter (where sessions.has_purchased) as converted_session_count,
-        cast(count(*) filter (where sessions.has_purchased) / count(*) as double) as session_conversion_rate,
-        count(*) filter (where sessions.has_added_to_cart) as cart_session_count,
-        count(*) filter (where sessions.has_added_to_cart and not sessions.has_purchased)
+        count(case when sessions.customer_key is not null then 1 end) as known_customer_session_count,
+        count(case when sessions.has_purchased then 1 end) as converted_session_count,
+        cast(count(case when sessions.has_purchased then 1 end) / count(*) as double) as session_conversion_rate,
+        count(case when sessions.has_added_to_cart then 1 end) as cart_session_count,
+        count(case when sessions.has_added_to_cart and not sessions.has_purchased then 1 end)
             as abandoned_cart_session_count,
         cast(
-            count(*) filter (where sessions.has_added_to_cart and not sessions.has_purchased)
-            / nullif(count(*) filter (where sessions.has_added_to_cart), 0) as double
+            count(case when sessions.has_added_to_cart and not sessions.has_purchased then 1 end)
+            / nullif(count(case when sessions.has_added_to_cart then 1 end), 0) as double
         ) as abandoned_cart_rate,
         cast(avg(sessions.duration_seconds) as double) as avg_session_duration_seconds,
         count(orders.order_key) as order_count,
         {{ pln('coalesce(sum(orders.order_total_pln), 0)') }} as revenue_pln
     from sessions
     left join orders on orders.order_key = sessions.order_key
-    group by all
+    group by
+        sessions.session_date, sessions.platform, coalesce(sessions.device_category, 'unknown'), sessions.traffic_source
 )
 
 select * from final

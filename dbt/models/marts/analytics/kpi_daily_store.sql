@@ -28,25 +28,32 @@ sales_days as (
     select
         placed_date as date_day,
         store_id,
-        count(*) filter (where ordering_channel = 'store') as store_sale_count,
-        sum(order_total_pln) filter (where ordering_channel = 'store') as store_revenue_pln,
-        count(*) filter (where ordering_channel = 'store' and customer_key is null) as anonymous_sale_count,
-        count(*) filter (where is_click_and_collect) as click_and_collect_order_count,
-        sum(order_total_pln) filter (where is_click_and_collect) as click_and_collect_revenue_pln
+        count(case when ordering_channel = 'store' then 1 end) as store_sale_count,
+        sum(case when ordering_channel = 'store' then order_total_pln end) as store_revenue_pln,
+        count(case when ordering_channel = 'store' and customer_key is null then 1 end) as anonymous_sale_count,
+        count(case when is_click_and_collect then 1 end) as click_and_collect_order_count,
+        sum(case when is_click_and_collect then order_total_pln end) as click_and_collect_revenue_pln
     from orders
-    group by all
+    group by placed_date, store_id
 ),
 
 pickup_days as (
-    select touchpoint_date as date_day, store_id, count(*) as pickup_count
+    select
+        touchpoint_date as date_day,
+        store_id,
+        count(*) as pickup_count
     from pickups
-    group by all
+    group by touchpoint_date, store_id
 ),
 
 return_days as (
-    select returned_date as date_day, store_id, count(*) as return_count, sum(refund_pln) as refund_pln
+    select
+        returned_date as date_day,
+        store_id,
+        count(*) as return_count,
+        sum(refund_pln) as refund_pln
     from returns
-    group by all
+    group by returned_date, store_id
 ),
 
 final as (

@@ -2,32 +2,40 @@
 -- over the whole period, as a long table: one row per (stage, metric, dimension, dimension value).
 -- Reviews and referrals have no source yet, so advocacy has the promoter share only.
 {%- set stage_metrics = [
-    {'stage': 'awareness', 'metric': 'message_reach', 'base': 'messages', 'numerator': 'count(distinct customer_key) filter (where is_delivered)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_opened)', 'denominator': 'count(*) filter (where is_delivered and tracks_opens)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'count(*) filter (where is_clicked)', 'denominator': 'count(*) filter (where is_delivered and tracks_clicks)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_reach', 'base': 'messages', 'numerator': 'count(distinct case when is_delivered then customer_key end)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'count(case when is_opened then 1 end)', 'denominator': 'count(case when is_delivered and tracks_opens then 1 end)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'count(case when is_clicked then 1 end)', 'denominator': 'count(case when is_delivered and tracks_clicks then 1 end)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
     {'stage': 'awareness', 'metric': 'ad_impressions', 'base': 'ads', 'numerator': 'sum(impressions)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel']},
     {'stage': 'awareness', 'metric': 'ad_click_through_rate', 'base': 'ads', 'numerator': 'sum(clicks)', 'denominator': 'sum(impressions)', 'value': 'ratio', 'dims': ['channel']},
     {'stage': 'consideration', 'metric': 'sessions', 'base': 'sessions', 'numerator': 'count(*)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
     {'stage': 'consideration', 'metric': 'avg_time_on_site_seconds', 'base': 'sessions', 'numerator': 'sum(duration_seconds)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
-    {'stage': 'consideration', 'metric': 'cart_abandonment_rate', 'base': 'sessions', 'numerator': 'count(*) filter (where has_added_to_cart and not has_purchased)', 'denominator': 'count(*) filter (where has_added_to_cart)', 'value': 'ratio', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
-    {'stage': 'purchase', 'metric': 'session_conversion_rate', 'base': 'sessions', 'numerator': 'count(*) filter (where has_purchased)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
+    {'stage': 'consideration', 'metric': 'cart_abandonment_rate', 'base': 'sessions', 'numerator': 'count(case when has_added_to_cart and not has_purchased then 1 end)', 'denominator': 'count(case when has_added_to_cart then 1 end)', 'value': 'ratio', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
+    {'stage': 'purchase', 'metric': 'session_conversion_rate', 'base': 'sessions', 'numerator': 'count(case when has_purchased then 1 end)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
     {'stage': 'purchase', 'metric': 'orders', 'base': 'orders', 'numerator': 'count(*)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
     {'stage': 'purchase', 'metric': 'aov_pln', 'base': 'orders', 'numerator': 'sum(order_total_pln)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
-    {'stage': 'retention', 'metric': 'repeat_rate', 'base': 'buyers', 'numerator': 'count(*) filter (where order_count >= 2)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
-    {'stage': 'retention', 'metric': 'nps', 'base': 'nps', 'numerator': 'count(*) filter (where score >= 9) - count(*) filter (where score <= 6)', 'denominator': 'count(*)', 'value': 'percent', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
+    {'stage': 'retention', 'metric': 'repeat_rate', 'base': 'buyers', 'numerator': 'count(case when order_count >= 2 then 1 end)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
+    {'stage': 'retention', 'metric': 'nps', 'base': 'nps', 'numerator': 'count(case when score >= 9 then 1 end) - count(case when score <= 6 then 1 end)', 'denominator': 'count(*)', 'value': 'percent', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
     {'stage': 'retention', 'metric': 'csat_avg', 'base': 'csat', 'numerator': 'sum(csat_score)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
-    {'stage': 'advocacy', 'metric': 'promoter_share', 'base': 'nps', 'numerator': 'count(*) filter (where score >= 9)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
+    {'stage': 'advocacy', 'metric': 'promoter_share', 'base': 'nps', 'numerator': 'count(case when score >= 9 then 1 end)', 'denominator': 'count(*)', 'value': 'ratio', 'dims': ['channel', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
 ] %}
 {%- set not_tracked = var('message_events_not_tracked', {'sms': ['open']}) %}
 with
 
 segments as (
-    select customer_key, lifecycle_stage, value_tier, customer_group, preferred_channel
+    select
+        customer_key,
+        lifecycle_stage,
+        value_tier,
+        customer_group,
+        preferred_channel
     from {{ ref('customer_segments') }}
 ),
 
 customers as (
-    select customer_key, city from {{ ref('dim_customers') }}
+    select
+        customer_key,
+        city
+    from {{ ref('dim_customers') }}
 ),
 
 -- the segment columns of a customer; a record with no customer is `anonymous`
@@ -65,7 +73,7 @@ messages as (
         -- deliveries of channels that report it: null for such a channel alone, not 0
         true
         {%- for channel, events in not_tracked.items() if 'open' in events %}
-            and message_rows.channel <> '{{ channel }}'
+        and message_rows.channel <> '{{ channel }}'
         {%- endfor %} as tracks_opens,
         true
         {%- for channel, events in not_tracked.items() if 'click' in events %}
@@ -78,7 +86,11 @@ messages as (
 ),
 
 ads as (
-    select 'ads' as channel, impressions, clicks from {{ ref('stg_ads__ad_spend') }}
+    select
+        'ads' as channel,
+        impressions,
+        clicks
+    from {{ ref('stg_ads__ad_spend') }}
 ),
 
 session_rows as (
@@ -110,7 +122,11 @@ orders as (
 ),
 
 buyer_rows as (
-    select customer_key, order_count, preferred_channel from {{ ref('customer_segments') }}
+    select
+        customer_key,
+        order_count,
+        preferred_channel
+    from {{ ref('customer_segments') }}
     where order_count > 0
 ),
 
@@ -123,7 +139,10 @@ buyers as (
 ),
 
 nps_rows as (
-    select responses.score, responses.touchpoint_channel, touchpoints.customer_key
+    select
+        responses.score,
+        responses.touchpoint_channel,
+        touchpoints.customer_key
     from {{ ref('stg_surveys__responses') }} as responses
     left join {{ ref('fct_touchpoints') }} as touchpoints
         on touchpoints.source_record_type = 'survey_response' and touchpoints.source_record_id = responses.response_id
@@ -141,13 +160,16 @@ nps as (
 csat_rows as (
     select
         tickets.csat_score,
-        case tickets.ticket_channel when 'phone' then 'call_center' when 'messenger' then 'social' else tickets.ticket_channel end
+        case tickets.ticket_channel
+            when 'phone' then 'call_center' when 'messenger' then 'social' else tickets.ticket_channel
+        end
             as ticket_channel,
         touchpoints.customer_key
     from {{ ref('stg_helpdesk__tickets') }} as tickets
     left join {{ ref('fct_touchpoints') }} as touchpoints
-        on touchpoints.source_record_type = 'helpdesk_ticket'
-        and touchpoints.source_record_id = cast(tickets.ticket_id as varchar)
+        on
+            touchpoints.source_record_type = 'helpdesk_ticket'
+            and touchpoints.source_record_id = cast(tickets.ticket_id as varchar)
     where tickets.is_solved and tickets.csat_score is not null
 ),
 
@@ -168,7 +190,8 @@ unioned as (
         '{{ m["stage"] }}' as journey_stage,
         '{{ m["metric"] }}' as metric,
         '{{ dimension }}' as dimension_name,
-        {% if dimension == 'all' %}'all'{% else %}coalesce(cast({{ dimension }} as varchar), 'unknown'){% endif %} as dimension_value,
+        {% if dimension == 'all' %}'all'{% else %}coalesce(cast({{ dimension }} as varchar), 'unknown'){% endif %}
+            as dimension_value,
         {#- a metric whose channel source is off (omni.toml) is NULL, not zero -#}
         {%- set needs = {'messages': 'marketing', 'ads': 'ads', 'sessions': 'events', 'nps': 'surveys',
                           'csat': 'helpdesk'}.get(m["base"]) %}

@@ -8,7 +8,9 @@ responses as (
 ),
 
 respondents as (
-    select source_record_id as response_id, customer_key
+    select
+        source_record_id as response_id,
+        customer_key
     from {{ ref('fct_touchpoints') }}
     where source_record_type = 'survey_response'
 ),
@@ -33,10 +35,18 @@ scored as (
 
 dimensioned as (
     {%- set dimensions = ['touchpoint_channel', 'lifecycle_stage', 'value_tier', 'rfm_segment', 'customer_group'] %}
-    select 'overall' as dimension_name, 'all' as dimension_value, score from scored
+    select
+        'overall' as dimension_name,
+        'all' as dimension_value,
+        score
+    from scored
     {%- for dimension in dimensions %}
     union all
-    select '{{ dimension }}', {{ dimension }}, score from scored
+    select
+        '{{ dimension }}',
+        {{ dimension }},
+        score
+    from scored
     {%- endfor %}
 ),
 
@@ -45,12 +55,12 @@ counted as (
         dimension_name,
         dimension_value,
         count(*) as response_count,
-        count(*) filter (where score >= 9) as promoter_count,
-        count(*) filter (where score between 7 and 8) as passive_count,
-        count(*) filter (where score <= 6) as detractor_count,
+        count(case when score >= 9 then 1 end) as promoter_count,
+        count(case when score between 7 and 8 then 1 end) as passive_count,
+        count(case when score <= 6 then 1 end) as detractor_count,
         avg(score) as avg_score
     from dimensioned
-    group by all
+    group by dimension_name, dimension_value
 ),
 
 final as (

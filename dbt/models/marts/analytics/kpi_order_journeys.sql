@@ -65,9 +65,9 @@ journeys as (
         min(step_at) as journey_started_at,
         first(channel order by step_at, channel) as start_channel,
         first(step_type order by step_at, channel) as start_touchpoint_type,
-        string_agg(channel, ' > ' order by step_at, channel) filter (where is_new_channel) as path_before_order,
+        string_agg(case when is_new_channel then channel end, ' > ' order by step_at, channel) as path_before_order,
         last(channel order by step_at, channel) as last_channel,
-        list(distinct channel) as channels
+        {{ aggregate_list("channel", distinct=true) }} as channels
     from path_steps
     group by order_key
 ),

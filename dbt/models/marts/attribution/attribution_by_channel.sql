@@ -9,7 +9,10 @@ credits as (
 ),
 
 campaigns as (
-    select campaign_id, campaign_name from {{ ref('dim_campaigns') }}
+    select
+        campaign_id,
+        campaign_name
+    from {{ ref('dim_campaigns') }}
 ),
 
 summed as (
@@ -30,18 +33,24 @@ summed as (
 
 final as (
     select
-        md5(summed.attribution_model || ':' || summed.channel || ':' || coalesce(summed.campaign_id, ''))
+        {{ surrogate_key(["summed.attribution_model", "summed.channel", "coalesce(summed.campaign_id, '')"]) }}
             as attribution_summary_key,
         summed.attribution_model,
         summed.channel,
         summed.campaign_id,
         campaigns.campaign_name,
         cast(summed.attributed_conversions as double) as attributed_conversions,
-        cast(summed.attributed_conversions / sum(summed.attributed_conversions) over (partition by summed.attribution_model)
-            as double) as share_of_conversions,
+        cast(
+            summed.attributed_conversions
+            / sum(summed.attributed_conversions) over (partition by summed.attribution_model)
+            as double
+        ) as share_of_conversions,
         {{ pln('summed.attributed_revenue_pln') }} as attributed_revenue_pln,
-        cast(summed.attributed_revenue_pln / nullif(sum(summed.attributed_revenue_pln) over (partition by summed.attribution_model), 0)
-            as double) as share_of_revenue,
+        cast(
+            summed.attributed_revenue_pln
+            / nullif(sum(summed.attributed_revenue_pln) over (partition by summed.attribution_model), 0)
+            as double
+        ) as share_of_revenue,
         cast(summed.orders_touched as integer) as orders_touched,
         cast(summed.step_count as integer) as step_count,
         cast(summed.untracked_campaign_conversions as double) as untracked_campaign_conversions,

@@ -11,22 +11,27 @@ credits as (
 ),
 
 orders as (
-    select order_key, customer_key, ordering_channel, placed_date from {{ ref('fct_orders') }}
+    select
+        order_key,
+        customer_key,
+        ordering_channel,
+        placed_date
+    from {{ ref('fct_orders') }}
 ),
 
 unpivoted as (
     unpivot credits
     on first_touch_credit as first_touch,
-        last_touch_credit as last_touch,
-        linear_credit as linear,
-        time_decay_credit as time_decay,
-        position_based_credit as position_based
+    last_touch_credit as last_touch,
+    linear_credit as linear,
+    time_decay_credit as time_decay,
+    position_based_credit as position_based
     into name attribution_model value credit
 ),
 
 final as (
     select
-        md5(unpivoted.order_key || ':' || unpivoted.attribution_model || ':' || cast(unpivoted.step_number as varchar))
+        {{ surrogate_key(["unpivoted.order_key", "unpivoted.attribution_model", "unpivoted.step_number"]) }}
             as attribution_credit_key,
         unpivoted.order_key,
         cast(unpivoted.attribution_model as varchar) as attribution_model,

@@ -16,7 +16,7 @@ final as (
         cast(count(*) as integer) as journey_count,
         cast(count(*) / sum(count(*)) over () as double) as share_of_unconverted_journeys,
         cast(avg(touchpoint_count) as double) as avg_touchpoint_count,
-        cast(count(*) filter (where touchpoint_count = 1) as integer) as single_step_journey_count
+        cast(count(case when touchpoint_count = 1 then 1 end) as integer) as single_step_journey_count
     from journeys
     group by last_channel, last_step_type
 )

@@ -14,29 +14,50 @@ journeys as (
 
 golden_paths (golden_path_id, golden_path_name, steps_pattern, conversion_channels, fulfilment_type, sort_order) as (
     values
-        ('web_store_online_pickup', 'web browse -> store visit -> online order -> store pick-up',
-            'web.* > store', ['web', 'app'], 'click_and_collect', 1),
-        ('online_browse_pickup', 'web or app browse -> online order -> store pick-up',
-            '(web|app)', ['web', 'app'], 'click_and_collect', 2),
-        ('online_browse_store_purchase', 'web or app browse -> store purchase (research online, buy offline)',
-            '(web|app)', ['store'], null, 3),
-        ('app_browse_store_purchase', 'app browse -> store purchase',
-            'app', ['store'], null, 4),
-        ('message_online_order', 'e-mail, SMS or push engagement -> online order',
-            '(email|sms|push)', ['web', 'app'], null, 5),
-        ('message_store_purchase', 'e-mail, SMS or push engagement -> store purchase',
-            '(email|sms|push)', ['store'], null, 6),
-        ('ad_click_order', 'ad click -> order in any channel',
-            'ads', ['web', 'app', 'store'], null, 7),
-        ('store_visit_online_order', 'store visit -> online order (research offline, buy online)',
-            'store', ['web', 'app'], null, 8)
+    (
+        'web_store_online_pickup', 'web browse -> store visit -> online order -> store pick-up',
+        'web.* > store', ['web', 'app'], 'click_and_collect', 1
+    ),
+    (
+        'online_browse_pickup', 'web or app browse -> online order -> store pick-up',
+        '(web|app)', ['web', 'app'], 'click_and_collect', 2
+    ),
+    (
+        'online_browse_store_purchase', 'web or app browse -> store purchase (research online, buy offline)',
+        '(web|app)', ['store'], null, 3
+    ),
+    (
+        'app_browse_store_purchase', 'app browse -> store purchase',
+        'app', ['store'], null, 4
+    ),
+    (
+        'message_online_order', 'e-mail, SMS or push engagement -> online order',
+        '(email|sms|push)', ['web', 'app'], null, 5
+    ),
+    (
+        'message_store_purchase', 'e-mail, SMS or push engagement -> store purchase',
+        '(email|sms|push)', ['store'], null, 6
+    ),
+    (
+        'ad_click_order', 'ad click -> order in any channel',
+        'ads', ['web', 'app', 'store'], null, 7
+    ),
+    (
+        'store_visit_online_order', 'store visit -> online order (research offline, buy online)',
+        'store', ['web', 'app'], null, 8
+    )
 ),
 
 -- patterns are matched against the distinct paths, far fewer than the journeys
 path_matches as (
-    select golden_paths.golden_path_id, paths.channel_path
+    select
+        golden_paths.golden_path_id,
+        paths.channel_path
     from golden_paths
-    inner join (select distinct channel_path from journeys where touchpoint_count > 0) as paths
+    inner join (
+        select distinct channel_path from journeys
+        where touchpoint_count > 0
+    ) as paths
         on regexp_matches(paths.channel_path, golden_paths.steps_pattern)
 ),
 
@@ -45,8 +66,8 @@ matched as (
         golden_paths.golden_path_id,
         journeys.journey_key,
         journeys.is_converted
-            and list_contains(golden_paths.conversion_channels, journeys.conversion_channel)
-            and (golden_paths.fulfilment_type is null or journeys.fulfilment_type = golden_paths.fulfilment_type)
+        and array_contains(golden_paths.conversion_channels, journeys.conversion_channel)
+        and (golden_paths.fulfilment_type is null or journeys.fulfilment_type = golden_paths.fulfilment_type)
             as is_on_path,
         journeys.order_total_pln
     from path_matches
@@ -58,14 +79,17 @@ summed as (
     select
         golden_path_id,
         count(*) as journeys_through_steps,
-        count(*) filter (where is_on_path) as order_count,
-        sum(order_total_pln) filter (where is_on_path) as revenue_pln
+        count(case when is_on_path then 1 end) as order_count,
+        sum(case when is_on_path then order_total_pln end) as revenue_pln
     from matched
     group by golden_path_id
 ),
 
 totals as (
-    select count(*) filter (where is_converted) as order_count, sum(order_total_pln) as revenue_pln from journeys
+    select
+        count(case when is_converted then 1 end) as order_count,
+        sum(order_total_pln) as revenue_pln
+    from journeys
 ),
 
 final as (
@@ -76,9 +100,11 @@ final as (
         cast(golden_paths.conversion_channels as varchar[]) as conversion_channels,
         cast(golden_paths.fulfilment_type as varchar) as fulfilment_type,
         cast(coalesce(summed.order_count, 0) as integer) as order_count,
-        cast(coalesce(summed.order_count, 0) / nullif((select order_count from totals), 0) as double) as share_of_orders,
+        cast(coalesce(summed.order_count, 0) / nullif((select order_count from totals), 0) as double)
+            as share_of_orders,
         {{ pln('coalesce(summed.revenue_pln, 0)') }} as revenue_pln,
-        cast(coalesce(summed.revenue_pln, 0) / nullif((select revenue_pln from totals), 0) as double) as share_of_revenue,
+        cast(coalesce(summed.revenue_pln, 0) / nullif((select revenue_pln from totals), 0) as double)
+            as share_of_revenue,
         cast(coalesce(summed.journeys_through_steps, 0) as integer) as journeys_through_steps,
         cast(summed.order_count / nullif(summed.journeys_through_steps, 0) as double) as conversion_rate,
         cast(golden_paths.sort_order as integer) as sort_order

@@ -38,7 +38,7 @@ data_end as (
 
 converted_steps as (
     select
-        md5('order:' || paths.order_key) as journey_key,
+        {{ surrogate_key(["'order'", "paths.order_key"]) }} as journey_key,
         paths.order_key,
         paths.step_number,
         paths.step_at,
@@ -56,7 +56,8 @@ unconverted as (
     where not exists (
         select 1
         from orders
-        where orders.profile_key = steps.profile_key
+        where
+            orders.profile_key = steps.profile_key
             and orders.placed_at > steps.step_at
             and orders.placed_at <= steps.step_at + {{ attribution_lookback() }}
     )
@@ -65,7 +66,11 @@ unconverted as (
 unconverted_grouped as (
     select
         *,
-        sum(case when previous_step_at is null or step_at - previous_step_at > {{ attribution_lookback() }} then 1 else 0 end)
+        sum(
+            case
+                when previous_step_at is null or step_at - previous_step_at > {{ attribution_lookback() }} then 1 else 0
+            end
+        )
             over (partition by profile_key order by step_at, touchpoint_key) as journey_no
     from (
         select
@@ -77,8 +82,8 @@ unconverted_grouped as (
 
 unconverted_steps as (
     select
-        md5('steps:' || first(touchpoint_key order by step_at, touchpoint_key)
-            over (partition by profile_key, journey_no)) as journey_key,
+        {{ surrogate_key(["'steps'", "first_value(touchpoint_key)
+            over (partition by profile_key, journey_no order by step_at, touchpoint_key)"]) }} as journey_key,
         cast(null as varchar) as order_key,
         cast(row_number() over (partition by profile_key, journey_no order by step_at, touchpoint_key) as integer)
             as step_number,
@@ -91,16 +96,33 @@ unconverted_steps as (
 ),
 
 all_steps as (
-    select journey_key, step_number, step_at, channel, step_type from converted_steps
+    select
+        journey_key,
+        step_number,
+        step_at,
+        channel,
+        step_type
+    from converted_steps
     union all
-    select journey_key, step_number, step_at, channel, step_type from unconverted_steps
+    select
+        journey_key,
+        step_number,
+        step_at,
+        channel,
+        step_type
+    from unconverted_steps
 ),
 
 -- one token per run of the same channel
 collapsed as (
-    select journey_key, step_number, channel
+    select
+        journey_key,
+        step_number,
+        channel
     from (
-        select *, lag(channel) over (partition by journey_key order by step_number) as previous_channel
+        select
+            *,
+            lag(channel) over (partition by journey_key order by step_number) as previous_channel
         from all_steps
     ) as lagged
     where previous_channel is null or previous_channel <> channel
@@ -111,25 +133,28 @@ step_summary as (
         journey_key,
         count(*) as touchpoint_count,
         count(distinct channel) as channel_count,
-        array_to_string(list_sort(list_distinct(list(channel))), ' + ') as channel_combination,
+        array_to_string({{ aggregate_list("channel", order_by="channel", distinct=true) }}, ' + ')
+            as channel_combination,
         min(step_at) as first_step_at,
         max(step_at) as last_step_at,
-        arg_min(channel, step_number) as first_channel,
-        arg_max(channel, step_number) as last_channel,
-        arg_max(step_type, step_number) as last_step_type
+        {{ first_by("channel", "step_number") }} as first_channel,
+        {{ last_by("channel", "step_number") }} as last_channel,
+        {{ last_by("step_type", "step_number") }} as last_step_type
     from all_steps
     group by journey_key
 ),
 
 path_summary as (
-    select journey_key, string_agg(channel, ' > ' order by step_number) as channel_path
+    select
+        journey_key,
+        string_agg(channel, ' > ' order by step_number) as channel_path
     from collapsed
     group by journey_key
 ),
 
 journeys as (
     select
-        md5('order:' || orders.order_key) as journey_key,
+        {{ surrogate_key(["'order'", "orders.order_key"]) }} as journey_key,
         'converted' as journey_status,
         orders.order_key,
         orders.customer_key,
@@ -177,7 +202,7 @@ final as (
         cast(journeys.conversion_channel as varchar) as conversion_channel,
         cast(journeys.fulfilment_type as varchar) as fulfilment_type,
         journeys.journey_status = 'converted' and step_summary.first_channel is not null
-            and step_summary.first_channel <> journeys.conversion_channel as is_cross_channel,
+        and step_summary.first_channel <> journeys.conversion_channel as is_cross_channel,
         cast(journeys.order_total_pln as decimal(18, 2)) as order_total_pln
     from journeys
     left join step_summary on step_summary.journey_key = journeys.journey_key

@@ -13,7 +13,7 @@ summed as (
         channel_path,
         any_value(channel_count) as channel_count,
         {{ journey_outcomes() }},
-        count(*) filter (where is_cross_channel) as cross_channel_conversion_count
+        count(case when is_cross_channel then 1 end) as cross_channel_conversion_count
     from journeys
     group by channel_path
 ),
@@ -21,7 +21,7 @@ summed as (
 ranked as (
     select
         *,
-        row_number() over (order by converted_journey_count desc, journey_count desc, channel_path) as path_rank,
+        row_number() over (order by converted_journey_count desc, journey_count desc, channel_path asc) as path_rank,
         converted_journey_count / sum(converted_journey_count) over () as share_of_conversions
     from summed
 ),

@@ -24,15 +24,18 @@ checkouts as (
     from touchpoints
     inner join {{ ref('stg_webshop__abandoned_checkouts') }} as stg
         on cast(stg.checkout_id as varchar) = touchpoints.source_record_id
-    where touchpoints.touchpoint_type = 'checkout_abandoned'
+    where
+        touchpoints.touchpoint_type = 'checkout_abandoned'
         and touchpoints.customer_key is not null
         and touchpoints.touchpoint_at <= (select as_of_at from as_of)
         and touchpoints.touchpoint_at > (select as_of_at from as_of)
-            - to_days(cast({{ var('audience_abandoned_cart_days', 7) }} as integer))
+        - to_days(cast({{ var('audience_abandoned_cart_days', 7) }} as integer))
 ),
 
 last_orders as (
-    select customer_key, max(placed_at) as last_ordered_at
+    select
+        customer_key,
+        max(placed_at) as last_ordered_at
     from {{ ref('fct_orders') }}
     where customer_key is not null and placed_at <= (select as_of_at from as_of)
     group by customer_key
@@ -43,12 +46,17 @@ eligible as (
         checkouts.customer_key,
         max(checkouts.abandoned_at) as last_abandoned_at,
         cast(count(*) as integer) as abandoned_checkout_count,
-        {{ pln('arg_max(checkouts.total_pln, checkouts.abandoned_at)') }} as last_cart_value_pln
+        {{ pln(last_by('checkouts.total_pln', 'checkouts.abandoned_at')) }} as last_cart_value_pln
     from checkouts
     left join last_orders on last_orders.customer_key = checkouts.customer_key
     group by checkouts.customer_key
     -- no order, in any channel, since the newest abandoned checkout
-    having max(checkouts.abandoned_at) > coalesce(any_value(last_orders.last_ordered_at), '-infinity'::timestamptz)
+    having
+        max(checkouts.abandoned_at) is not null
+        and (
+            any_value(last_orders.last_ordered_at) is null
+            or max(checkouts.abandoned_at) > any_value(last_orders.last_ordered_at)
+        )
 ),
 
 final as (

@@ -27,13 +27,32 @@ unregistered as (
         any_value(ad_platform) as ad_platform,
         any_value(utm_campaign) as utm_campaign
     from (
-        select campaign_id, campaign_name, 'ads' as channel, ad_platform, utm_campaign from ad_spend
+        select
+            campaign_id,
+            campaign_name,
+            'ads' as channel,
+            ad_platform,
+            utm_campaign
+        from ad_spend
         union all
-        select campaign_id, null, 'ads', ad_platform, null from ad_clicks
+        select
+            campaign_id,
+            null,
+            'ads',
+            ad_platform,
+            null
+        from ad_clicks
         union all
-        select campaign_id, null, message_channel, null, null from message_events
+        select
+            campaign_id,
+            null,
+            message_channel,
+            null,
+            null
+        from message_events
     ) as named
-    where campaign_id is not null
+    where
+        campaign_id is not null
         and campaign_id not in (select campaign_id from campaigns)
     group by campaign_id
 ),

@@ -19,7 +19,10 @@ days as (
 ),
 
 bounds as (
-    select min(day) as first_day, max(day) as last_day from days
+    select
+        min(day) as first_day,
+        max(day) as last_day
+    from days
 ),
 
 spine as (
@@ -33,7 +36,7 @@ final as (
         cast(year(date_day) as integer) as year,
         cast(quarter(date_day) as integer) as quarter,
         cast(month(date_day) as integer) as month,
-        strftime(date_day, '%Y-%m') as year_month,
+        substr({{ date_text("date_day") }}, 1, 7) as year_month,
         cast(isodow(date_day) as integer) as iso_day_of_week,
         cast(weekofyear(date_day) as integer) as iso_week,
         isodow(date_day) in (6, 7) as is_weekend,

@@ -67,8 +67,8 @@ unioned as (
 
 final as (
     select
-        md5(unioned.source_system || ':' || unioned.order_line_id) as order_line_key,
-        md5(unioned.source_system || ':' || unioned.order_id) as order_key,
+        {{ surrogate_key(["unioned.source_system", "unioned.order_line_id"]) }} as order_line_key,
+        {{ surrogate_key(["unioned.source_system", "unioned.order_id"]) }} as order_key,
         unioned.order_id,
         unioned.source_system,
         unioned.order_line_id,
@@ -87,8 +87,9 @@ final as (
         {{ local_date('unioned.placed_at') }} as placed_date
     from unioned
     left join record_keys
-        on record_keys.record_type = unioned.record_type
-        and record_keys.record_id = unioned.order_id
+        on
+            record_keys.record_type = unioned.record_type
+            and record_keys.record_id = unioned.order_id
 )
 
 select * from final

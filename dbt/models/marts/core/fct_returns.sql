@@ -42,7 +42,9 @@ purchases as (
 ),
 
 web_return_items as (
-    select return_id, sum(quantity) as item_count
+    select
+        return_id,
+        sum(quantity) as item_count
     from web_return_lines
     group by return_id
 ),
@@ -95,11 +97,11 @@ unioned as (
 
 final as (
     select
-        md5(unioned.source_system || ':' || unioned.return_id) as return_key,
+        {{ surrogate_key(["unioned.source_system", "unioned.return_id"]) }} as return_key,
         unioned.return_id,
         unioned.source_system,
         -- null when the purchase returned is not in the warehouse
-        md5(purchases.source_system || ':' || purchases.order_id) as order_key,
+        {{ surrogate_key(["purchases.source_system", "purchases.order_id"]) }} as order_key,
         purchases.ordering_channel as purchase_channel,
         unioned.return_channel,
         unioned.store_id,
@@ -116,14 +118,17 @@ final as (
         end as anonymous_id
     from unioned
     left join purchases
-        on purchases.source_system = unioned.purchase_source_system
-        and purchases.order_id = unioned.purchase_order_id
+        on
+            purchases.source_system = unioned.purchase_source_system
+            and purchases.order_id = unioned.purchase_order_id
     left join record_keys as return_keys
-        on return_keys.record_type = unioned.record_type
-        and return_keys.record_id = unioned.return_id
+        on
+            return_keys.record_type = unioned.record_type
+            and return_keys.record_id = unioned.return_id
     left join record_keys as purchase_keys
-        on purchase_keys.record_type = purchases.record_type
-        and purchase_keys.record_id = purchases.order_id
+        on
+            purchase_keys.record_type = purchases.record_type
+            and purchase_keys.record_id = purchases.order_id
 )
 
 select * from final

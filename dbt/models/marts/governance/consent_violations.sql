@@ -8,6 +8,6 @@ select
     sent_at,
     consent_status_since as withdrawn_at,
     consent_captured_via as withdrawn_via,
-    date_diff('hour', consent_status_since, sent_at) as hours_after_withdrawal
+    {{ date_difference('hour', "consent_status_since", "sent_at") }} as hours_after_withdrawal
 from {{ ref('int_consent__marketing_sends') }}
 where consent_at_send = 'withdrawn'

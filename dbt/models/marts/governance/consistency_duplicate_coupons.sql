@@ -8,12 +8,12 @@ recipients as (
 )
 
 select
-    md5(profile_key || ':' || coupon_code) as duplicate_coupon_key,
+    {{ surrogate_key(["profile_key", "coupon_code"]) }} as duplicate_coupon_key,
     any_value(customer_key) as customer_key,
     profile_key,
     coupon_code,
-    list(distinct campaign_id order by campaign_id) as campaign_ids,
-    list(distinct message_channel order by message_channel) as channels,
+    {{ aggregate_list("campaign_id", order_by="campaign_id", distinct=true) }} as campaign_ids,
+    {{ aggregate_list("message_channel", order_by="message_channel", distinct=true) }} as channels,
     count(distinct message_channel) as channel_count,
     count(*) as send_count,
     min(event_at) as first_sent_at,

@@ -6,7 +6,11 @@ duplicates as (
 ),
 
 per_campaign as (
-    select unnest(campaign_ids) as campaign_id, coupon_code, profile_key, channels
+    select
+        unnest(campaign_ids) as campaign_id,
+        coupon_code,
+        profile_key,
+        channels
     from duplicates
 )
 
@@ -14,8 +18,8 @@ select
     campaign_id,
     any_value(coupon_code) as coupon_code,
     count(distinct profile_key) as duplicate_recipients,
-    count(distinct profile_key) filter (where list_contains(channels, 'sms')) as with_sms,
-    count(distinct profile_key) filter (where list_contains(channels, 'email')) as with_email,
-    count(distinct profile_key) filter (where list_contains(channels, 'push')) as with_push
+    count(distinct case when array_contains(channels, 'sms') then profile_key end) as with_sms,
+    count(distinct case when array_contains(channels, 'email') then profile_key end) as with_email,
+    count(distinct case when array_contains(channels, 'push') then profile_key end) as with_push
 from per_campaign
 group by campaign_id

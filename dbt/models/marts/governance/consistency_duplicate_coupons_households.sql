@@ -10,11 +10,11 @@ recipients as (
 )
 
 select
-    md5(household_key || ':' || coupon_code) as household_duplicate_coupon_key,
+    {{ surrogate_key(["household_key", "coupon_code"]) }} as household_duplicate_coupon_key,
     household_key,
     coupon_code,
-    list(distinct campaign_id order by campaign_id) as campaign_ids,
-    list(distinct message_channel order by message_channel) as channels,
+    {{ aggregate_list("campaign_id", order_by="campaign_id", distinct=true) }} as campaign_ids,
+    {{ aggregate_list("message_channel", order_by="message_channel", distinct=true) }} as channels,
     count(distinct message_channel) as channel_count,
     count(distinct profile_key) as recipient_profiles,
     count(*) as send_count,

@@ -10,12 +10,12 @@ per_day as (
     select
         price_date,
         sku,
-        max(price_pln) filter (where sales_channel = 'web') as web_price_pln,
-        max(price_pln) filter (where sales_channel = 'app') as app_price_pln,
-        max(price_pln) filter (where sales_channel = 'store') as store_price_pln,
-        max(promo_id) filter (where sales_channel = 'web') as web_promo_id,
-        max(promo_id) filter (where sales_channel = 'app') as app_promo_id,
-        max(promo_id) filter (where sales_channel = 'store') as store_promo_id,
+        max(case when sales_channel = 'web' then price_pln end) as web_price_pln,
+        max(case when sales_channel = 'app' then price_pln end) as app_price_pln,
+        max(case when sales_channel = 'store' then price_pln end) as store_price_pln,
+        max(case when sales_channel = 'web' then promo_id end) as web_promo_id,
+        max(case when sales_channel = 'app' then promo_id end) as app_promo_id,
+        max(case when sales_channel = 'store' then promo_id end) as store_promo_id,
         count(distinct price_pln) as distinct_prices,
         count(distinct coalesce(promo_id, '')) as distinct_promotions,
         count(distinct effective_price_pln) as distinct_effective_prices
@@ -24,7 +24,7 @@ per_day as (
 )
 
 select
-    strftime(price_date, '%Y-%m-%d') || ':' || sku as price_difference_key,
+    {{ date_text("price_date") }} || ':' || sku as price_difference_key,
     price_date,
     sku,
     web_price_pln,

@@ -11,15 +11,15 @@ compared as (
         snapshot_date,
         sku,
         location_id,
-        max(quantity_on_hand) filter (where stock_system = 'webshop') as webshop_quantity,
-        max(quantity_on_hand) filter (where stock_system = 'erp') as erp_quantity
+        max(case when stock_system = 'webshop' then quantity_on_hand end) as webshop_quantity,
+        max(case when stock_system = 'erp' then quantity_on_hand end) as erp_quantity
     from stock
     group by snapshot_date, sku, location_id
     having count(distinct stock_system) = 2
 )
 
 select
-    strftime(snapshot_date, '%Y-%m-%d') || ':' || sku || ':' || location_id as stock_mismatch_key,
+    {{ date_text("snapshot_date") }} || ':' || sku || ':' || location_id as stock_mismatch_key,
     snapshot_date,
     sku,
     location_id,

@@ -42,7 +42,7 @@ phone_numbers as (
 -- one row per staging row and identifier column carrying a non-blank value, with why it was not used
 -- (null when it was)
 observed as (
-{%- for system, table, column, model, raw, normalized in emails %}
+    {%- for system, table, column, model, raw, normalized in emails %}
     select
         '{{ system }}' as source_system,
         '{{ table }}' as source_table,
@@ -57,8 +57,8 @@ observed as (
     from {{ ref(model) }}
     where nullif(trim({{ raw }}), '') is not null
     union all
-{%- endfor %}
-{%- for system, table, column, model, raw, placeholder in phones %}
+    {%- endfor %}
+    {%- for system, table, column, model, raw, placeholder in phones %}
     select
         '{{ system }}',
         '{{ table }}',
@@ -74,8 +74,8 @@ observed as (
     left join phone_numbers on phone_numbers.phone_raw = staged.{{ raw }}
     where nullif(trim(staged.{{ raw }}), '') is not null
     union all
-{%- endfor %}
-{%- for system, table, column, model, raw in cards %}
+    {%- endfor %}
+    {%- for system, table, column, model, raw in cards %}
     select
         '{{ system }}',
         '{{ table }}',
@@ -89,7 +89,7 @@ observed as (
     {%- if not loop.last %}
     union all
     {%- endif %}
-{%- endfor %}
+    {%- endfor %}
 ),
 
 carried as (
@@ -99,7 +99,7 @@ carried as (
         source_column,
         count(*) as rows_with_value
     from observed
-    group by all
+    group by source_system, source_table, source_column
 ),
 
 rejected as (
@@ -119,7 +119,7 @@ rejected as (
 
 select
     rejected.source_system || '.' || rejected.source_table || '.' || rejected.source_column
-        || ':' || rejected.reason as rejection_key,
+    || ':' || rejected.reason as rejection_key,
     rejected.source_system,
     rejected.source_table,
     rejected.source_column,

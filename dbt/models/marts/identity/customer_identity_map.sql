@@ -27,9 +27,9 @@ value_households as (
         any_value(households.household_key) as household_key
     from {{ ref('int_identity__identifiers') }} as identifiers
     inner join {{ ref('int_identity__household_evidence') }} as evidence
-        on evidence.evidence_id = md5(identifiers.identifier_type || ':' || identifiers.identifier_value)
+        on evidence.evidence_id = {{ surrogate_key(["identifiers.identifier_type", "identifiers.identifier_value"]) }}
     inner join {{ ref('int_identity__households') }} as households on households.component = evidence.component
-    group by all
+    group by identifiers.identifier_type, identifiers.identifier_value
 ),
 
 records as (
@@ -84,16 +84,18 @@ values_ as (
     inner join components on components.node_id = identifiers.node_id
     -- values that link nothing belong to no profile
     left join profiles
-        on profiles.component = components.component
-        and identifiers.link_rule = 'identifying'
-        and components.refused_reason is null
+        on
+            profiles.component = components.component
+            and identifiers.link_rule = 'identifying'
+            and components.refused_reason is null
     left join value_households
-        on value_households.identifier_type = identifiers.identifier_type
-        and value_households.identifier_value = identifiers.identifier_value
+        on
+            value_households.identifier_type = identifiers.identifier_type
+            and value_households.identifier_value = identifiers.identifier_value
 )
 
 select
-    md5(entity_kind || ':' || entity_type || ':' || entity_id) as identity_map_key,
+    {{ surrogate_key(["entity_kind", "entity_type", "entity_id"]) }} as identity_map_key,
     *
 from (
     select * from records

@@ -32,14 +32,23 @@ members as (
 ),
 
 accounts as (
-    select record_keys.customer_key, stg.city, stg.postal_code, stg.created_at, stg.updated_at
+    select
+        record_keys.customer_key,
+        stg.city,
+        stg.postal_code,
+        stg.created_at,
+        stg.updated_at
     from {{ ref('stg_webshop__customers') }} as stg
     inner join record_keys
         on record_keys.record_type = 'webshop_customer' and record_keys.record_id = cast(stg.customer_id as varchar)
 ),
 
 shipping as (
-    select record_keys.customer_key, stg.shipping_city as city, stg.shipping_postal_code as postal_code, stg.placed_at
+    select
+        record_keys.customer_key,
+        stg.shipping_city as city,
+        stg.shipping_postal_code as postal_code,
+        stg.placed_at
     from {{ ref('stg_webshop__orders') }} as stg
     inner join record_keys
         on record_keys.record_type = 'webshop_order' and record_keys.record_id = cast(stg.order_id as varchar)
@@ -47,18 +56,38 @@ shipping as (
 ),
 
 address_candidates as (
-    select customer_key, city, postal_code, 1 as source_rank, updated_at as as_of from members where city is not null
+    select
+        customer_key,
+        city,
+        postal_code,
+        1 as source_rank,
+        updated_at as as_of
+    from members
+    where city is not null
     union all
-    select customer_key, city, postal_code, 2, updated_at from accounts where city is not null
+    select
+        customer_key,
+        city,
+        postal_code,
+        2,
+        updated_at
+    from accounts
+    where city is not null
     union all
-    select customer_key, city, postal_code, 3, placed_at from shipping
+    select
+        customer_key,
+        city,
+        postal_code,
+        3,
+        placed_at
+    from shipping
 ),
 
 address as (
     select
         customer_key,
-        first(city order by source_rank, as_of desc nulls last) as city,
-        first(postal_code order by source_rank, as_of desc nulls last) as postal_code
+        first(city order by source_rank asc, as_of desc nulls last) as city,
+        first(postal_code order by source_rank asc, as_of desc nulls last) as postal_code
     from address_candidates
     group by customer_key
 ),
@@ -77,46 +106,66 @@ order_summary as (
     select
         customer_key,
         count(*) as order_count,
-        count(*) filter (where ordering_channel = 'web') as web_order_count,
-        count(*) filter (where ordering_channel = 'app') as app_order_count,
-        count(*) filter (where ordering_channel = 'store') as store_order_count,
-        count(*) filter (where is_click_and_collect) as click_and_collect_order_count,
+        count(case when ordering_channel = 'web' then 1 end) as web_order_count,
+        count(case when ordering_channel = 'app' then 1 end) as app_order_count,
+        count(case when ordering_channel = 'store' then 1 end) as store_order_count,
+        count(case when is_click_and_collect then 1 end) as click_and_collect_order_count,
         sum(order_total_pln) as revenue_pln,
         min(placed_at) as first_order_at,
         max(placed_at) as last_order_at,
-        list(distinct ordering_channel order by ordering_channel) as purchase_channels,
-        mode(store_id) filter (where store_id is not null) as most_used_store_id
+        {{ aggregate_list("ordering_channel", order_by="ordering_channel", distinct=true) }} as purchase_channels,
+        mode(store_id) as most_used_store_id
     from orders
     group by customer_key
 ),
 
 session_platforms as (
-    select session_id, any_value(platform) as platform
+    select
+        session_id,
+        any_value(platform) as platform
     from {{ ref('stg_events__events') }}
     group by session_id
 ),
 
 -- the channels a customer was seen in, whatever the record
 record_channels as (
-    select customer_key, 'web' as channel from record_keys where record_type in ('webshop_customer', 'webshop_checkout')
-    union
-    select record_keys.customer_key, session_platforms.platform
+    select
+        customer_key,
+        'web' as channel
     from record_keys
-    inner join session_platforms on record_keys.record_type = 'web_session' and record_keys.record_id = session_platforms.session_id
+    where record_type in ('webshop_customer', 'webshop_checkout')
     union
-    select customer_key, 'store'
-    from record_keys where record_type in ('pos_receipt', 'loyalty_member')
+    select
+        record_keys.customer_key,
+        session_platforms.platform
+    from record_keys
+    inner join
+        session_platforms
+        on record_keys.record_type = 'web_session' and record_keys.record_id = session_platforms.session_id
     union
-    select customer_key, ordering_channel from orders
+    select
+        customer_key,
+        'store'
+    from record_keys
+    where record_type in ('pos_receipt', 'loyalty_member')
     union
-    select record_keys.customer_key, tickets.ticket_channel
+    select
+        customer_key,
+        ordering_channel
+    from orders
+    union
+    select
+        record_keys.customer_key,
+        tickets.ticket_channel
     from record_keys
     inner join {{ ref('stg_helpdesk__tickets') }} as tickets
         on record_keys.record_type = 'helpdesk_ticket' and record_keys.record_id = cast(tickets.ticket_id as varchar)
 ),
 
 channels as (
-    select customer_key, list(distinct channel order by channel) as channels_used
+    select
+        customer_key,
+        {{ aggregate_list("channel", order_by="channel", distinct=true) }} as channels_used
     from record_channels
     where channel is not null
     group by customer_key
@@ -127,9 +176,9 @@ channels as (
 consent as (
     select
         customer_key,
-        bool_or(is_granted) filter (where channel = 'email') as has_email_marketing_consent,
-        bool_or(is_granted) filter (where channel = 'sms') as has_sms_marketing_consent,
-        bool_or(is_granted) filter (where channel = 'push') as has_push_marketing_consent
+        bool_or(case when channel = 'email' then is_granted end) as has_email_marketing_consent,
+        bool_or(case when channel = 'sms' then is_granted end) as has_sms_marketing_consent,
+        bool_or(case when channel = 'push' then is_granted end) as has_push_marketing_consent
     from {{ ref('consent_current') }}
     where purpose = 'marketing'
     group by customer_key

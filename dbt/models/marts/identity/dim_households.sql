@@ -13,7 +13,10 @@ profiles as (
 ),
 
 evidence as (
-    select households.household_key, evidence.evidence_type, evidence.evidence_id
+    select
+        households.household_key,
+        evidence.evidence_type,
+        evidence.evidence_id
     from {{ ref('int_identity__household_evidence') }} as evidence
     inner join households using (component)
 ),
@@ -21,11 +24,11 @@ evidence as (
 evidence_summary as (
     select
         household_key,
-        list(distinct evidence_type order by evidence_type) as evidence_types,
-        count(distinct evidence_id) filter (where evidence_type = 'shared_phone') as shared_phone_count,
-        count(distinct evidence_id) filter (where evidence_type = 'shared_email') as shared_email_count,
-        count(distinct evidence_id) filter (where evidence_type = 'shared_card') as shared_card_count,
-        count(distinct evidence_id) filter (where evidence_type = 'same_address') as address_count
+        {{ aggregate_list("evidence_type", order_by="evidence_type", distinct=true) }} as evidence_types,
+        count(distinct case when evidence_type = 'shared_phone' then evidence_id end) as shared_phone_count,
+        count(distinct case when evidence_type = 'shared_email' then evidence_id end) as shared_email_count,
+        count(distinct case when evidence_type = 'shared_card' then evidence_id end) as shared_card_count,
+        count(distinct case when evidence_type = 'same_address' then evidence_id end) as address_count
     from evidence
     group by household_key
 ),
@@ -33,7 +36,7 @@ evidence_summary as (
 members as (
     select
         households.household_key,
-        count(*) filter (where profiles.is_known) as customer_count,
+        count(case when profiles.is_known then 1 end) as customer_count,
         count(*) as profile_count,
         min(profiles.first_seen_at) as first_seen_at,
         max(profiles.last_seen_at) as last_seen_at

@@ -233,7 +233,7 @@ reasons as (
 ),
 
 reason_lists as (
-    select component, array_agg(reason order by reason) as reasons, count(*) as reason_count
+    select component, {{ aggregate_list("reason", order_by="reason") }} as reasons, count(*) as reason_count
     from reasons
     group by component
 )

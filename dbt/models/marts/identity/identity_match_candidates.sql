@@ -24,7 +24,11 @@ pairs as (
 ),
 
 levels as (
-    select comparison, gamma, level_label from {{ ref('int_identity__match_model') }}
+    select
+        comparison,
+        gamma,
+        level_label
+    from {{ ref('int_identity__match_model') }}
 ),
 
 record_profiles as (
@@ -45,17 +49,22 @@ agreement as (
     select
         pairs.record_a,
         pairs.record_b,
-        {%- for field in ['first_name', 'last_name', 'birth_date', 'address', 'email', 'phone'] %}
-        case when pairs.gamma_{{ field }} = -1 then 'missing on a side'
-            else (select level_label from levels
-                  where levels.comparison = '{{ field }}' and levels.gamma = pairs.gamma_{{ field }})
-        end as {{ field }}_agreement{{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- for field in ['first_name', 'last_name', 'birth_date', 'address', 'email', 'phone'] %}
+    case
+        when pairs.gamma_{{ field }} = -1 then 'missing on a side'
+        else (
+            select level_label from levels
+            where levels.comparison = '{{ field }}' and levels.gamma = pairs.gamma_{{ field }}
+            )
+    end as {{ field }}_agreement{{ ',' if not loop.last }}
+    
+    
+{%- endfor %}
     from pairs
 )
 
 select
-    md5(links.record_a || '|' || links.record_b) as match_candidate_key,
+    {{ surrogate_key(["links.record_a", "links.record_b"], separator='|') }} as match_candidate_key,
     links.record_a,
     links.record_b,
     a.customer_key as customer_key_a,

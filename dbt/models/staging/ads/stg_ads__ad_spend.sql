@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        strftime(date, '%Y-%m-%d') || ':' || platform || ':' || campaign_id as ad_spend_key,
+        {{ date_text("date") }} || ':' || platform || ':' || campaign_id as ad_spend_key,
         date as spend_date,
         platform as ad_platform,
         account_id,

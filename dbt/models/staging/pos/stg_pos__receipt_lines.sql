@@ -18,7 +18,7 @@ renamed as (
         register_no,
         cashier_id,
         receipt_datetime as receipt_local_at,
-        timezone('{{ var("local_timezone") }}', receipt_datetime) as receipt_at,
+        {{ at_time_zone(var('local_timezone'), 'receipt_datetime') }} as receipt_at,
         transaction_type,
         loyalty_card,
         {{ normalize_loyalty_card('loyalty_card') }} as loyalty_card_normalized,
@@ -56,7 +56,9 @@ final as (
         {{ is_placeholder_email(normalize_email('customer_email')) }} as is_placeholder_email,
         -- a cashier typing the store's own number is a placeholder too
         {{ is_placeholder_phone('phone_normalized') }}
-            or exists (select 1 from store_phones where store_phones.phone_e164 = renamed.phone_normalized)
+        or exists (
+            select 1 from store_phones
+            where store_phones.phone_e164 = renamed.phone_normalized)
             as is_placeholder_phone
     from renamed
 )

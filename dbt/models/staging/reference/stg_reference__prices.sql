@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        strftime(price_date, '%Y-%m-%d') || ':' || sku || ':' || channel as price_key,
+        {{ date_text("price_date") }} || ':' || sku || ':' || channel as price_key,
         price_date,
         sku,
         channel as sales_channel,

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        strftime(snapshot_date, '%Y-%m-%d') || ':' || sku || ':' || location_id || ':' || system as stock_key,
+        {{ date_text("snapshot_date") }} || ':' || sku || ':' || location_id || ':' || system as stock_key,
         snapshot_date,
         sku,
         location_id,

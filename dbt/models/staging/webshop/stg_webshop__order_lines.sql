@@ -11,7 +11,10 @@ orders as (
 ),
 
 newest_order_file as (
-    select id as order_id, _source_file, _dlt_load_id
+    select
+        id as order_id,
+        _source_file,
+        _dlt_load_id
     from orders
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
 ),
@@ -29,9 +32,10 @@ final as (
         lines._source_file
     from lines
     inner join newest_order_file
-        on lines.order_id = newest_order_file.order_id
-        and lines._source_file = newest_order_file._source_file
-        and lines._dlt_load_id = newest_order_file._dlt_load_id
+        on
+            lines.order_id = newest_order_file.order_id
+            and lines._source_file = newest_order_file._source_file
+            and lines._dlt_load_id = newest_order_file._dlt_load_id
     qualify row_number() over (partition by lines.order_id, lines.id order by lines._dlt_load_id desc) = 1
 )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from omni.generate.activity import DAY, HOUR, World
+from devtools.generate.activity import DAY, HOUR, World
 
 NEVER = np.iinfo(np.int64).max
 ADS_CAMPAIGNS = ["ADS-G-BRAND", "ADS-G-SHOPPING", "ADS-M-PROSPECTING", "ADS-M-RETARGETING"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from omni.generate.reference import Reference
+from devtools.generate.reference import Reference
 
 DAY = 86_400
 HOUR = 3_600

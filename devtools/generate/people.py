@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from omni.generate.reference import (
+from devtools.generate.reference import (
     CITIES,
     DIMINUTIVES,
     EMAIL_DOMAINS,

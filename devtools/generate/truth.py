@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from omni.generate.people import e164
-from omni.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
-from omni.generate.render import WEBSHOP_ORDER_BASE
+from devtools.generate.people import e164
+from devtools.generate.reference import PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
+from devtools.generate.render import WEBSHOP_ORDER_BASE
 
 DAY = 86_400
 # the journey before an order: interactions in the 30 days before it (kpi_order_journeys' lookback)

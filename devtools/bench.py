@@ -17,9 +17,9 @@ from pathlib import Path
 
 
 def _child(argv: list[str]) -> dict:
-    """Run `python -m omni.bench <argv>` and return its JSON answer with its peak RSS."""
+    """Run `python -m devtools.bench <argv>` and return its JSON answer with its peak RSS."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "omni.bench", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "devtools.bench", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(proc.pid, 0)
     out = proc.stdout.read().decode()
@@ -174,7 +174,7 @@ def run(
 def _main(argv: list[str]) -> None:
     step = argv[0]
     if step == "generate":
-        from omni.generate import generate
+        from devtools.generate import generate
 
         size, seed, target = argv[1], int(argv[2]), Path(argv[3])
         started = time.perf_counter()
@@ -222,15 +222,15 @@ def _main(argv: list[str]) -> None:
     elif step == "native":
         print(json.dumps(native_load(Path(argv[1]))))
     elif step == "stitch":
-        from omni.identity.bench import bench_warehouse
+        from devtools.identity_bench import bench_warehouse
 
         print(json.dumps(bench_warehouse(Path(argv[1]))))
     elif step == "match":
-        from omni.identity.bench import bench_matching
+        from devtools.identity_bench import bench_matching
 
         print(json.dumps(bench_matching(Path(argv[1]))))
     elif step == "stitch-synthetic":
-        from omni.identity.bench import bench_synthetic
+        from devtools.identity_bench import bench_synthetic
 
         print(json.dumps(bench_synthetic(int(argv[1]))))
     else:

@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
@@ -113,7 +112,7 @@ def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> 
 def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]]) -> set[str]:
     """unique_ids of the raw tables among `sources` that hold no row (or do not exist)."""
     empty = set()
-    with duckdb.connect(str(warehouse.paths.warehouse), read_only=True) as con:
+    with warehouse.connect() as con:
         present = {
             (s, t) for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         }

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from omni.generate.activity import World
-from omni.generate.marketing import ADS_CAMPAIGNS, build_campaigns, build_consents, build_messages
-from omni.generate.people import add_identity_traits, build_people
-from omni.generate.reference import build_reference
-from omni.generate.render import Renderer
-from omni.generate.truth import write_truth
+from devtools.generate.activity import World
+from devtools.generate.marketing import ADS_CAMPAIGNS, build_campaigns, build_consents, build_messages
+from devtools.generate.people import add_identity_traits, build_people
+from devtools.generate.reference import build_reference
+from devtools.generate.render import Renderer
+from devtools.generate.truth import write_truth
 
 # people, days, stores, products
 SIZES = {

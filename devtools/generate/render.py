@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from omni.generate import text
-from omni.generate.activity import DAY, World
-from omni.generate.marketing import ADS_CAMPAIGNS, NEVER
-from omni.generate.people import (
+from devtools.generate import text
+from devtools.generate.activity import DAY, World
+from devtools.generate.marketing import ADS_CAMPAIGNS, NEVER
+from devtools.generate.people import (
     TWO_ADDRESSES_SHARE,
     e164,
     messy_emails,
@@ -37,7 +37,7 @@ from omni.generate.people import (
     messy_streets,
     pick_share,
 )
-from omni.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
+from devtools.generate.reference import CITIES, PLACEHOLDER_EMAILS, PLACEHOLDER_PHONES
 
 SHOP = "https://sklep.example.pl"
 # the fields of a web order's shipping address, in export order
