@@ -326,11 +326,13 @@ def test_a_warehouse_of_four_customers_builds_without_clv(xs_world, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(world.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "delete from marts.fct_orders where customer_key is null or customer_key not in "
-            "(select customer_key from marts.fct_orders where customer_key is not null "
-            "group by 1 order by 1 limit 4)"
-        )
+        # the CLV models read the intermediate orders; the marts downstream read fct_orders (its copy)
+        for table in ("intermediate.int_core__orders", "marts.fct_orders"):
+            con.execute(
+                f"delete from {table} where customer_key is null or customer_key not in "
+                f"(select customer_key from {table} where customer_key is not null "
+                "group by 1 order by 1 limit 4)"
+            )
     out = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
