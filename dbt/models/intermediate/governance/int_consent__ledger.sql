@@ -78,8 +78,12 @@ starts as (
         case
             when ordered.previous_at is null then 1
             when ordered.previous_status <> ordered.status then 1
-            when                                                                                                 {{ dbt.dateadd('second', var('consent_same_event_window_seconds', 3600), 'ordered.previous_at') }}
-                < ordered.event_at then 1
+            when
+                {{ dbt.dateadd(
+                    'second', var('consent_same_event_window_seconds', 3600), 'ordered.previous_at'
+                ) }}
+                < ordered.event_at
+                then 1
             else 0
         end as is_start
     from ordered

@@ -112,7 +112,7 @@ receipts as (
 members as (
     select
         'loyalty_member',
-        member_id,
+        member_id as record_id,
         enrolled_at,
         null,
         member_id,
@@ -214,7 +214,7 @@ surveys as (
 ad_clicks as (
     select
         'ad_click',
-        click_id,
+        click_id as record_id,
         clicked_at,
         null,
         null,

@@ -48,7 +48,11 @@ order_summary as (
 
 -- the channel with the most orders; a tie goes to the channel ordered through most recently
 channel_orders as (
-    select customer_key, ordering_channel, count(*) as order_count, max(placed_at) as last_placed_at
+    select
+        customer_key,
+        ordering_channel,
+        count(*) as order_count,
+        max(placed_at) as last_placed_at
     from orders_as_of
     group by customer_key, ordering_channel
 ),
@@ -56,7 +60,8 @@ channel_orders as (
 preferred_channel as (
     select
         customer_key,
-        first(ordering_channel order by order_count desc, last_placed_at desc, ordering_channel) as preferred_channel
+        first(ordering_channel order by order_count desc, last_placed_at desc, ordering_channel asc)
+            as preferred_channel
     from channel_orders
     group by customer_key
 ),
@@ -64,8 +69,12 @@ preferred_channel as (
 buyers as (
     select
         order_summary.*,
-        {{ dbt.datediff('order_summary.last_order_date', 'as_of.as_of_date', 'day') }} as recency_days,
-        {{ dbt.datediff('order_summary.first_order_date', 'as_of.as_of_date', 'day') }} + 1 as tenure_days
+        {{ dbt.datediff(
+            'order_summary.last_order_date', 'as_of.as_of_date', 'day'
+        ) }} as recency_days,
+        {{ dbt.datediff(
+            'order_summary.first_order_date', 'as_of.as_of_date', 'day'
+        ) }} + 1 as tenure_days
     from order_summary
     cross join as_of
 ),
@@ -122,7 +131,9 @@ scored as (
 
 -- the typical repurchase interval: the median days between a customer's consecutive purchase days
 purchase_days as (
-    select distinct customer_key, placed_date
+    select distinct
+        customer_key,
+        placed_date
     from orders_as_of
 ),
 

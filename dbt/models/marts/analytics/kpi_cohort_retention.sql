@@ -69,7 +69,9 @@ months as (
     cross join generate_series(
         0,
         cast(
-            {{ date_difference('month', "cohort_sizes.cohort_month", "(select date_trunc('month', max(as_of_date)) from segments)") }} as bigint
+            {{ date_difference(
+                'month', "cohort_sizes.cohort_month", "(select date_trunc('month', max(as_of_date)) from segments)"
+            ) }} as bigint
         )
     )
 ),

@@ -1,6 +1,9 @@
 -- One row per order: where its journey started, the channel path that led to it and how many steps it
 -- took. The journey is the buyer's interactions in the lookback window before the order, after their
 -- previous order, leaving out interactions about another order and messages they never engaged with.
+{%- set excluded_types = var(
+    'journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']
+) %}
 with
 
 orders as (
@@ -9,9 +12,10 @@ orders as (
 
 touchpoints as (
     select * from {{ ref('fct_touchpoints') }}
-    where coalesce(customer_key, anonymous_id) is not null
+    where
+        coalesce(customer_key, anonymous_id) is not null
         -- a message sent or delivered is not yet an interaction of the customer
-        and touchpoint_type not in ({{ "'" ~ var('journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']) | join("', '") ~ "'" }})
+        and touchpoint_type not in ({{ "'" ~ excluded_types | join("', '") ~ "'" }})
 ),
 
 ordered as (
@@ -43,18 +47,21 @@ journey_steps as (
         steps.step_type
     from ordered
     inner join steps
-        on steps.visitor_key = ordered.visitor_key
-        and steps.step_at < ordered.placed_at
-        and steps.step_at >= ordered.placed_at - to_days({{ var('journey_lookback_days', 30) }})
-        and (ordered.previous_order_at is null or steps.step_at > ordered.previous_order_at)
-        and (steps.order_key is null or steps.order_key = ordered.order_key)
+        on
+            steps.visitor_key = ordered.visitor_key
+            and steps.step_at < ordered.placed_at
+            and steps.step_at >= ordered.placed_at - to_days({{ var('journey_lookback_days', 30) }})
+            and (ordered.previous_order_at is null or steps.step_at > ordered.previous_order_at)
+            and (steps.order_key is null or steps.order_key = ordered.order_key)
 ),
 
 -- the path collapses repeats: web, web, app, web -> web > app > web
+-- (the comparison in parentheses: sqlfluff parses `is distinct from` only there)
 path_steps as (
     select
         *,
-        channel is distinct from lag(channel) over (partition by order_key order by step_at, channel) as is_new_channel
+        (channel is distinct from lag(channel) over (partition by order_key order by step_at, channel))
+            as is_new_channel
     from journey_steps
 ),
 

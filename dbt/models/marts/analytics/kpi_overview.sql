@@ -10,6 +10,12 @@ groups as (
     select * from {{ ref('kpi_customer_groups') }}
 ),
 
+-- the known customers with an order: the denominator of a share of buyers
+all_buyers as (
+    select customer_count from groups
+    where customer_group = 'all_buyers'
+),
+
 nps as (
     select * from {{ ref('kpi_nps') }}
     where dimension_name = 'overall'
@@ -74,8 +80,8 @@ kpis (kpi, kpi_value, numerator, denominator, definition) as (
     union all
     select
         'customers',
-        customer_count,
-        customer_count,
+        customer_count as kpi_value,
+        customer_count as numerator,
         null,
         'Known customers (customer_key) with at least one order.'
     from groups
@@ -112,10 +118,7 @@ kpis (kpi, kpi_value, numerator, denominator, definition) as (
         'multichannel_customer_share',
         share_of_buyers,
         customer_count,
-        (
-            select customer_count from groups
-            where customer_group = 'all_buyers'
-        ),
+        (select customer_count from all_buyers),
         'Known customers ordering through 2+ of web, app, store / known customers with an order.'
     from groups
     where customer_group = 'multichannel'
@@ -184,7 +187,8 @@ kpis (kpi, kpi_value, numerator, denominator, definition) as (
         count(case when is_cross_channel then 1 end) / nullif(count(*), 0),
         count(case when is_cross_channel then 1 end),
         count(*),
-        'Orders whose journey started in another channel than the one they were placed in / orders (kpi_order_journeys).'
+        'Orders whose journey started in another channel than the one they were placed in / orders'
+        || ' (kpi_order_journeys).'
     from journeys
 ),
 

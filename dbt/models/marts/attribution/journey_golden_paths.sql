@@ -49,15 +49,17 @@ golden_paths (golden_path_id, golden_path_name, steps_pattern, conversion_channe
 ),
 
 -- patterns are matched against the distinct paths, far fewer than the journeys
+paths as (
+    select distinct channel_path from journeys
+    where touchpoint_count > 0
+),
+
 path_matches as (
     select
         golden_paths.golden_path_id,
         paths.channel_path
     from golden_paths
-    inner join (
-        select distinct channel_path from journeys
-        where touchpoint_count > 0
-    ) as paths
+    inner join paths
         on regexp_matches(paths.channel_path, golden_paths.steps_pattern)
 ),
 

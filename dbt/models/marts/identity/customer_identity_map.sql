@@ -92,13 +92,15 @@ values_ as (
         on
             value_households.identifier_type = identifiers.identifier_type
             and value_households.identifier_value = identifiers.identifier_value
+),
+
+entities as (
+    select * from records
+    union all
+    select * from values_
 )
 
 select
     {{ surrogate_key(["entity_kind", "entity_type", "entity_id"]) }} as identity_map_key,
     *
-from (
-    select * from records
-    union all
-    select * from values_
-)
+from entities

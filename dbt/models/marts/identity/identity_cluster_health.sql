@@ -35,7 +35,11 @@ profiles as (
 ),
 
 identifiers as (
-    select identifiers.*, components.component, components.original_component, components.refused_reason
+    select
+        identifiers.*,
+        components.component,
+        components.original_component,
+        components.refused_reason
     from {{ ref('int_identity__identifiers') }} as identifiers
     inner join components on components.node_id = identifiers.node_id
     where identifiers.link_rule = 'identifying'
@@ -44,7 +48,9 @@ identifiers as (
 -- the components before limits were applied that each profile comes from (several, when the
 -- probabilistic stage merged profiles)
 profile_origin as (
-    select distinct components.component, components.original_component
+    select distinct
+        components.component,
+        components.original_component
     from components
     inner join {{ ref('int_identity__record_nodes') }} as record_nodes on record_nodes.record_node = components.node_id
 ),
@@ -62,15 +68,22 @@ limited as (
     group by profile_origin.component
 ),
 
+-- how many profiles each component before limits was split into
+origin_sizes as (
+    select
+        original_component,
+        count(distinct component) as profiles
+    from profile_origin
+    group by original_component
+),
+
 -- how many profiles the component(s) a profile comes from were split into
 split as (
-    select profile_origin.component, max(origin_sizes.profiles) as profiles_from_same_component
+    select
+        profile_origin.component,
+        max(origin_sizes.profiles) as profiles_from_same_component
     from profile_origin
-    inner join (
-        select original_component, count(distinct component) as profiles
-        from profile_origin
-        group by original_component
-    ) as origin_sizes on origin_sizes.original_component = profile_origin.original_component
+    inner join origin_sizes on origin_sizes.original_component = profile_origin.original_component
     group by profile_origin.component
 ),
 
@@ -89,8 +102,9 @@ particulars as (
         match_records.birth_date
     from {{ ref('int_identity__match_records') }} as match_records
     inner join {{ ref('int_identity__record_nodes') }} as record_nodes
-        on record_nodes.record_type = match_records.record_type
-        and record_nodes.record_id = match_records.record_id
+        on
+            record_nodes.record_type = match_records.record_type
+            and record_nodes.record_id = match_records.record_id
     inner join components on components.node_id = record_nodes.record_node
 ),
 
@@ -103,21 +117,34 @@ known_names as (
 
 -- two first names met in one profile
 name_pairs as (
-    select distinct a.first_name as name_a, b.first_name as name_b
+    select distinct
+        a.first_name as name_a,
+        b.first_name as name_b
     from particulars as a
     inner join particulars as b
         on b.component = a.component and a.unique_id < b.unique_id
     where a.first_name <> b.first_name
 ),
 
+-- the names met in such a pair
+pair_names as (
+    select name_a as name from name_pairs
+    union
+    select name_b from name_pairs
+),
+
 -- every form of such a name: the name (a name_key), and the diminutives of the seed that mean it
 name_forms as (
-    select name, name as form
-    from (select name_a as name from name_pairs union select name_b from name_pairs) as names
+    select
+        name,
+        name as form
+    from pair_names
     union
-    select names.name, variants.variant
-    from (select name_a as name from name_pairs union select name_b from name_pairs) as names
-    inner join {{ ref('first_name_variants') }} as variants on variants.full_name = names.name
+    select
+        pair_names.name,
+        variants.variant
+    from pair_names
+    inner join {{ ref('first_name_variants') }} as variants on variants.full_name = pair_names.name
 ),
 
 -- pairs that are one name written two ways: a form of one is a form of the other, or one slip of the
@@ -126,19 +153,22 @@ name_forms as (
 -- with an `a` added (jan / jana; a doubled final a is a slip: ola / olaa; a final a dropped from a
 -- name is one too: joann / joanna, ol / ola)
 one_name as (
-    select distinct name_pairs.name_a, name_pairs.name_b
+    select distinct
+        name_pairs.name_a,
+        name_pairs.name_b
     from name_pairs
     inner join name_forms as forms_a on forms_a.name = name_pairs.name_a
     inner join name_forms as forms_b on forms_b.name = name_pairs.name_b
     left join known_names as known_a on known_a.name = forms_a.form
     left join known_names as known_b on known_b.name = forms_b.form
-    where forms_a.form = forms_b.form
+    where
+        forms_a.form = forms_b.form
         or (
             (known_a.name is null or known_b.name is null)
             and left(forms_a.form, 1) = left(forms_b.form, 1)
             and greatest(length(forms_a.form), length(forms_b.form)) >= 3
             and damerau_levenshtein(forms_a.form, forms_b.form)
-                <= case when least(length(forms_a.form), length(forms_b.form)) >= 8 then 2 else 1 end
+            <= case when least(length(forms_a.form), length(forms_b.form)) >= 8 then 2 else 1 end
             and not (
                 forms_a.form || 'a' = forms_b.form and known_a.name is not null and right(forms_a.form, 1) <> 'a'
             )
@@ -155,12 +185,12 @@ pairs as (
         and one_name.name_a is null as first_names_differ,
         coalesce(
             abs({{ dbt.datediff('a.birth_date', 'b.birth_date', 'day') }})
-                > {{ var('identity_health_birth_date_gap_days', 366) }},
+            > {{ var('identity_health_birth_date_gap_days', 366) }},
             false
         ) as birth_dates_differ,
         a.last_name is not null and b.last_name is not null
         and damerau_levenshtein(a.last_name, b.last_name)
-            > case when least(length(a.last_name), length(b.last_name)) >= 5 then 2 else 1 end
+        > case when least(length(a.last_name), length(b.last_name)) >= 5 then 2 else 1 end
         and not coalesce(a.birth_date = b.birth_date, false) as last_names_differ
     from particulars as a
     inner join particulars as b
@@ -175,7 +205,9 @@ particular_counts as (
         count(distinct first_name) as first_name_count,
         count(distinct last_name) as last_name_count,
         count(distinct birth_date) as birth_date_count,
-        {{ dbt.datediff('min(birth_date)', 'max(birth_date)', 'day') }} as birth_date_span_days
+        {{ dbt.datediff(
+            'min(birth_date)', 'max(birth_date)', 'day'
+        ) }} as birth_date_span_days
     from particulars
     group by component
 ),
@@ -215,25 +247,44 @@ health as (
 
 flagged as (
     select * from health
-    where is_limited or is_oversized or has_two_first_names or has_two_birth_dates or has_two_last_names
-        or has_many_emails or has_many_phones
+    where
+        is_limited
+        or is_oversized
+        or has_two_first_names
+        or has_two_birth_dates
+        or has_two_last_names
+        or has_many_emails
+        or has_many_phones
 ),
 
+{%- set reason_flags = [
+    ('limited', 'is_limited'),
+    ('oversized', 'is_oversized'),
+    ('two_first_names', 'has_two_first_names'),
+    ('two_birth_dates', 'has_two_birth_dates'),
+    ('two_last_names', 'has_two_last_names'),
+    ('many_emails', 'has_many_emails'),
+    ('many_phones', 'has_many_phones'),
+] %}
+
 reasons as (
-    select component, reason
-    from (
-        select component, 'limited' as reason from flagged where is_limited
-        union all select component, 'oversized' from flagged where is_oversized
-        union all select component, 'two_first_names' from flagged where has_two_first_names
-        union all select component, 'two_birth_dates' from flagged where has_two_birth_dates
-        union all select component, 'two_last_names' from flagged where has_two_last_names
-        union all select component, 'many_emails' from flagged where has_many_emails
-        union all select component, 'many_phones' from flagged where has_many_phones
-    ) as each_reason
+    {%- for reason, flag in reason_flags %}
+    select
+        component,
+        '{{ reason }}' as reason
+    from flagged
+    where {{ flag }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 reason_lists as (
-    select component, {{ aggregate_list("reason", order_by="reason") }} as reasons, count(*) as reason_count
+    select
+        component,
+        {{ aggregate_list("reason", order_by="reason") }} as reasons,
+        count(*) as reason_count
     from reasons
     group by component
 )

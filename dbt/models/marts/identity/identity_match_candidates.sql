@@ -49,17 +49,16 @@ agreement as (
     select
         pairs.record_a,
         pairs.record_b,
-    {%- for field in ['first_name', 'last_name', 'birth_date', 'address', 'email', 'phone'] %}
-    case
-        when pairs.gamma_{{ field }} = -1 then 'missing on a side'
-        else (
-            select level_label from levels
-            where levels.comparison = '{{ field }}' and levels.gamma = pairs.gamma_{{ field }}
+        {%- for field in ['first_name', 'last_name', 'birth_date', 'address', 'email', 'phone'] %}
+        case
+            when pairs.gamma_{{ field }} = -1 then 'missing on a side'
+            else (
+                select level_label from levels
+                where levels.comparison = '{{ field }}' and levels.gamma = pairs.gamma_{{ field }}
             )
-    end as {{ field }}_agreement{{ ',' if not loop.last }}
-    
-    
-{%- endfor %}
+        end as {{ field }}_agreement
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from pairs
 )
 
