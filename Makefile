@@ -30,8 +30,11 @@ demo: install            ## generate the demo world (size s) and build the whole
 build: install           ## build from whatever is in data/landing
 	$(VENV)/bin/omni build $(ARGS)
 
+# one test process per core (at most 4): the processes share the generated and built worlds
+# (tests/shared.py); tests that share an expensive module fixture stay in one process (xdist groups)
+TEST_PROCESSES ?= auto
 test: install browser    ## the test suite (CI runs this)
-	$(VENV)/bin/pytest $(ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist loadgroup $(ARGS)
 
 # the report test opens the KPI dashboard in headless Chromium (Debian's package)
 browser:

@@ -49,7 +49,7 @@ def make_definitions(paths: Paths, config: RetailerConfig) -> Definitions:
         asset_checks=[
             *ingestion_checks(config.sources),
             consistency_checks,
-            source_freshness_checks(config.sources),
+            source_freshness_checks(config.sources, config.dbt_vars()),
             *publication_checks,
             *gx_checks(config.sources),
         ],

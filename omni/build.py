@@ -39,7 +39,14 @@ class BuildResult:
     report: list[str] = field(default_factory=list)  # what broke, as printed
 
 
-def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResult:
+class SelectionError(ValueError):
+    """An asset selection that is not valid or matches nothing of this warehouse's graph."""
+
+
+def build(paths: Paths, echo: Callable[[str], None] | None = None, select: str | None = None) -> BuildResult:
+    """Run the build job. `select`: only these assets (and their checks), in Dagster's asset selection
+    syntax as `dagster asset materialize --select` takes it (`key:"raw_helpdesk/tickets"+`,
+    `group:staging`, `tag:...`); what they read must have been built before."""
     echo = echo or (lambda msg: print(msg, file=sys.stderr))
     paths.export_env()
     from omni.pseudonymisation import load_key
@@ -64,6 +71,7 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
     defs = make_definitions(paths, config)
 
     job = defs.resolve_job_def(BUILD_JOB_NAME)
+    asset_selection = _selected_keys(defs, select) if select else None
     started = time.perf_counter()
     # the terminal gets one line per step (the step_progress logger, on stderr); what the tools print
     # (dbt's log lines, which dagster-dbt echoes on stdout) goes to a log file of the data directory
@@ -75,7 +83,10 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
         contextlib.redirect_stdout(out),
     ):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"step_progress": {}}}
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"step_progress": {}}},
+            asset_selection=asset_selection,
         )
         try:
             plan = _plan(instance, result.dagster_run)
@@ -114,6 +125,19 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None) -> BuildResul
         skipped_steps=outcome.skipped,
         report=report,
     )
+
+
+def _selected_keys(defs, select: str) -> list:
+    """The asset keys `select` names in the graph of `defs` (SelectionError when it names none)."""
+    from dagster import AssetSelection
+
+    try:
+        keys = AssetSelection.from_string(select).resolve(defs.resolve_asset_graph())
+    except Exception as error:
+        raise SelectionError(f"asset selection {select!r} is not valid: {error}") from error
+    if not keys:
+        raise SelectionError(f"asset selection {select!r} matches no asset of this warehouse")
+    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 def _plan(instance, run) -> dict[str, list[str]]:

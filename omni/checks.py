@@ -10,7 +10,6 @@ did not pass it says what broke: the expectation, the column, how many rows and 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections import defaultdict
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from omni.instance import ensure_dagster_home
-from omni.settings import DBT_PROJECT_DIR, Paths
+from omni.settings import Paths, dbt_target_dir
 
 # check name -> kind; anything else is a dbt test (dagster-dbt turns every dbt test into a check)
 KINDS = {
@@ -370,7 +369,7 @@ def personal_columns(node: dict[str, Any]) -> set[str]:
 
 def dbt_target_path() -> Path:
     """dbt's target folder, where dagster-dbt puts every dbt command's own folder."""
-    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+    return dbt_target_dir()
 
 
 def find_invocation(run_id: str | None = None, invocation_id: str | None = None) -> Path | None:

@@ -117,19 +117,29 @@ def validate(paths: Paths, landing_dir: str | None) -> None:
 
 @cli.command()
 @data_dir_option
-def build(paths: Paths) -> None:
+@click.option(
+    "--select",
+    default=None,
+    help="Only these assets and their checks, in Dagster's asset selection syntax, e.g. "
+    "'key:\"raw_helpdesk/tickets\"+' or 'group:staging' (what they read must have been built before).",
+)
+def build(paths: Paths, select: str | None) -> None:
     """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would."""
-    build_warehouse(paths)
+    build_warehouse(paths, select=select)
 
 
-def build_warehouse(paths: Paths) -> None:
+def build_warehouse(paths: Paths, select: str | None = None) -> None:
     """Run the build job and say what it did; a failed build raises a ClickException saying what broke."""
+    from omni.build import SelectionError
     from omni.build import build as run_build
 
-    _echo(f"building the warehouse in {paths.warehouse}")
+    _echo(f"building the warehouse in {paths.warehouse}" + (f" (only {select})" if select else ""))
     # run_build prints what broke (failed steps and checks with their expectation, column, failing rows
     # and examples, the steps not run) and the checks that warned
-    result = run_build(paths, echo=_echo)
+    try:
+        result = run_build(paths, echo=_echo, select=select)
+    except SelectionError as error:
+        raise click.ClickException(str(error)) from error
     if not result.success:
         steps = [step.split(":", 1)[0] for step in result.failed_steps]
         raise click.ClickException(

@@ -52,7 +52,7 @@ from pathlib import Path
 import duckdb
 import phonenumbers
 
-from omni.settings import DBT_PROJECT_DIR
+from omni.settings import dbt_target_dir
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # national numbers written without a country prefix are read as numbers of this region
@@ -70,8 +70,6 @@ NEVER_ID_LEVELS = ("direct", "quasi", "free_text")
 ID_NAME = re.compile(r"(?:^|_)(?:id|key)$")
 # the raw columns a landing contract holds e-mail addresses and phone numbers in
 CONTACT_COLUMN = re.compile(r"(?:^|_)(?:e_?mail|phone)(?:_|$)")
-
-DEFAULT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -167,7 +165,7 @@ def load_classification(
     (default dbt/target/manifest.json) or the parsed JSON. `contracts`: read the landing contracts for
     the personal columns of raw tables."""
     if not isinstance(manifest, dict):
-        path = Path(manifest) if manifest is not None else DEFAULT_MANIFEST
+        path = Path(manifest) if manifest is not None else dbt_target_dir() / "manifest.json"
         if not path.exists():
             raise FileNotFoundError(f"no dbt manifest at {path}: run `dbt parse` (omni build does)")
         manifest = json.loads(path.read_text())

@@ -11,6 +11,16 @@ DEFAULT_DATA_DIR = "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_target_dir() -> Path:
+    """dbt's target folder (manifest, partial-parse cache, one folder per dbt command of a run):
+    DBT_TARGET_PATH, dbt's own variable (absolute, or relative to the dbt project), default dbt/target.
+    Two processes that build at once (test workers, a second deployment of the same checkout) each set
+    their own, so neither reads the manifest the other is writing."""
+    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 # the channel sources the warehouse knows, one dlt source package each under ingestion/
 SOURCE_NAMES = ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys")
 

@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared import MadeOnce
+
 # Definitions read OMNI_DATA_DIR when imported: point it at a scratch directory before any import.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="omni-tests-"))
 os.environ["OMNI_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# dbt's target folder (manifest, partial-parse cache, each dbt command's artifacts) of this test process:
+# processes that build at once never read a manifest another one is writing
+os.environ["DBT_TARGET_PATH"] = str(_SESSION_DIR / "dbt-target")
 os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parent.parent))
 # as `omni` does: this environment's tools (dbt) are found even when the virtualenv is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -44,14 +49,21 @@ def dbt_manifest() -> Path:
     return dbt_project.manifest_path
 
 
+@pytest.fixture(scope="session")
+def made_once(tmp_path_factory) -> MadeOnce:
+    """The folder every test process of this session shares (tests/shared.py)."""
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each process has its own basetemp (popen-gwN) in the session's folder
+    return MadeOnce((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared")
+
+
 class Generated:
     """xs worlds as the generator writes them (landing files, truth/, omni.toml), one per seed, generated
-    once per session and shared: read them, never write into them (copy a world to change it). Seeds asked
-    for together are generated in parallel, one process per core."""
+    once per session and shared by every test process: read them, never write into them (copy a world to
+    change it). Seeds asked for together are generated in parallel, one process per core."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.made: dict[int, Path] = {}
+    def __init__(self, made: MadeOnce) -> None:
+        self.made = made
 
     def __call__(self, seed: int) -> Path:
         return self.many([seed])[seed]
@@ -59,51 +71,68 @@ class Generated:
     def many(self, seeds) -> dict[int, Path]:
         from tests.support import generate_xs
 
-        todo = [s for s in dict.fromkeys(seeds) if s not in self.made]
-        if len(todo) == 1:
-            self.made[todo[0]] = generate_xs(self.root / str(todo[0]), todo[0])
-        elif todo:
-            # spawned, not forked: the test process holds threads (DuckDB, Dagster) a fork would copy
-            context = multiprocessing.get_context("spawn")
-            workers = min(len(todo), os.cpu_count() or 1)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                folders = pool.map(generate_xs, [self.root / str(s) for s in todo], todo)
-                self.made.update(zip(todo, folders, strict=True))
-        return {s: self.made[s] for s in seeds}
+        seeds = list(dict.fromkeys(seeds))
+        if len(seeds) > 1:
+            self.made.make_free_ones([f"generated-{s}" for s in seeds], _generate_side_by_side)
+        return {s: self.made.get(f"generated-{s}", lambda folder, s=s: generate_xs(folder, s)) for s in seeds}
+
+
+def _generate_side_by_side(items: list[tuple[str, Path]]) -> dict[str, Path]:
+    from tests.support import generate_xs
+
+    seeds = [int(name.removeprefix("generated-")) for name, _ in items]
+    # spawned, not forked: the test process holds threads (DuckDB, Dagster) a fork would copy
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(len(items), os.cpu_count() or 1), mp_context=context) as pool:
+        folders = list(pool.map(generate_xs, [folder for _, folder in items], seeds))
+    return {name: folder for (name, _), folder in zip(items, folders, strict=True)}
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory) -> Generated:
-    return Generated(tmp_path_factory.mktemp("generated"))
+def generated(made_once) -> Generated:
+    return Generated(made_once)
 
 
-@pytest.fixture(scope="session")
-def xs_world(tmp_path_factory, dbt_manifest, generated):
-    """xs worlds generated and built through the Dagster job, one per seed, shared by every test module
-    that asks for the same seed (a build takes most of a minute)."""
+def _build_world(generated: Generated, seed: int, folder: Path):
+    """Generate (or copy the generated) xs world of `seed` into `folder` and build it through the job."""
     from omni.build import build
     from omni.settings import Paths
 
-    built: dict[int, Paths] = {}
+    paths = Paths.from_env(folder)
+    shutil.copytree(generated(seed), paths.data_dir, dirs_exist_ok=True)
+    result = build(paths, echo=lambda _msg: None)
+    assert result.success, f"build of world {seed} failed: {result.failed_steps}"
+    assert not result.checks_failed, result.checks_failed
+    return paths
+
+
+@pytest.fixture(scope="session")
+def xs_world(made_once, dbt_manifest, generated):
+    """xs worlds generated and built through the Dagster job, one per seed, built once per session and
+    shared by every module (and every test process) that asks for the same seed: read them, never write
+    into them. While another process builds the world asked for, this one builds the other shared seed."""
+
+    def build_many(items: list[tuple[str, Path]]) -> dict[str, object]:
+        return {
+            name: _build_world(generated, int(name.removeprefix("world-")), folder) for name, folder in items
+        }
 
     def world(seed: int):
-        if seed not in built:
-            paths = Paths.from_env(tmp_path_factory.mktemp(f"world-{seed}"))
-            # the generator's output for the seed, copied: the build writes into its data directory (the
-            # seeds the modules build are generated side by side the first time)
-            shutil.copytree(generated.many([seed, *BUILT_SEEDS])[seed], paths.data_dir, dirs_exist_ok=True)
-            result = build(paths, echo=lambda _msg: None)
-            assert result.success, f"build failed: {result.failed_steps}"
-            assert not result.checks_failed, result.checks_failed
-            built[seed] = paths
-        return built[seed]
+        name = f"world-{seed}"
+        if not made_once.is_made(name):
+            # generated side by side first; then this world, or, while another process builds it, the
+            # next one no process is building yet
+            generated.many(BUILT_SEEDS)
+            made_once.make_free_ones([name, *(f"world-{s}" for s in BUILT_SEEDS)], build_many, limit=1)
+        return made_once.get(name, lambda folder: _build_world(generated, seed, folder))
 
     return world
 
 
 @pytest.fixture(scope="session")
-def late_world(xs_world, tmp_path_factory):
-    """A copy of world 8 rebuilt once with late arrivals (see tests/late_arrivals.py)."""
+def late_world(xs_world, made_once):
+    """A copy of world 8 rebuilt once with late arrivals (see tests/late_arrivals.py), shared by every test
+    process."""
     from tests.late_arrivals import arrive_late
 
-    return arrive_late(xs_world(8), tmp_path_factory.mktemp("late") / "data")
+    return made_once.get("late-world", lambda folder: arrive_late(xs_world(8), folder / "data"))

@@ -12,9 +12,7 @@ tests/test_consent.py, tests/test_publish.py). What they compare against is capt
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,34 +20,17 @@ import duckdb
 
 from omni.build import build
 from omni.publish import current_version, published_dir
-from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Paths
-from tests.support import rows
+from omni.settings import Paths
+from tests.support import DbtOutcome, dbt, rows
 
 # the audience over a window wide enough to hold people in an xs world
 WIDE = "{audience_abandoned_cart_days: 120, audience_frequency_cap_messages: 1000}"
 NEW_REQUESTER_TICKET = "999777"
 
 
-def dbt_wide(warehouse: Path, target_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def dbt_wide(warehouse: Path, target_dir: Path, *args: str) -> DbtOutcome:
     """dbt against `warehouse` with the wide audience window, its artifacts under `target_dir`."""
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    return subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *args,
-            "--vars",
-            WIDE,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target_dir / "target"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return dbt(warehouse, *args, dbt_vars=WIDE, target=target_dir / "target")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,3 +26,118 @@ def generate_xs(folder: Path, seed: int) -> Path:
 
     generate(folder, size="xs", seed=seed)
     return folder
+
+
+# --- dbt on a prepared manifest -----------------------------------------------------------------------------
+# Tests that rebuild a few models on a copy of a warehouse run dbt in this process on a manifest parsed
+# once per test process (dbt's programmatic invocation with a pre-loaded manifest): a dbt command
+# started from the shell parses the whole project again for every new warehouse path, which costs more
+# than the models it then builds. The manifest's relations are named after the warehouse file's stem
+# ("warehouse"), so the copies a test builds on must be called warehouse.duckdb. Vars are rendered when a
+# model is compiled, not when it is parsed: each command's `--vars` apply as they would from the shell.
+
+
+@dataclass
+class DbtOutcome:
+    """What a dbt command did: `returncode` 0 when it succeeded, `stdout` its log lines (as the shell
+    prints them), `results` dbt's node results (name -> status)."""
+
+    returncode: int
+    stdout: str
+    results: dict[str, str]
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0
+
+
+_manifest: list = []
+
+
+def _dbt_base(target: Path) -> list[str]:
+    from omni.settings import DBT_PROJECT_DIR
+
+    return [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+    ]
+
+
+@contextmanager
+def _warehouse_env(warehouse: Path):
+    before = os.environ.get("OMNI_WAREHOUSE_PATH")
+    os.environ["OMNI_WAREHOUSE_PATH"] = str(warehouse)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OMNI_WAREHOUSE_PATH", None)
+        else:
+            os.environ["OMNI_WAREHOUSE_PATH"] = before
+
+
+def prepared_manifest():
+    """The dbt project parsed once per test process (for a warehouse named warehouse.duckdb)."""
+    if not _manifest:
+        from dbt.cli.main import dbtRunner
+
+        from omni.settings import dbt_target_dir
+
+        scratch = dbt_target_dir() / "tests-in-process"
+        scratch.mkdir(parents=True, exist_ok=True)
+        # start from the partial-parse cache of the last manifest this process prepared for a build
+        # (omni build parses for its warehouse and vars, and writes which in partial_parse.warehouse): with
+        # the same warehouse path and vars, dbt parses only what changed since
+        warehouse, vars_args = scratch / "warehouse.duckdb", []
+        stamp = dbt_target_dir() / "partial_parse.warehouse"
+        cache = dbt_target_dir() / "partial_parse.msgpack"
+        if stamp.exists() and cache.exists():
+            path, _, args = stamp.read_text().partition("\n")
+            if Path(path).name == "warehouse.duckdb":
+                warehouse = Path(path)
+                vars_args = ["--vars", args.removeprefix("--vars ")] if args.startswith("--vars ") else []
+                shutil.copyfile(cache, scratch / "partial_parse.msgpack")
+        with _warehouse_env(warehouse):
+            parsed = dbtRunner().invoke(["parse", "--quiet", *_dbt_base(scratch), *vars_args])
+        assert parsed.success, f"dbt parse failed: {parsed.exception}"
+        _manifest.append(parsed.result)
+    return _manifest[0]
+
+
+def dbt(
+    warehouse: Path, *args: str, dbt_vars: dict | str | None = None, target: Path | None = None
+) -> DbtOutcome:
+    """`dbt <args>` against `warehouse` (a file named warehouse.duckdb), on the prepared manifest; its
+    artifacts and logs go to `target` (default: a `target` folder beside the warehouse)."""
+    from dbt.cli.main import dbtRunner
+
+    assert warehouse.name == "warehouse.duckdb", (
+        f"dbt's relations name the file warehouse.duckdb: {warehouse}"
+    )
+    lines: list[str] = []
+
+    def keep(event) -> None:
+        if event.info.level in ("info", "warn", "error") and event.info.msg:
+            lines.append(str(event.info.msg))
+
+    variables = json.dumps(dbt_vars) if isinstance(dbt_vars, dict) else dbt_vars
+    command = [
+        *args,
+        *_dbt_base(target or warehouse.parent / "target"),
+        *(["--vars", variables] if variables else []),
+    ]
+    runner = dbtRunner(manifest=prepared_manifest(), callbacks=[keep])
+    with _warehouse_env(warehouse):
+        outcome = runner.invoke(command)
+    if outcome.exception is not None:
+        lines.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
+    results = {}
+    for result in getattr(outcome.result, "results", None) or []:
+        results[result.node.name] = str(result.status)
+    return DbtOutcome(returncode=0 if outcome.success else 1, stdout="\n".join(lines), results=results)

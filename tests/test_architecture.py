@@ -89,6 +89,7 @@ def _append_import(module: Path, statement: str) -> str:
         ),
     ],
 )
+@pytest.mark.xdist_group("tree-copy")
 def test_an_upward_import_breaks_a_contract(tree_copy, importer, statement, contract, chain, kept):
     module = tree_copy / importer
     original = _append_import(module, statement)
@@ -102,6 +103,7 @@ def test_an_upward_import_breaks_a_contract(tree_copy, importer, statement, cont
     assert f"Contracts: {kept}." in result.stdout, result.stdout
 
 
+@pytest.mark.xdist_group("tree-copy")
 def test_the_copy_itself_keeps_every_contract(tree_copy):
     """The copy the upward imports are put into passes as it is (what breaks it is the import alone)."""
     result = lint_imports(tree_copy)

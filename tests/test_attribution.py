@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import csv
 import itertools
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from omni.settings import Paths
+from tests.support import dbt
 
 pytestmark = pytest.mark.e2e
 
 MODELS = ["first_touch", "last_touch", "linear", "time_decay", "position_based"]
 HALF_LIFE_DAYS = 7  # var('attribution_half_life_days') default
-DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 PERSONAL_COLUMNS = {
     "email",
     "phone",
@@ -210,30 +207,13 @@ def _rebuild_audience(warehouse: Path, tmp_path: Path, variables: str) -> Path:
     an xs world has customers on both sides of the cap)."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, copy)
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(copy)}
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--project-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--select",
-            "int_audiences__contactability audience_abandoned_carts",
-            "--vars",
-            variables,
-        ],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    result = dbt(
+        copy,
+        "build",
+        "--select",
+        "int_audiences__contactability audience_abandoned_carts",
+        dbt_vars=variables,
+        target=tmp_path / "target",
     )
     assert result.returncode == 0, result.stdout[-3000:]
     return copy

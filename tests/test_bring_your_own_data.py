@@ -5,11 +5,7 @@ postal codes, phones, dates and amounts look. The example retailer of docs/bring
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -19,8 +15,8 @@ import pytest
 from ingestion import SOURCE_NAMES
 from ingestion.pipeline import run_source
 from omni.config import ConfigError, RetailerConfig, load_config, parse_config
-from omni.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths
-from tests.support import rows
+from omni.settings import REPO_ROOT, Paths
+from tests.support import dbt, rows
 
 EXAMPLE = REPO_ROOT / "docs" / "examples" / "small-retailer"
 ON = ("reference", "webshop", "pos")
@@ -239,6 +235,7 @@ def small_retailer(tmp_path_factory, dbt_manifest):
     return paths, result
 
 
+@pytest.mark.xdist_group("small-retailer")
 def test_the_small_retailer_builds_with_findings_not_failures(small_retailer):
     _paths, result = small_retailer
     assert not result.checks_failed, result.checks_failed
@@ -250,6 +247,7 @@ def test_the_small_retailer_builds_with_findings_not_failures(small_retailer):
     assert "raw_webshop/returns:dbt_source_freshness" in warned
 
 
+@pytest.mark.xdist_group("small-retailer")
 def test_the_small_retailers_marts_hold_its_orders_and_customers(small_retailer):
     paths, _ = small_retailer
     assert rows(
@@ -298,6 +296,7 @@ def test_the_small_retailers_marts_hold_its_orders_and_customers(small_retailer)
     ) == [("2026-03-02", "2026-03-05", 4)]
 
 
+@pytest.mark.xdist_group("small-retailer")
 def test_kpis_that_need_a_missing_channel_are_null_not_zero(small_retailer):
     paths, _ = small_retailer
     assert rows(
@@ -333,25 +332,15 @@ def test_the_warehouse_builds_without_any_one_source(xs_world, removed, tmp_path
         ).fetchall():
             con.execute(f'delete from "raw_{removed}"."{table}"')
     config = RetailerConfig(sources=tuple(s for s in SOURCE_NAMES if s != removed))
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            f"source:{removed}+",
-            "--vars",
-            json.dumps(config.dbt_vars()),
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    # the unit tests run once, in tests/test_dbt_unit_tests.py
+    out = dbt(
+        warehouse,
+        "build",
+        "--select",
+        f"source:{removed}+",
+        "--exclude-resource-type",
+        "unit_test",
+        dbt_vars=config.dbt_vars(),
     )
     assert out.returncode == 0, out.stdout[-4000:]
     staging = [

@@ -21,11 +21,7 @@ and what happens when there is too little data.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -48,7 +44,7 @@ from omni.clv import (
     simulate,
     summarize,
 )
-from omni.settings import DBT_PROJECT_DIR
+from tests.support import dbt
 
 AS_OF = dt.date(2026, 1, 31)
 
@@ -333,22 +329,8 @@ def test_a_warehouse_of_four_customers_builds_without_clv(xs_world, tmp_path):
                 f"(select customer_key from {table} where customer_key is not null "
                 "group by 1 order by 1 limit 4)"
             )
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "int_analytics__as_of_date+",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=900,
+    out = dbt(
+        warehouse, "build", "--select", "int_analytics__as_of_date+", "--exclude-resource-type", "unit_test"
     )
     assert out.returncode == 0, out.stdout[-4000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:

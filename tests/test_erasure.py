@@ -150,7 +150,10 @@ def spaced(national: str) -> str:
     return f"{national[:3]} {national[3:6]} {national[6:]}"
 
 
-@pytest.fixture(scope="module", params=SEEDS)
+# each seed's erased world is made once, by one test process: its tests go together (xdist groups)
+@pytest.fixture(
+    scope="module", params=[pytest.param(s, marks=pytest.mark.xdist_group(f"erasure-{s}")) for s in SEEDS]
+)
 def erased(request, xs_world, tmp_path_factory):
     """A copy of an xs world, with a few planted arrivals loaded into raw, after `omni forget --email` of
     the customer with the most records among those with a web shop account, an e-mail and a phone."""
@@ -326,8 +329,10 @@ def test_the_erasure_log_holds_no_personal_data(erased):
     assert json.loads(requests)[-1]["key_id"] == key_id(load_key(paths.data_dir))
 
 
-# a full build: on one of the erased worlds only (the checks above run on both)
+# on one of the erased worlds only (the checks above run on both): the build of what the arrival feeds,
+# the ticket load and its staging model, through the normal job
 @pytest.mark.parametrize("erased", SEEDS[:1], indirect=True)
+@pytest.mark.xdist_group("erasure-7")
 def test_a_later_arrival_does_not_bring_the_person_back(erased):
     from omni.build import build
 
@@ -335,7 +340,12 @@ def test_a_later_arrival_does_not_bring_the_person_back(erased):
     ticket = _ticket(999555, email.title(), None, "Ktoś Zapomniany")
     drop = paths.landing / "helpdesk" / "tickets" / "tickets_2026-10-31-later.json"
     drop.write_text(json.dumps({"tickets": [ticket]}))
-    result = build(paths, echo=lambda _m: None)
+    result = build(
+        paths,
+        echo=lambda _m: None,
+        select='key:"raw_helpdesk/tickets" or key:"staging/stg_helpdesk__tickets"',
+    )
+    assert result.materialized == 2, result.failed_steps
     assert result.success, result.failed_steps
     assert email.split("@")[0] not in drop.read_text().lower()
     assert rows(paths, "select count(*) from raw_helpdesk.tickets where id = 999555") == [(0,)]

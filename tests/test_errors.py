@@ -246,7 +246,7 @@ def gx_broken_world(tmp_path_factory, dbt_manifest, generated):
 
     paths = Paths.from_env(tmp_path_factory.mktemp("errors-gx"))
     # the worlds of both broken builds of this module, generated side by side
-    shutil.copytree(generated.many([31, 32])[31], paths.data_dir, dirs_exist_ok=True)
+    shutil.copytree(generated.many([9, 11])[9], paths.data_dir, dirs_exist_ok=True)
     receipt = _duplicate_a_till_file(paths)
     printed: list[str] = []
     result = build(paths, echo=printed.append)
@@ -254,6 +254,7 @@ def gx_broken_world(tmp_path_factory, dbt_manifest, generated):
 
 
 @pytest.mark.e2e
+@pytest.mark.xdist_group("errors-gx")
 def test_a_failed_blocking_check_is_reported_with_expectation_column_count_and_examples(gx_broken_world):
     _, result, printed, receipt = gx_broken_world
     text = "\n".join(printed)
@@ -277,6 +278,7 @@ def test_a_failed_blocking_check_is_reported_with_expectation_column_count_and_e
 
 
 @pytest.mark.e2e
+@pytest.mark.xdist_group("errors-gx")
 def test_omni_checks_lists_the_failing_expectation_with_examples(gx_broken_world):
     from click.testing import CliRunner
 
@@ -300,7 +302,7 @@ def dbt_broken_world(tmp_path_factory, dbt_manifest, generated):
     from omni.build import build
 
     paths = Paths.from_env(tmp_path_factory.mktemp("errors-dbt"))
-    shutil.copytree(generated(32), paths.data_dir, dirs_exist_ok=True)
+    shutil.copytree(generated(11), paths.data_dir, dirs_exist_ok=True)
     stores = paths.landing / "reference" / "stores.csv"
     header, *lines = stores.read_text(encoding="utf-8").splitlines()
     with_tills = {p.name for p in (paths.landing / "pos").iterdir()}
@@ -312,6 +314,7 @@ def dbt_broken_world(tmp_path_factory, dbt_manifest, generated):
 
 
 @pytest.mark.e2e
+@pytest.mark.xdist_group("errors-dbt")
 def test_a_failed_dbt_test_is_reported_with_model_column_rows_and_examples(dbt_broken_world):
     _, result, printed, store = dbt_broken_world
     text = "\n".join(printed)
@@ -332,6 +335,7 @@ def test_a_failed_dbt_test_is_reported_with_model_column_rows_and_examples(dbt_b
 
 
 @pytest.mark.e2e
+@pytest.mark.xdist_group("errors-dbt")
 def test_omni_checks_gives_a_failed_dbt_tests_model_column_and_count(dbt_broken_world):
     from click.testing import CliRunner
 

@@ -4,16 +4,13 @@ the e-mail macro on a column NULL in every row, a store without a phone, and the
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from omni.settings import DBT_PROJECT_DIR
-from tests.support import rows
+from tests.support import DbtOutcome, dbt, rows
 
 PHONE_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "identifiers" / "stg_identifiers__phone_numbers.py"
 SEED_PHONES = frozenset({"+48000000000", "+48123456789", "+48111111111", "+48999999999", "+48500000000"})
@@ -141,17 +138,8 @@ RECEIPT_LINES = [  # receipt_id, store_id, customer_phone
 ]
 
 
-def _dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    dbt_bin = str(Path(sys.executable).parent / "dbt")
-    return subprocess.run(
-        [dbt_bin, *args, "--profiles-dir", ".", "--target-path", str(target)],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _dbt(warehouse: Path, target: Path, *args: str) -> DbtOutcome:
+    return dbt(warehouse, *args, target=target)
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +203,7 @@ def _read(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+@pytest.mark.xdist_group("tiny-warehouse")
 def test_staging_gives_e164_for_every_country_through_a_plain_connection(tiny):
     assert _read(
         tiny, "select response_id, phone_normalized from staging.stg_surveys__responses order by response_id"
@@ -247,6 +236,7 @@ def test_staging_gives_e164_for_every_country_through_a_plain_connection(tiny):
 
 
 # --- (b) an e-mail column NULL in every row ------------------------------------------------------------------
+@pytest.mark.xdist_group("tiny-warehouse")
 def test_email_normalisation_works_on_a_column_null_in_every_row(tiny):
     # DuckDB 2.0.0 failed binding split_part(col, '@', 2) = ... on such a column (BindBuiltinScalarFunction
     # did not return a BoundFunctionExpression); the staging view runs normalize_email as dbt renders it
@@ -261,6 +251,7 @@ def test_email_normalisation_works_on_a_column_null_in_every_row(tiny):
 
 
 # --- (c) a store without a phone -------------------------------------------------------------------------------
+@pytest.mark.xdist_group("tiny-warehouse")
 def test_a_store_without_a_phone_does_not_hide_till_typed_phones(tiny):
     assert _read(
         tiny, "select store_id, store_phone_normalized from staging.stg_reference__stores order by store_id"

@@ -4,6 +4,7 @@ blocked, a failed build leaves the last good publication in place."""
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 
 import duckdb
@@ -68,10 +69,12 @@ def test_a_reader_holding_the_file_open_never_blocks_the_build_and_sees_the_swap
         )
 
 
-def test_a_failed_build_leaves_the_last_publication_in_place(xs_world):
+def test_a_failed_build_leaves_the_last_publication_in_place(xs_world, tmp_path):
     from omni.build import build
 
-    paths: Paths = xs_world(SEED)
+    # a copy: the built worlds are shared read-only by the whole session
+    paths = Paths.from_env(tmp_path / "data")
+    shutil.copytree(xs_world(SEED).data_dir, paths.data_dir, symlinks=True)
     version = current_version(paths)
     # a survey export without its key column: that source fails, nothing downstream runs
     bad = paths.landing / "surveys" / "responses_2026-10-31-broken.csv"

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from ingestion.pipeline import run_source
-from omni.settings import DBT_PROJECT_DIR
+from tests.support import dbt
 
 
 def order(total: float, updated_at: str, status: str) -> dict:
@@ -30,17 +27,8 @@ def order(total: float, updated_at: str, status: str) -> dict:
     }
 
 
-def dbt(warehouse: Path, *args: str) -> None:
-    env = {**os.environ, "OMNI_WAREHOUSE_PATH": str(warehouse)}
-    dbt_bin = str(Path(sys.executable).parent / "dbt")
-    out = subprocess.run(
-        [dbt_bin, *args, "--profiles-dir", ".", "--target-path", str(warehouse.parent / "target")],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def run_dbt(warehouse: Path, *args: str) -> None:
+    out = dbt(warehouse, *args)
     assert out.returncode == 0, out.stdout[-3000:]
 
 
@@ -62,9 +50,9 @@ def test_a_corrected_re_export_replaces_the_record(tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_webshop.orders").fetchone() == (3,)  # every version kept
 
-    dbt(warehouse, "seed", "--select", "placeholder_identifiers")
+    run_dbt(warehouse, "seed", "--select", "placeholder_identifiers")
     # staging reads phones through the phone numbers model (libphonenumber): built first
-    dbt(
+    run_dbt(
         warehouse,
         "run",
         "--select",

@@ -24,7 +24,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.dbt.project import dbt_project, vars_args
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDbtTranslator
 
@@ -57,12 +57,17 @@ def _criteria(freshness: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def freshness_results(dbt: DbtCliResource, sources: list[Mapping[str, Any]]) -> Iterator[AssetCheckResult]:
-    """Run `dbt source freshness` for `sources` and turn each table's verdict into a check result."""
+def freshness_results(
+    dbt: DbtCliResource, sources: list[Mapping[str, Any]], dbt_vars: Mapping[str, Any] | None = None
+) -> Iterator[AssetCheckResult]:
+    """Run `dbt source freshness` for `sources` and turn each table's verdict into a check result.
+
+    `dbt_vars` are the `--vars` of the build's `dbt build`: the same ones, so dbt reuses the build's
+    partial-parse cache instead of parsing the whole project again (dbt drops it when vars change)."""
     translator = OmniDbtTranslator()
     selection = [f"source:{s['source_name']}.{s['name']}" for s in sources]
     invocation = dbt.cli(
-        ["source", "freshness", "--select", " ".join(selection)],
+        ["source", "freshness", "--select", " ".join(selection), *vars_args(dbt_vars)],
         raise_on_error=False,
         manifest=dbt_project.manifest_path,
     )
@@ -125,8 +130,11 @@ def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]])
     return empty
 
 
-def source_freshness_checks(sources_on: tuple[str, ...] | None = None) -> AssetsDefinition:
-    """One freshness check per raw table dbt reads, of the sources that are on (default: all)."""
+def source_freshness_checks(
+    sources_on: tuple[str, ...] | None = None, dbt_vars: Mapping[str, Any] | None = None
+) -> AssetsDefinition:
+    """One freshness check per raw table dbt reads, of the sources that are on (default: all). `dbt_vars`:
+    the retailer's `--vars`, as the build's dbt command passes them."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
     sources = [
         s for s in sources_with_freshness(manifest) if sources_on is None or s["source_name"] in sources_on
@@ -166,6 +174,6 @@ def source_freshness_checks(sources_on: tuple[str, ...] | None = None) -> Assets
                         "criteria": _criteria(_freshness(source)),
                     },
                 )
-        yield from freshness_results(dbt, [s for s in selected if s["unique_id"] not in empty])
+        yield from freshness_results(dbt, [s for s in selected if s["unique_id"] not in empty], dbt_vars)
 
     return dbt_source_freshness

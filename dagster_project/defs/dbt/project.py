@@ -15,9 +15,12 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from packaging import version
 
-from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_target_dir
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# the target folder follows DBT_TARGET_PATH as dbt and dagster-dbt do (omni/settings.py: dbt_target_dir)
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=dbt_target_dir()
+)
 
 
 class DbtResource(DbtCliResource):
@@ -41,6 +44,12 @@ def dbt_resource() -> DbtResource:
 PARSE_CACHES_KEPT = 8
 
 
+def vars_args(dbt_vars: dict | None) -> list[str]:
+    """`--vars` for the retailer's configuration, written the same way by every dbt command of a build
+    (dbt keeps its partial-parse cache only while the vars stay the same)."""
+    return ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)] if dbt_vars else []
+
+
 def prepare_manifest(dbt_vars: dict | None = None) -> None:
     """Parse the dbt project (manifest.json) unless it is already there, newer than the sources and
     parsed for this warehouse and these `--vars` (the retailer's configuration: a build passes the same
@@ -56,8 +65,8 @@ def prepare_manifest(dbt_vars: dict | None = None) -> None:
     manifest = dbt_project.manifest_path
     stamp = manifest.parent / "partial_parse.warehouse"
     warehouse = os.environ.get("OMNI_WAREHOUSE_PATH", "")
-    vars_args = ["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else []
-    warehouse += "\n" + " ".join(vars_args)  # what the stamp and the cache are keyed on
+    args = vars_args(dbt_vars)
+    warehouse += "\n" + " ".join(args)  # what the stamp and the cache are keyed on
     parsed_for_this_warehouse = stamp.exists() and stamp.read_text() == warehouse
     if manifest.exists() and parsed_for_this_warehouse:
         newest = max(
@@ -71,7 +80,7 @@ def prepare_manifest(dbt_vars: dict | None = None) -> None:
     cached = _parse_cache(warehouse)
     if cached.exists() and not parsed_for_this_warehouse:
         shutil.copyfile(cached, current)
-    dbt_resource().cli(["parse", "--quiet", *vars_args], target_path=dbt_project.target_path).wait()
+    dbt_resource().cli(["parse", "--quiet", *args], target_path=dbt_project.target_path).wait()
     stamp.write_text(warehouse)
     if current.exists():
         cached.parent.mkdir(exist_ok=True)
