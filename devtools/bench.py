@@ -54,6 +54,7 @@ def run(
     echo=print,
     ingest_sizes: list[str] | None = None,
     stitch_sizes: list[str] | None = None,
+    build_sizes: list[str] | None = None,
 ) -> dict:
     results: dict = {
         "machine": {
@@ -164,6 +165,21 @@ def run(
                         + "".join(f"; {k} recall {c['recall']:.4f}" for k, c in sc["cases"].items())
                     )
         echo("  (published anchor: a SQL label-propagation stitcher on DuckDB, 16.1M edges in about 143 s)")
+    if build_sizes:
+        results["build"] = []
+        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+            for size in build_sizes:
+                echo(f"building size {size} through the Dagster job (generating it first) ...")
+                _child(["generate", size, str(seed), str(Path(tmp) / size)])
+                r = _child(["build", str(Path(tmp) / size)])
+                r["size"] = size
+                results["build"].append(r)
+                echo(
+                    f"  {size}: {r['seconds']:.1f} s in all: preparing {r['prepare_seconds']:.1f} s (dbt parse), "
+                    f"run {r['run_seconds']:.1f} s, {r['materialized']} assets, peak {r['peak_rss_mb']:,.0f} MB "
+                    f"(dbt threads {r['dbt_threads']})"
+                )
+                echo("    slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
@@ -221,6 +237,8 @@ def _main(argv: list[str]) -> None:
         print(json.dumps({"sources": sources, "total": {"rows": total_rows, "seconds": round(total_s, 3)}}))
     elif step == "native":
         print(json.dumps(native_load(Path(argv[1]))))
+    elif step == "build":
+        print(json.dumps(bench_build(Path(argv[1]))))
     elif step == "stitch":
         from devtools.identity_bench import bench_warehouse
 
@@ -235,6 +253,42 @@ def _main(argv: list[str]) -> None:
         print(json.dumps(bench_synthetic(int(argv[1]))))
     else:
         raise SystemExit(f"unknown benchmark step {step!r}")
+
+
+def bench_build(data_dir: Path) -> dict:
+    """`omni build` of a data directory, timed: in all, the preparation before the run (the dbt parse for
+    a new warehouse), the run, and the slowest steps from the run's event log."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from omni.build import build
+    from omni.settings import Paths
+
+    paths = Paths.from_env(data_dir)
+    started = time.perf_counter()
+    result = build(paths, echo=lambda _msg: None)
+    seconds = time.perf_counter() - started
+    if not result.success:
+        raise RuntimeError(f"the build failed: {result.failed_steps}")
+    steps: dict[str, float] = {}
+    with DagsterInstance.get() as instance:
+        began: dict[str, float] = {}
+        for record in instance.all_logs(result.run_id):
+            event = record.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                began[event.step_key] = record.timestamp
+            elif event.event_type == DagsterEventType.STEP_SUCCESS and event.step_key in began:
+                steps[event.step_key] = record.timestamp - began[event.step_key]
+    slowest = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:6])
+    return {
+        "seconds": round(seconds, 1),
+        "run_seconds": round(result.seconds, 1),
+        "prepare_seconds": round(seconds - result.seconds, 1),
+        "materialized": result.materialized,
+        "steps": {k: round(v, 1) for k, v in slowest.items()},
+        "dbt_threads": os.environ.get("OMNI_DBT_THREADS", "4 (default)"),
+    }
 
 
 def native_load(data_dir: Path) -> dict:

@@ -113,6 +113,12 @@ def serve_demo_api(paths: Paths, port: int) -> None:
     show_default=True,
     help="World sizes whose identity graph is stitched next to scipy's connected components ('' to skip).",
 )
+@click.option(
+    "--build-sizes",
+    default="",
+    show_default=True,
+    help="World sizes built end to end through the Dagster job, timed per step (e.g. 's'; '' to skip).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option(
     "--workdir",
@@ -122,9 +128,16 @@ def serve_demo_api(paths: Paths, port: int) -> None:
 )
 @data_dir_option
 def bench(
-    paths: Paths, sizes: str, ingest_sizes: str, stitch_sizes: str, seed: int, workdir: str | None
+    paths: Paths,
+    sizes: str,
+    ingest_sizes: str,
+    stitch_sizes: str,
+    build_sizes: str,
+    seed: int,
+    workdir: str | None,
 ) -> None:
-    """Print benchmark figures (generation, ingestion, identity stitching) and save them as JSON."""
+    """Print benchmark figures (generation, ingestion, identity stitching, whole builds) and save them as
+    JSON."""
     from pathlib import Path
 
     from devtools.bench import run
@@ -132,7 +145,8 @@ def bench(
     chosen = [s.strip() for s in sizes.split(",") if s.strip()]
     ingest = [s.strip() for s in ingest_sizes.split(",") if s.strip()]
     stitch = [s.strip() for s in stitch_sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen + ingest + stitch if s not in SIZES]
+    builds = [s.strip() for s in build_sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen + ingest + stitch + builds if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
     run(
@@ -143,6 +157,7 @@ def bench(
         echo=click.echo,
         ingest_sizes=ingest,
         stitch_sizes=stitch,
+        build_sizes=builds,
     )
 
 
