@@ -406,7 +406,8 @@ def _scan_column(
 ) -> list[Finding]:
     """The value scan of one text-like column (lists and structs as their text form)."""
     values = con.execute(
-        f'select distinct cast("{column}" as varchar) from {relation} where "{column}" is not null'
+        f'select distinct cast("{column}" as varchar) as v from {relation} where "{column}" is not null '
+        "order by v"  # in order, so a finding's example is the same from one scan to the next
     ).fetchall()
     coverage.columns += 1
     coverage.distinct_values += len(values)
