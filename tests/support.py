@@ -82,6 +82,18 @@ def _warehouse_env(warehouse: Path):
             os.environ["OMNI_WAREHOUSE_PATH"] = before
 
 
+def _close_dbt_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command (its connection
+    manager holds one environment per process, for the next command): the test reads the warehouse
+    next, read-only, which DuckDB refuses while a read-write connection to the file is open here."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if environment is not None:
+        environment.close()
+
+
 def prepared_manifest():
     """The dbt project parsed once per test process (for a warehouse named warehouse.duckdb)."""
     if not _manifest:
@@ -134,7 +146,10 @@ def dbt(
     ]
     runner = dbtRunner(manifest=prepared_manifest(), callbacks=[keep])
     with _warehouse_env(warehouse):
-        outcome = runner.invoke(command)
+        try:
+            outcome = runner.invoke(command)
+        finally:
+            _close_dbt_duckdb()
     if outcome.exception is not None:
         lines.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
     results = {}
