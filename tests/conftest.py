@@ -50,6 +50,25 @@ def dbt_manifest() -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_defs(dbt_manifest):
+    """The Dagster definitions as Dagster's loader makes them for a data directory with no configuration
+    (every source on): loaded for the session's own scratch directory, whichever data directory a build
+    in this process last pointed the environment at (a build exports its paths for dbt and Dagster)."""
+    from dagster_project.definitions import load_definitions
+
+    saved = {name: os.environ.get(name) for name in ("OMNI_DATA_DIR", "OMNI_WAREHOUSE_PATH")}
+    os.environ["OMNI_DATA_DIR"] = str(_SESSION_DIR / "data")
+    try:
+        return load_definitions()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
 def made_once(tmp_path_factory) -> MadeOnce:
     """The folder every test process of this session shares (tests/shared.py)."""
     base = tmp_path_factory.getbasetemp()

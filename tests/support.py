@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ class DbtOutcome:
         return self.returncode == 0
 
 
-_manifest: list = []
+_manifests: dict[str, object] = {}
 
 
 def _dbt_base(target: Path) -> list[str]:
@@ -94,32 +93,31 @@ def _close_dbt_duckdb() -> None:
         environment.close()
 
 
-def prepared_manifest():
-    """The dbt project parsed once per test process (for a warehouse named warehouse.duckdb)."""
-    if not _manifest:
+def _vars_key(dbt_vars: dict | str | None) -> str:
+    """`--vars` as dbt reads them (YAML), in one canonical form."""
+    import yaml
+
+    parsed = yaml.safe_load(dbt_vars) if isinstance(dbt_vars, str) else (dbt_vars or {})
+    return json.dumps(parsed, sort_keys=True) if parsed else ""
+
+
+def prepared_manifest(dbt_vars: dict | str | None = None):
+    """The dbt project parsed once per test process and set of vars (for a warehouse named
+    warehouse.duckdb). Per set of vars: dbt renders a model's config when it parses the project, and the
+    Python models read vars through their config (the phone region, the identity thresholds)."""
+    key = _vars_key(dbt_vars)
+    if key not in _manifests:
         from dbt.cli.main import dbtRunner
 
         from omni.settings import dbt_target_dir
 
-        scratch = dbt_target_dir() / "tests-in-process"
-        scratch.mkdir(parents=True, exist_ok=True)
-        # start from the partial-parse cache of the last manifest this process prepared for a build
-        # (omni build parses for its warehouse and vars, and writes which in partial_parse.warehouse): with
-        # the same warehouse path and vars, dbt parses only what changed since
-        warehouse, vars_args = scratch / "warehouse.duckdb", []
-        stamp = dbt_target_dir() / "partial_parse.warehouse"
-        cache = dbt_target_dir() / "partial_parse.msgpack"
-        if stamp.exists() and cache.exists():
-            path, _, args = stamp.read_text().partition("\n")
-            if Path(path).name == "warehouse.duckdb":
-                warehouse = Path(path)
-                vars_args = ["--vars", args.removeprefix("--vars ")] if args.startswith("--vars ") else []
-                shutil.copyfile(cache, scratch / "partial_parse.msgpack")
-        with _warehouse_env(warehouse):
+        scratch = dbt_target_dir() / "tests-in-process" / str(len(_manifests))
+        vars_args = ["--vars", key] if key else []
+        with _warehouse_env(scratch / "warehouse.duckdb"):
             parsed = dbtRunner().invoke(["parse", "--quiet", *_dbt_base(scratch), *vars_args])
         assert parsed.success, f"dbt parse failed: {parsed.exception}"
-        _manifest.append(parsed.result)
-    return _manifest[0]
+        _manifests[key] = parsed.result
+    return _manifests[key]
 
 
 def dbt(
@@ -138,13 +136,13 @@ def dbt(
         if event.info.level in ("info", "warn", "error") and event.info.msg:
             lines.append(str(event.info.msg))
 
-    variables = json.dumps(dbt_vars) if isinstance(dbt_vars, dict) else dbt_vars
+    variables = _vars_key(dbt_vars)
     command = [
         *args,
         *_dbt_base(target or warehouse.parent / "target"),
         *(["--vars", variables] if variables else []),
     ]
-    runner = dbtRunner(manifest=prepared_manifest(), callbacks=[keep])
+    runner = dbtRunner(manifest=prepared_manifest(variables), callbacks=[keep])
     with _warehouse_env(warehouse):
         try:
             outcome = runner.invoke(command)

@@ -15,11 +15,9 @@ pytestmark = pytest.mark.usefixtures("dbt_manifest")
 
 
 @pytest.fixture(scope="module")
-def defs() -> Definitions:
-    from dagster_project.definitions import defs
-
-    Definitions.validate_loadable(defs)
-    return defs
+def defs(default_defs) -> Definitions:
+    Definitions.validate_loadable(default_defs)
+    return default_defs
 
 
 @pytest.fixture(scope="module")

@@ -329,8 +329,8 @@ def test_the_erasure_log_holds_no_personal_data(erased):
     assert json.loads(requests)[-1]["key_id"] == key_id(load_key(paths.data_dir))
 
 
-# on one of the erased worlds only (the checks above run on both): the build of what the arrival feeds,
-# the ticket load and its staging model, through the normal job
+# on one of the erased worlds only (the checks above run on both): the build of what the arrival feeds
+# through the normal job: the erasure requests applied to new landing files, the ticket load, its staging
 @pytest.mark.parametrize("erased", SEEDS[:1], indirect=True)
 @pytest.mark.xdist_group("erasure-7")
 def test_a_later_arrival_does_not_bring_the_person_back(erased):
@@ -340,12 +340,14 @@ def test_a_later_arrival_does_not_bring_the_person_back(erased):
     ticket = _ticket(999555, email.title(), None, "Ktoś Zapomniany")
     drop = paths.landing / "helpdesk" / "tickets" / "tickets_2026-10-31-later.json"
     drop.write_text(json.dumps({"tickets": [ticket]}))
+    # the erasure requests applied to new landing files first, as in every build
     result = build(
         paths,
         echo=lambda _m: None,
-        select='key:"raw_helpdesk/tickets" or key:"staging/stg_helpdesk__tickets"',
+        select='key:"governance/erasure_requests" or key:"raw_helpdesk/tickets" '
+        'or key:"staging/stg_helpdesk__tickets"',
     )
-    assert result.materialized == 2, result.failed_steps
+    assert result.materialized == 3, result.failed_steps
     assert result.success, result.failed_steps
     assert email.split("@")[0] not in drop.read_text().lower()
     assert rows(paths, "select count(*) from raw_helpdesk.tickets where id = 999555") == [(0,)]

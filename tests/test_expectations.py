@@ -310,11 +310,12 @@ def test_read_table_reads_only_the_columns_asked_for(warehouse):
 # --- the Dagster checks ---------------------------------------------------------------------------------
 
 
-def test_gx_checks_sit_on_dagster_assets(dbt_manifest):
+def test_gx_checks_sit_on_dagster_assets(default_defs):
     from dagster import AssetKey
 
-    from dagster_project.definitions import defs
     from dagster_project.defs.gx.checks import gx_checks
+
+    defs = default_defs
 
     checks = gx_checks()
     assert len(checks) == len(SUITES)
