@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -287,7 +288,8 @@ def bench_build(data_dir: Path) -> dict:
         "prepare_seconds": round(seconds - result.seconds, 1),
         "materialized": result.materialized,
         "steps": {k: round(v, 1) for k, v in slowest.items()},
-        "dbt_threads": os.environ.get("OMNI_DBT_THREADS", "4 (default)"),
+        # as dbt reported it (the profile's default, or OMNI_DBT_THREADS)
+        "dbt_threads": int(re.findall(r"Concurrency: (\d+) threads", Path(result.log).read_text())[-1]),
     }
 
 

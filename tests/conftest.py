@@ -55,17 +55,11 @@ def default_defs(dbt_manifest):
     (every source on): loaded for the session's own scratch directory, whichever data directory a build
     in this process last pointed the environment at (a build exports its paths for dbt and Dagster)."""
     from dagster_project.definitions import load_definitions
+    from tests.support import environment
 
-    saved = {name: os.environ.get(name) for name in ("OMNI_DATA_DIR", "OMNI_WAREHOUSE_PATH")}
-    os.environ["OMNI_DATA_DIR"] = str(_SESSION_DIR / "data")
-    try:
+    # loading exports the data directory's paths: both are put back afterwards
+    with environment(OMNI_DATA_DIR=str(_SESSION_DIR / "data"), OMNI_WAREHOUSE_PATH=""):
         return load_definitions()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

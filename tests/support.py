@@ -32,8 +32,8 @@ def generate_xs(folder: Path, seed: int) -> Path:
 # once per test process (dbt's programmatic invocation with a pre-loaded manifest): a dbt command
 # started from the shell parses the whole project again for every new warehouse path, which costs more
 # than the models it then builds. The manifest's relations are named after the warehouse file's stem
-# ("warehouse"), so the copies a test builds on must be called warehouse.duckdb. Vars are rendered when a
-# model is compiled, not when it is parsed: each command's `--vars` apply as they would from the shell.
+# ("warehouse"), so the copies a test builds on must be called warehouse.duckdb. dbt renders a model's
+# config when it parses (the Python models read vars through it), so there is a manifest per set of vars.
 
 
 @dataclass
@@ -69,16 +69,19 @@ def _dbt_base(target: Path) -> list[str]:
 
 
 @contextmanager
-def _warehouse_env(warehouse: Path):
-    before = os.environ.get("OMNI_WAREHOUSE_PATH")
-    os.environ["OMNI_WAREHOUSE_PATH"] = str(warehouse)
+def environment(**values: str):
+    """The process environment with `values` set, as it was afterwards (tools that read their paths from
+    the environment: dbt's profile, Dagster's loader)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("OMNI_WAREHOUSE_PATH", None)
-        else:
-            os.environ["OMNI_WAREHOUSE_PATH"] = before
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _close_dbt_duckdb() -> None:
@@ -113,7 +116,7 @@ def prepared_manifest(dbt_vars: dict | str | None = None):
 
         scratch = dbt_target_dir() / "tests-in-process" / str(len(_manifests))
         vars_args = ["--vars", key] if key else []
-        with _warehouse_env(scratch / "warehouse.duckdb"):
+        with environment(OMNI_WAREHOUSE_PATH=str(scratch / "warehouse.duckdb")):
             parsed = dbtRunner().invoke(["parse", "--quiet", *_dbt_base(scratch), *vars_args])
         assert parsed.success, f"dbt parse failed: {parsed.exception}"
         _manifests[key] = parsed.result
@@ -143,7 +146,7 @@ def dbt(
         *(["--vars", variables] if variables else []),
     ]
     runner = dbtRunner(manifest=prepared_manifest(variables), callbacks=[keep])
-    with _warehouse_env(warehouse):
+    with environment(OMNI_WAREHOUSE_PATH=str(warehouse)):
         try:
             outcome = runner.invoke(command)
         finally:
