@@ -8,14 +8,19 @@ Paths come from OMNI_DATA_DIR (default ./data); see omni/settings.py. What the r
 channel sources are on) comes from its omni.toml (omni/config.py): the graph shows only those sources.
 The definitions are laid out by technology under defs/: dlt/ (loads and their ingestion checks), dbt/
 (models, tests, source freshness), gx/ (Great Expectations suites), publication/ (published marts,
-report), governance/ (erasure, consistency checks), plus automation.py (job, schedule, sensor) and
+report), governance/ (erasure, consistency checks), plus automation.py (jobs, schedule, sensor) and
 resources.py (the warehouse resource, the one owner of DuckDB connections).
 """
 
 from dagster import Definitions, EnvVar, colored_console_logger, definitions
 from dagster_dlt import DagsterDltResource
 
-from dagster_project.defs.automation import build_warehouse, daily_build, landing_files_sensor
+from dagster_project.defs.automation import (
+    build_warehouse,
+    daily_build,
+    full_refresh_warehouse,
+    landing_files_sensor,
+)
 from dagster_project.defs.dbt.assets import build_dbt_assets
 from dagster_project.defs.dbt.freshness import source_freshness_checks
 from dagster_project.defs.dbt.project import dbt_project, dbt_resource
@@ -53,7 +58,7 @@ def make_definitions(paths: Paths, config: RetailerConfig) -> Definitions:
             *publication_checks,
             *gx_checks(config.sources),
         ],
-        jobs=[build_warehouse],
+        jobs=[build_warehouse, full_refresh_warehouse],
         schedules=[daily_build],
         sensors=[landing_files_sensor],
         loggers={"console": colored_console_logger, "step_progress": step_progress_logger},

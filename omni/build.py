@@ -43,9 +43,15 @@ class SelectionError(ValueError):
     """An asset selection that is not valid or matches nothing of this warehouse's graph."""
 
 
-def build(paths: Paths, echo: Callable[[str], None] | None = None, select: str | None = None) -> BuildResult:
-    """Run the build job. `select`: only these assets (and their checks), in Dagster's asset selection
-    syntax as `dagster asset materialize --select` takes it (`key:"raw_helpdesk/tickets"+`,
+def build(
+    paths: Paths,
+    echo: Callable[[str], None] | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+) -> BuildResult:
+    """Run the build job: the incremental one, or with `full_refresh` the one that rebuilds every dbt model
+    from all the data (docs/incremental.md). `select`: only these assets (and their checks), in Dagster's
+    asset selection syntax as `dagster asset materialize --select` takes it (`key:"raw_helpdesk/tickets"+`,
     `group:staging`, `tag:...`); what they read must have been built before."""
     echo = echo or (lambda msg: print(msg, file=sys.stderr))
     paths.export_env()
@@ -65,12 +71,12 @@ def build(paths: Paths, echo: Callable[[str], None] | None = None, select: str |
     # the definitions read the dbt manifest: parsed first for this warehouse and these vars
     prepare_manifest(config.dbt_vars())
     from dagster_project.definitions import make_definitions
-    from dagster_project.defs.automation import BUILD_JOB_NAME
+    from dagster_project.defs.automation import BUILD_JOB_NAME, FULL_REFRESH_JOB_NAME
 
     # the graph of this data directory's retailer (the sources it has), not of the one first imported
     defs = make_definitions(paths, config)
 
-    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    job = defs.resolve_job_def(FULL_REFRESH_JOB_NAME if full_refresh else BUILD_JOB_NAME)
     asset_selection = _selected_keys(defs, select) if select else None
     started = time.perf_counter()
     # the terminal gets one line per step (the step_progress logger, on stderr); what the tools print

@@ -123,21 +123,33 @@ def validate(paths: Paths, landing_dir: str | None) -> None:
     help="Only these assets and their checks, in Dagster's asset selection syntax, e.g. "
     "'key:\"raw_helpdesk/tickets\"+' or 'group:staging' (what they read must have been built before).",
 )
-def build(paths: Paths, select: str | None) -> None:
-    """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would."""
-    build_warehouse(paths, select=select)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    default=False,
+    help="Rebuild every dbt model from all the data (the full_refresh_warehouse job) instead of processing "
+    "only new and changed records: after a change of the models or of omni.toml (docs/incremental.md).",
+)
+def build(paths: Paths, select: str | None, full_refresh: bool) -> None:
+    """Materialise the whole asset graph (dlt loads, dbt models and tests) as Dagster would: incrementally,
+    or everything again with --full-refresh."""
+    build_warehouse(paths, select=select, full_refresh=full_refresh)
 
 
-def build_warehouse(paths: Paths, select: str | None = None) -> None:
+def build_warehouse(paths: Paths, select: str | None = None, full_refresh: bool = False) -> None:
     """Run the build job and say what it did; a failed build raises a ClickException saying what broke."""
     from omni.build import SelectionError
     from omni.build import build as run_build
 
-    _echo(f"building the warehouse in {paths.warehouse}" + (f" (only {select})" if select else ""))
+    _echo(
+        f"building the warehouse in {paths.warehouse}"
+        + (" (full refresh)" if full_refresh else "")
+        + (f" (only {select})" if select else "")
+    )
     # run_build prints what broke (failed steps and checks with their expectation, column, failing rows
     # and examples, the steps not run) and the checks that warned
     try:
-        result = run_build(paths, echo=_echo, select=select)
+        result = run_build(paths, echo=_echo, select=select, full_refresh=full_refresh)
     except SelectionError as error:
         raise click.ClickException(str(error)) from error
     if not result.success:

@@ -106,6 +106,29 @@ def test_schedule_runs_daily_in_warsaw(defs):
     assert schedule.job_name == "build_warehouse"
 
 
+def test_the_schedule_and_the_sensor_run_the_incremental_job_and_a_full_refresh_is_its_own_job(defs):
+    incremental = defs.resolve_job_def("build_warehouse")
+    full = defs.resolve_job_def("full_refresh_warehouse")
+    assert incremental.tags["omni/refresh"] == "incremental"
+    assert full.tags["omni/refresh"] == "full"
+    # the same assets, only dbt's mode differs
+    assert set(incremental.asset_layer.executable_asset_keys) == set(full.asset_layer.executable_asset_keys)
+    assert defs.resolve_sensor_def("landing_files_sensor").job_name == "build_warehouse"
+    assert {s.job_name for s in defs.schedules} == {"build_warehouse"}
+
+
+def test_a_pending_erasure_or_the_full_refresh_job_rebuilds_every_model():
+    from dagster_project.defs.dbt.assets import refresh_mode
+
+    assert refresh_mode("incremental", [])[0] is False
+    assert refresh_mode(None, [])[0] is False
+    assert refresh_mode("full", [])[0] is True
+    full, why = refresh_mode("incremental", ["request-1"])
+    assert full and "1 erasure request(s) pending" in why
+    full, why = refresh_mode("incremental", [], has_run_before=False)
+    assert full and "first build" in why
+
+
 def test_sensor_starts_a_run_when_files_land(defs, tmp_path, monkeypatch):
     monkeypatch.setenv("OMNI_DATA_DIR", str(tmp_path))
     sensor = defs.resolve_sensor_def("landing_files_sensor")

@@ -1,4 +1,10 @@
-"""The job that builds everything, its daily schedule, and the sensor that reacts to new files."""
+"""The jobs that build everything, the daily schedule, and the sensor that reacts to new files.
+
+`build_warehouse` is the incremental build (docs/incremental.md): dbt's incremental models process only
+what is new or changed since their last run. `full_refresh_warehouse` rebuilds every model from all the
+data; it is started by hand (`omni build --full-refresh`, or the Launchpad), never on a schedule. Each
+run carries the tag `omni/refresh` (`incremental` or `full`), shown in the Dagster UI's run list.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +27,25 @@ from omni.config import load_config
 from omni.settings import Paths
 
 BUILD_JOB_NAME = "build_warehouse"
+FULL_REFRESH_JOB_NAME = "full_refresh_warehouse"
+REFRESH_TAG = "omni/refresh"
+
+_everything = AssetSelection.all() - AssetSelection.groups("landing")
 
 build_warehouse = define_asset_job(
     BUILD_JOB_NAME,
-    selection=AssetSelection.all() - AssetSelection.groups("landing"),
-    description="Load every channel's new landing files, then build staging, marts and their checks.",
+    selection=_everything,
+    tags={REFRESH_TAG: "incremental"},
+    description="Load every channel's new landing files, then build staging and marts incrementally (only "
+    "new and changed records) with their checks.",
+)
+
+full_refresh_warehouse = define_asset_job(
+    FULL_REFRESH_JOB_NAME,
+    selection=_everything,
+    tags={REFRESH_TAG: "full"},
+    description="Load new landing files, then rebuild every dbt model from all the data (dbt --full-refresh): "
+    "after a change of the models or of the retailer's configuration, or to check the incremental tables.",
 )
 
 daily_build = ScheduleDefinition(

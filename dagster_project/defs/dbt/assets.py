@@ -3,12 +3,14 @@
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from dagster_project.defs.automation import REFRESH_TAG
 from dagster_project.defs.dbt.project import dbt_project, prune_invocation_targets, vars_args
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDbtTranslator
 from ingestion import SOURCE_NAMES
 from ingestion.common.raw_tables import ensure_raw_tables
 from omni.config import RetailerConfig
+from omni.erasure import pending_erasures
 
 
 def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
@@ -28,11 +30,46 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             context.log.info(
                 f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}"
             )
+        full, why = refresh_mode(
+            context.run.tags.get(REFRESH_TAG), pending_erasures(warehouse.paths), _has_run_before(warehouse)
+        )
+        context.log.info(f"dbt build, {'full refresh' if full else 'incremental'}: {why}")
+        if full and context.run.tags.get(REFRESH_TAG) != "full":
+            # the UI's run list shows that this incremental run rebuilt everything
+            context.instance.add_run_tags(context.run_id, {REFRESH_TAG: "full"})
         # unit tests check the models' code, not the data: they run in CI (`make test`) and from the shell,
         # not in every build of the warehouse, as dbt advises for production runs
-        yield from dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test", *vars_args(config.dbt_vars())], context=context
-        ).stream()
+        args = ["build", "--exclude-resource-type", "unit_test", *vars_args(config.dbt_vars())]
+        yield from dbt.cli([*args, "--full-refresh"] if full else args, context=context).stream()
         prune_invocation_targets()
 
     return omnichannel_dbt
+
+
+def refresh_mode(
+    tag: str | None, pending_erasures: list[str], has_run_before: bool = True
+) -> tuple[bool, str]:
+    """Whether the dbt build rebuilds every model, and why. A pending erasure always does: rows deleted from
+    an incremental table would leave their bytes in the warehouse file's blocks, a rebuild leaves none."""
+    if not has_run_before:
+        return True, "the first build of this warehouse builds every model from all the data"
+    if pending_erasures:
+        return (
+            True,
+            f"{len(pending_erasures)} erasure request(s) pending: every model is rebuilt without the person",
+        )
+    if tag == "full":
+        return True, "a full refresh was asked for"
+    return False, "incremental models process the records that are new or changed since their last run"
+
+
+def _has_run_before(warehouse: WarehouseResource) -> bool:
+    """Whether dbt's incremental models were built in this warehouse before (their table of runs exists)."""
+    if not warehouse.paths.warehouse.exists():
+        return False
+    with warehouse.connect() as con:
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'incremental_runs'"
+            ).fetchone()[0]
+        )

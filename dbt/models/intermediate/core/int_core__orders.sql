@@ -1,17 +1,54 @@
 -- Every order of every channel: web and app orders from the web shop, SALE receipts from the tills.
+-- Incremental (docs/incremental.md): a run recomputes the orders whose order, lines or receipt lines
+-- changed, and those whose customer key changed.
+{{ config(materialized='incremental', unique_key='order_key') }}
+
 with
+
+{% if is_incremental() %}
+    changed_keys as (
+        select record_type, record_id from {{ ref('int_identity__record_keys') }} as keys
+        where record_type in ('webshop_order', 'pos_receipt') and {{ changed_since_last_run('keys') }}
+    ),
+
+    touched_web_orders as (
+        select orders.order_id from {{ ref('stg_webshop__orders') }} as orders
+        where {{ changed_since_last_run('orders') }}
+        union
+        select lines.order_id from {{ ref('stg_webshop__order_lines') }} as lines
+        where {{ changed_since_last_run('lines') }}
+        union
+        select cast(record_id as bigint) from changed_keys where record_type = 'webshop_order'
+    ),
+
+    touched_receipts as (
+        select lines.receipt_id from {{ ref('stg_pos__receipt_lines') }} as lines
+        where {{ changed_since_last_run('lines') }}
+        union
+        select record_id from changed_keys where record_type = 'pos_receipt'
+    ),
+{% endif %}
 
 web_orders as (
     select * from {{ ref('stg_webshop__orders') }}
+    {% if is_incremental() %}
+        where order_id in (select order_id from touched_web_orders)
+    {% endif %}
 ),
 
 web_lines as (
     select * from {{ ref('stg_webshop__order_lines') }}
+    {% if is_incremental() %}
+        where order_id in (select order_id from touched_web_orders)
+    {% endif %}
 ),
 
 till_lines as (
     select * from {{ ref('stg_pos__receipt_lines') }}
     where transaction_type = 'SALE'
+    {% if is_incremental() %}
+        and receipt_id in (select receipt_id from touched_receipts)
+    {% endif %}
 ),
 
 web_items as (
@@ -88,7 +125,8 @@ final as (
         shipping_pln,
         cast(item_count as integer) as item_count,
         coupon_code,
-        is_refunded
+        is_refunded,
+        {{ batch_column() }}
     from unioned
     left join record_keys
         on

@@ -1,11 +1,11 @@
 -- One row per web or app session of the clickstream, with how it started, what happened and whether
 -- it ended in a purchase.
-with
+-- Incremental (docs/incremental.md): a run recomputes the sessions that got an event (a late one too),
+-- whose customer key changed, whose purchase now names another order the web shop knows, or whose
+-- campaign the UTM campaign names changed.
+{{ config(materialized='incremental', unique_key='session_id') }}
 
-events as (
-    select * from {{ ref('stg_events__events') }}
-    where session_id is not null
-),
+with
 
 web_orders as (
     select order_id from {{ ref('stg_webshop__orders') }}
@@ -13,6 +13,45 @@ web_orders as (
 
 campaigns as (
     {{ campaigns_by_utm_campaign() }}
+),
+
+{% if is_incremental() %}
+    -- the first purchase of every session that names an order the web shop knows, to compare with this
+    current_purchases as (
+        select
+            events.session_id,
+            {{ first_by("events.order_id", "events.event_at") }} as order_id
+        from {{ ref('stg_events__events') }} as events
+        inner join web_orders on web_orders.order_id = events.order_id
+        where events.event_name = 'purchase' and events.session_id is not null
+        group by events.session_id
+    ),
+
+    affected as (
+        select session_id from {{ ref('stg_events__events') }} as events
+        where {{ changed_since_last_run('events') }} and session_id is not null
+        union
+        select record_id from {{ ref('int_identity__record_keys') }} as keys
+        where keys.record_type = 'web_session' and {{ changed_since_last_run('keys') }}
+        union
+        select coalesce(previous.session_id, current_purchases.session_id) from {{ this }} as previous
+        full join current_purchases on current_purchases.session_id = previous.session_id
+        where previous.order_key is distinct from
+            {{ surrogate_key(["'webshop'", "current_purchases.order_id"]) }}
+            and (previous.session_id is not null or current_purchases.session_id is not null)
+        union
+        select previous.session_id from {{ this }} as previous
+        left join campaigns on campaigns.utm_campaign = previous.utm_campaign
+        where previous.campaign_id is distinct from campaigns.campaign_id
+    ),
+{% endif %}
+
+events as (
+    select * from {{ ref('stg_events__events') }}
+    where session_id is not null
+    {% if is_incremental() %}
+        and session_id in (select session_id from affected)
+    {% endif %}
 ),
 
 record_keys as (
@@ -112,7 +151,8 @@ final as (
         -- UTM parameters have their own columns; the landing page is the URL without the query
         regexp_replace(classified.landing_page_url, '[?#].*$', '') as landing_page,
         classified.geo_city,
-        classified.is_logged_in
+        classified.is_logged_in,
+        {{ batch_column() }}
     from classified
     left join purchases on purchases.session_id = classified.session_id
     left join campaigns on campaigns.utm_campaign = classified.utm_campaign

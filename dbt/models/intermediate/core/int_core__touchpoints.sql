@@ -1,10 +1,66 @@
 -- Every interaction of every channel in one table: clickstream events, marketing message events, ad
 -- clicks, helpdesk tickets, survey responses, abandoned checkouts, store visits (one per till receipt)
 -- and web/app orders. The grain is one source record; `channel` is the vocabulary of dim_channels.
+-- Incremental (docs/incremental.md): a run recomputes the touchpoints whose source record changed, whose
+-- customer key changed, whose session changed (its campaign), whose order reference now names an order
+-- that changed, and the web orders whose UTM campaign now names another campaign.
+{{ config(materialized='incremental', unique_key='touchpoint_key') }}
+
 with
+
+campaigns as (
+    {{ campaigns_by_utm_campaign() }}
+),
+
+{% if is_incremental() %}
+    changed_keys as (
+        select record_type, record_id from {{ ref('int_identity__record_keys') }} as keys
+        where {{ changed_since_last_run('keys') }}
+    ),
+
+    changed_sessions as (
+        select session_id from {{ ref('int_core__sessions') }} as sessions
+        where {{ changed_since_last_run('sessions') }}
+    ),
+
+    changed_events as (
+        select event_id, session_id, click_id, event_name, order_id from {{ ref('stg_events__events') }} as events
+        where {{ changed_since_last_run('events') }}
+    ),
+
+    -- orders that came or changed, by the reference other records use (a web order id, a receipt id)
+    changed_orders as (
+        select cast(order_id as varchar) as order_reference from {{ ref('stg_webshop__orders') }} as orders
+        where {{ changed_since_last_run('orders') }}
+        union
+        select receipt_id from {{ ref('stg_pos__receipt_lines') }} as lines
+        where {{ changed_since_last_run('lines') }}
+    ),
+
+    -- web orders whose UTM campaign now names another campaign than the one this table gave them
+    recampaigned_orders as (
+        select previous.source_record_id as order_reference
+        from {{ this }} as previous
+        inner join {{ ref('stg_webshop__orders') }} as web_orders
+            on cast(web_orders.order_id as varchar) = previous.source_record_id
+        inner join campaigns on campaigns.utm_campaign = web_orders.utm_campaign
+        where previous.source_record_type = 'webshop_order' and previous.campaign_id is distinct from campaigns.campaign_id
+    ),
+{% endif %}
 
 events as (
     select * from {{ ref('stg_events__events') }}
+),
+
+-- the clickstream events whose touchpoint is recomputed (all of them in a full build)
+touched_events as (
+    select * from events
+    {% if is_incremental() %}
+        where
+            event_id in (select event_id from changed_events)
+            or session_id in (select session_id from changed_sessions)
+            or cast(order_id as varchar) in (select order_reference from changed_orders)
+    {% endif %}
 ),
 
 sessions as (
@@ -16,34 +72,99 @@ sessions as (
 
 message_events as (
     select * from {{ ref('stg_marketing__message_events') }}
+    {% if is_incremental() %}
+        where
+            {{ changed_since_last_run() }}
+            or message_id in (select record_id from changed_keys where record_type = 'marketing_message')
+    {% endif %}
 ),
 
 ad_clicks as (
     select * from {{ ref('stg_ads__ad_clicks') }}
+    {% if is_incremental() %}
+        where
+            {{ changed_since_last_run() }}
+            or click_id in (select record_id from changed_keys where record_type = 'ad_click')
+            or click_id in (select click_id from changed_events)
+            or click_id in (
+                select events.click_id from events
+                inner join changed_sessions on changed_sessions.session_id = events.session_id
+            )
+    {% endif %}
 ),
 
 tickets as (
     select * from {{ ref('stg_helpdesk__tickets') }}
+    {% if is_incremental() %}
+        where
+            {{ changed_since_last_run() }}
+            or cast(ticket_id as varchar) in (select record_id from changed_keys where record_type = 'helpdesk_ticket')
+            or order_reference in (select order_reference from changed_orders)
+    {% endif %}
 ),
 
 survey_responses as (
     select * from {{ ref('stg_surveys__responses') }}
+    {% if is_incremental() %}
+        where
+            {{ changed_since_last_run() }}
+            or response_id in (select record_id from changed_keys where record_type = 'survey_response')
+            or order_reference in (select order_reference from changed_orders)
+    {% endif %}
 ),
 
 abandoned_checkouts as (
     select * from {{ ref('stg_webshop__abandoned_checkouts') }}
+    {% if is_incremental() %}
+        where
+            {{ changed_since_last_run() }}
+            or cast(checkout_id as varchar) in (
+                select record_id from changed_keys where record_type = 'webshop_checkout'
+            )
+    {% endif %}
 ),
 
 till_lines as (
     select * from {{ ref('stg_pos__receipt_lines') }}
 ),
 
+-- the till lines of the receipts whose store visit is recomputed (all of them in a full build)
+touched_till_lines as (
+    select * from till_lines
+    {% if is_incremental() %}
+        where receipt_id in (
+            select receipt_id from till_lines
+            where
+                receipt_id in (select order_reference from changed_orders)
+                or receipt_id in (select record_id from changed_keys where record_type = 'pos_receipt')
+                or original_order_id in (select order_reference from changed_orders)
+                or original_receipt_id in (select order_reference from changed_orders)
+        )
+    {% endif %}
+),
+
 web_orders as (
     select * from {{ ref('stg_webshop__orders') }}
 ),
 
-campaigns as (
-    {{ campaigns_by_utm_campaign() }}
+touched_web_orders as (
+    select * from web_orders
+    {% if is_incremental() %}
+        where
+            cast(order_id as varchar) in (select order_reference from changed_orders)
+            or cast(order_id as varchar) in (select record_id from changed_keys where record_type = 'webshop_order')
+            or cast(order_id as varchar) in (select order_reference from recampaigned_orders)
+            -- its session: a purchase event that came, or a session whose campaign changed
+            or order_id in (
+                select events.order_id from events
+                where
+                    events.event_name = 'purchase'
+                    and (
+                        events.event_id in (select event_id from changed_events)
+                        or events.session_id in (select session_id from changed_sessions)
+                    )
+            )
+    {% endif %}
 ),
 
 record_keys as (
@@ -71,6 +192,9 @@ click_sessions as (
         {{ first_by("session_id", "event_at") }} as session_id
     from events
     where click_id is not null and session_id is not null
+    {% if is_incremental() %}
+        and click_id in (select click_id from ad_clicks)
+    {% endif %}
     group by click_id
 ),
 
@@ -80,6 +204,9 @@ order_sessions as (
         {{ first_by("session_id", "event_at") }} as session_id
     from events
     where event_name = 'purchase' and order_id is not null and session_id is not null
+    {% if is_incremental() %}
+        and order_id in (select order_id from touched_web_orders)
+    {% endif %}
     group by order_id
 ),
 
@@ -91,7 +218,7 @@ receipts as (
         min(receipt_at) as receipt_at,
         any_value(original_order_id) as original_order_id,
         any_value(original_receipt_id) as original_receipt_id
-    from till_lines
+    from touched_till_lines
     group by receipt_id
 ),
 
@@ -111,7 +238,7 @@ clickstream as (
         events.sku,
         'web_session' as identity_record_type,
         events.session_id as identity_record_id
-    from events
+    from touched_events as events
     left join sessions on sessions.session_id = events.session_id
 ),
 
@@ -263,7 +390,7 @@ online_orders as (
         cast(null as varchar) as sku,
         'webshop_order' as identity_record_type,
         cast(web_orders.order_id as varchar) as identity_record_id
-    from web_orders
+    from touched_web_orders as web_orders
     left join campaigns on campaigns.utm_campaign = web_orders.utm_campaign
     left join order_sessions on order_sessions.order_id = web_orders.order_id
     left join sessions on sessions.session_id = order_sessions.session_id
@@ -304,7 +431,8 @@ final as (
         unioned.store_id,
         unioned.sku,
         record_keys.customer_key,
-        record_keys.anonymous_id
+        record_keys.anonymous_id,
+        {{ batch_column() }}
     from unioned
     left join orders
         on

@@ -3,6 +3,16 @@
 -- record carries nothing that links, it stands alone); `match_probability` is set when the record's
 -- deterministic profile joined this one by a probabilistic match; `household_key` is the household of the
 -- record's profile (int_identity__households).
+-- Incremental (docs/incremental.md): the keys are computed for every record, and a run writes only the
+-- records that are new or whose keys changed (a merge of two profiles re-keys only their records), each
+-- stamped with the run's batch, so models downstream reprocess exactly those records. A record that is
+-- no longer in the warehouse (only an erasure removes records, and it runs a full refresh) is deleted.
+{{ config(
+    materialized='incremental',
+    unique_key=['record_type', 'record_id'],
+    post_hook="{{ delete_vanished(ref('int_identity__record_nodes'), ['record_type', 'record_id']) }}"
+) }}
+
 with
 
 record_nodes as (
@@ -24,22 +34,34 @@ links as (
     inner join components on components.node_id = identifiers.node_id
     where identifiers.link_rule = 'identifying' and components.refused_reason is null
     group by observations.record_type, observations.record_id
+),
+
+computed as (
+    select
+        record_nodes.record_type,
+        record_nodes.record_id,
+        record_nodes.observed_at,
+        profiles.customer_key,
+        profiles.anonymous_id,
+        coalesce(profiles.customer_key, profiles.anonymous_id) as profile_key,
+        links.linked_by,
+        -- the probability of the link that joined the record's deterministic profile to this one (null: none)
+        components.match_probability,
+        households.household_key
+    from record_nodes
+    inner join components on components.node_id = record_nodes.record_node
+    inner join {{ ref('int_identity__profiles') }} as profiles on profiles.component = components.component
+    inner join {{ ref('int_identity__households') }} as households on households.component = profiles.component
+    left join links using (record_type, record_id)
 )
 
 select
-    record_nodes.record_type,
-    record_nodes.record_id,
-    record_nodes.observed_at,
-    profiles.customer_key,
-    profiles.anonymous_id,
-    coalesce(profiles.customer_key, profiles.anonymous_id) as profile_key,
-    links.linked_by,
-    -- the probability of the link that joined the record's deterministic profile to this one (null: none)
-    components.match_probability,
-    households.household_key,
-    profiles.component
-from record_nodes
-inner join components on components.node_id = record_nodes.record_node
-inner join {{ ref('int_identity__profiles') }} as profiles on profiles.component = components.component
-inner join {{ ref('int_identity__households') }} as households on households.component = profiles.component
-left join links using (record_type, record_id)
+    computed.*,
+    {{ batch_column() }}
+from computed
+{% if is_incremental() %}
+    left join {{ this }} as previous using (record_type, record_id)
+    where
+        previous.record_id is null
+        or {{ any_differs('computed', 'previous', ['observed_at', 'customer_key', 'anonymous_id', 'linked_by', 'match_probability', 'household_key']) }}
+{% endif %}

@@ -1,17 +1,38 @@
 -- Every order line of every channel: web and app order lines from the web shop, SALE till lines.
+-- Incremental (docs/incremental.md): a run replaces all lines of the orders int_core__orders changed
+-- (their order, lines, receipt or customer key).
+-- depends_on: {{ ref('int_core__orders') }}
+{{ config(materialized='incremental', unique_key='order_key') }}
+
 with
+
+{% if is_incremental() %}
+    touched_orders as (
+        select source_system, order_id from {{ ref('int_core__orders') }} as orders
+        where {{ changed_since_last_run('orders') }}
+    ),
+{% endif %}
 
 web_orders as (
     select * from {{ ref('stg_webshop__orders') }}
+    {% if is_incremental() %}
+        where cast(order_id as varchar) in (select order_id from touched_orders where source_system = 'webshop')
+    {% endif %}
 ),
 
 web_lines as (
     select * from {{ ref('stg_webshop__order_lines') }}
+    {% if is_incremental() %}
+        where cast(order_id as varchar) in (select order_id from touched_orders where source_system = 'webshop')
+    {% endif %}
 ),
 
 till_lines as (
     select * from {{ ref('stg_pos__receipt_lines') }}
     where transaction_type = 'SALE'
+    {% if is_incremental() %}
+        and receipt_id in (select order_id from touched_orders where source_system = 'pos')
+    {% endif %}
 ),
 
 record_keys as (
@@ -84,7 +105,8 @@ final as (
         unioned.fulfilment_type,
         unioned.store_id,
         unioned.placed_at,
-        {{ local_date('unioned.placed_at') }} as placed_date
+        {{ local_date('unioned.placed_at') }} as placed_date,
+        {{ batch_column() }}
     from unioned
     left join record_keys
         on

@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the ad clicks that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='click_id') }}
+
 with
 
 source as (
-    select * from {{ source('ads', 'ad_clicks') }}
+    {{ new_versions_of(source('ads', 'ad_clicks'), 'click_id') }}
 ),
 
 renamed as (
@@ -10,9 +14,13 @@ renamed as (
         platform as ad_platform,
         campaign_id,
         clicked_at,
-        landing_page
+        landing_page,
+        _dlt_load_id
     from source
     qualify row_number() over (partition by click_id order by {{ newest_first() }}) = 1
 )
 
-select * from renamed
+select
+    *,
+    {{ batch_column() }}
+from renamed

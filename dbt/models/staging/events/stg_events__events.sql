@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the events that came in loads
+-- newer than what the table holds, so a re-delivered or late event is decided as a full build decides it.
+{{ config(materialized='incremental', unique_key='event_id') }}
+
 with
 
 source as (
-    select * from {{ source('events', 'events') }}
+    {{ new_versions_of(source('events', 'events'), 'event_id') }}
 ),
 
 renamed as (
@@ -27,7 +31,9 @@ renamed as (
         device_category,
         geo_city,
         {{ optional_column(source('events', 'events'), 'app_version') }},
-        _source_file
+        _source_file,
+        _dlt_load_id,
+        {{ batch_column() }}
     from source
     qualify row_number() over (partition by event_id order by {{ newest_first('received_at') }}) = 1
 )

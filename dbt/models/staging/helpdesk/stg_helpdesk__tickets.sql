@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the tickets that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='ticket_id') }}
+
 with
 
 source as (
-    select * from {{ source('helpdesk', 'tickets') }}
+    {{ new_versions_of(source('helpdesk', 'tickets'), 'id') }}
 ),
 
 phone_numbers as (
@@ -28,7 +32,8 @@ renamed as (
         contacts as contact_count,
         satisfaction__score as csat_score,
         tags,
-        _source_file
+        _source_file,
+        _dlt_load_id
     from source
     left join phone_numbers on phone_numbers.phone_raw = source.requester__phone
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
@@ -42,4 +47,7 @@ final as (
     from renamed
 )
 
-select * from final
+select
+    *,
+    {{ batch_column() }}
+from final

@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the message events that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='message_event_id') }}
+
 with
 
 source as (
-    select * from {{ source('marketing', 'message_events') }}
+    {{ new_versions_of(source('marketing', 'message_events'), 'event_id') }}
 ),
 
 phone_numbers as (
@@ -23,10 +27,14 @@ renamed as (
         {{ normalize_token("device_id") }} as device_id,
         nullif(coupon_code, '') as coupon_code,
         url,
-        _source_file
+        _source_file,
+        _dlt_load_id
     from source
     left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by event_id order by {{ newest_first() }}) = 1
 )
 
-select * from renamed
+select
+    *,
+    {{ batch_column() }}
+from renamed

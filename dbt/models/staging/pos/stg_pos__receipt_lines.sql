@@ -1,8 +1,12 @@
 -- Till lines. Times are converted from the store's wall clock (var local_timezone) to UTC.
+-- Incremental (docs/incremental.md): a run rereads every raw version of the receipts that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key=['receipt_id', 'line_no']) }}
+
 with
 
 source as (
-    select * from {{ source('pos', 'receipt_lines') }}
+    {{ new_versions_of(source('pos', 'receipt_lines'), 'receipt_id') }}
 ),
 
 phone_numbers as (
@@ -34,7 +38,8 @@ renamed as (
         nullif(coupon_code, '') as coupon_code,
         original_order_id,
         original_receipt_id,
-        _source_file
+        _source_file,
+        _dlt_load_id
     from source
     left join phone_numbers on phone_numbers.phone_raw = source.customer_phone
     qualify row_number() over (partition by receipt_id, line_no order by {{ newest_first() }}) = 1
@@ -63,4 +68,7 @@ final as (
     from renamed
 )
 
-select * from final
+select
+    *,
+    {{ batch_column() }}
+from final

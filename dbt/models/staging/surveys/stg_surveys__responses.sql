@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the survey responses that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='response_id') }}
+
 with
 
 source as (
-    select * from {{ source('surveys', 'responses') }}
+    {{ new_versions_of(source('surveys', 'responses'), 'response_id') }}
 ),
 
 phone_numbers as (
@@ -22,10 +26,14 @@ renamed as (
         touchpoint_channel,
         order_id as order_reference,
         ticket_id,
-        _source_file
+        _source_file,
+        _dlt_load_id
     from source
     left join phone_numbers on phone_numbers.phone_raw = source.phone
     qualify row_number() over (partition by response_id order by {{ newest_first() }}) = 1
 )
 
-select * from renamed
+select
+    *,
+    {{ batch_column() }}
+from renamed

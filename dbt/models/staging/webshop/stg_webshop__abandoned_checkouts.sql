@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the abandoned checkouts that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='checkout_id') }}
+
 with
 
 source as (
-    select * from {{ source('webshop', 'abandoned_checkouts') }}
+    {{ new_versions_of(source('webshop', 'abandoned_checkouts'), 'id') }}
 ),
 
 renamed as (
@@ -14,9 +18,13 @@ renamed as (
         created_at,
         updated_at,
         {{ pln('total_price') }} as total_pln,
-        _source_file
+        _source_file,
+        _dlt_load_id
     from source
     qualify row_number() over (partition by id order by {{ newest_first('updated_at') }}) = 1
 )
 
-select * from renamed
+select
+    *,
+    {{ batch_column() }}
+from renamed

@@ -1,13 +1,19 @@
 -- Lines of the newest exported version of each order (an order re-exported later carries its lines again).
 -- A line is keyed by its order and its id: platforms that number lines per order repeat ids across orders.
+-- Incremental (docs/incremental.md): a run replaces all lines of the orders that came in newer loads.
+{{ config(materialized='incremental', unique_key='order_id') }}
+
 with
+
+orders as (
+    {{ new_versions_of(source('webshop', 'orders'), 'id') }}
+),
 
 lines as (
     select * from {{ source('webshop', 'order_lines') }}
-),
-
-orders as (
-    select * from {{ source('webshop', 'orders') }}
+    {% if is_incremental() %}
+        where order_id in (select id from orders)
+    {% endif %}
 ),
 
 newest_order_file as (
@@ -29,7 +35,9 @@ final as (
         {{ pln('lines.price') }} as unit_price_pln,
         {{ pln('coalesce(lines.total_discount, 0)') }} as discount_pln,
         {{ pln('lines.price * lines.quantity - coalesce(lines.total_discount, 0)') }} as line_total_pln,
-        lines._source_file
+        lines._source_file,
+        lines._dlt_load_id,
+        {{ batch_column() }}
     from lines
     inner join newest_order_file
         on

@@ -1,7 +1,11 @@
+-- Incremental (docs/incremental.md): a run rereads every raw version of the orders that came in loads
+-- newer than what the table holds, so the newest version wins as in a full build.
+{{ config(materialized='incremental', unique_key='order_id') }}
+
 with
 
 source as (
-    select * from {{ source('webshop', 'orders') }}
+    {{ new_versions_of(source('webshop', 'orders'), 'id') }}
 ),
 
 phone_numbers as (
@@ -62,4 +66,7 @@ final as (
     from renamed
 )
 
-select * from final
+select
+    *,
+    {{ batch_column() }}
+from final

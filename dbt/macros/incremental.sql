@@ -1,0 +1,94 @@
+{#-
+Incremental runs (docs/incremental.md).
+
+Every build is a batch: `omni_batch()` is the start of the dbt invocation in microseconds since the
+epoch, the same for every model of the run and larger in every later run. An incremental model stamps
+each row it writes with the batch (`_omni_batch`), and each run of an incremental model is recorded in
+`meta.incremental_runs` (model, batch, mode) by the project's post-hook. A model downstream of another
+then reprocesses exactly the keys whose input rows carry a batch newer than its own last run: new
+records, corrected re-exports, records whose customer key changed.
+
+Models read from raw tables find what is new through dlt's load id (`_dlt_load_id`, increasing with
+every load): the rows of loads newer than the newest load id the model already holds.
+-#}
+
+{% macro omni_batch() -%}
+    {{ return((run_started_at.timestamp() * 1000000) | int) }}
+{%- endmacro %}
+
+{% macro batch_column() -%}
+    cast({{ omni_batch() }} as bigint) as _omni_batch
+{%- endmacro %}
+
+{% macro incremental_state_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='incremental_runs')) }}
+{%- endmacro %}
+
+{#- on-run-start: the table of incremental runs exists before any model reads it -#}
+{% macro create_incremental_state() -%}
+    {%- set state = incremental_state_relation() -%}
+    create schema if not exists {{ state.database }}.{{ state.schema }};
+    create table if not exists {{ state }} (
+        model varchar not null,
+        batch bigint not null,
+        mode varchar not null,
+        recorded_at timestamp not null
+    )
+{%- endmacro %}
+
+{#- project-wide post-hook: records a successful run of an incremental model (nothing for others) -#}
+{% macro record_incremental_run() -%}
+    {%- if model.config.materialized == 'incremental' -%}
+        insert into {{ incremental_state_relation() }}
+        values (
+            '{{ this.identifier }}',
+            {{ omni_batch() }},
+            '{{ "incremental" if is_incremental() else "full" }}',
+            current_timestamp
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- the batch of this model's last successful run; -1 when it never ran -#}
+{% macro last_batch() -%}
+    (select coalesce(max(batch), -1) from {{ incremental_state_relation() }} where model = '{{ this.identifier }}')
+{%- endmacro %}
+
+{#- a predicate: the row of `relation` (a CTE or table alias) changed after this model last ran -#}
+{% macro changed_since_last_run(relation='') -%}
+    {{ relation ~ '.' if relation }}_omni_batch > {{ last_batch() }}
+{%- endmacro %}
+
+{#- a predicate: the raw row came in a load newer than the newest load this model holds -#}
+{% macro loaded_since_last_run(relation='') -%}
+    {{ relation ~ '.' if relation }}_dlt_load_id > (select coalesce(max(_dlt_load_id), '') from {{ this }})
+{%- endmacro %}
+
+{#- a predicate: any of `columns` differs (nulls compare equal) between the rows `a` and `b` -#}
+{% macro any_differs(a, b, columns) -%}
+    ({% for c in columns %}{{ a }}.{{ c }} is distinct from {{ b }}.{{ c }}{{ ' or ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- post-hook of an incremental model that writes only changed rows: delete the rows whose key is no
+    longer in `source` (a relation holding every current key) -#}
+{% macro delete_vanished(source, key_columns) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where not exists (
+            select 1 from {{ source }} as current_keys
+            where {% for c in key_columns %}current_keys.{{ c }} = {{ this.identifier }}.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The raw rows a staging model reads: in an incremental run, every version (old ones too) of the keys
+    that came in loads newer than the newest load the model holds, so that the newest version wins as in
+    a full build; otherwise every row. `key`: the column (or expression) that names a record. -#}
+{% macro new_versions_of(relation, key) -%}
+    select * from {{ relation }}
+    {% if is_incremental() %}
+        where {{ key }} in (
+            select {{ key }} from {{ relation }} as new_rows
+            where {{ loaded_since_last_run('new_rows') }}
+        )
+    {% endif %}
+{%- endmacro %}
