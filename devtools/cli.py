@@ -31,15 +31,46 @@ def commands() -> None:
     help="xs ~300 people (tests), s ~20k (demo), m ~200k, l ~1M.",
 )
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--append-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Continue the world already in the data directory by N export days after its last one "
+    "(new activity of the same people, late events, a login that links two profiles, a corrected "
+    "re-export) and write truth/ again over everything; --size and --seed come from truth/world.json.",
+)
 @data_dir_option
-def generate(paths: Paths, size: str, seed: int) -> None:
-    """Write a synthetic omnichannel retailer into landing/ and its answer key into truth/."""
+def generate(paths: Paths, size: str, seed: int, append_days: int | None) -> None:
+    """Write a synthetic omnichannel retailer into landing/ and its answer key into truth/, or continue
+    the one in the data directory by whole export days (--append-days)."""
+    if append_days is not None:
+        stats = _append(paths, append_days)
+        _echo(
+            f"appended {append_days} day(s) to size {stats.size} seed {stats.seed}: "
+            f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s"
+        )
+        _echo(f"  landing: {paths.landing}\n  truth:   {paths.truth}")
+        return
     stats = _generate(paths, size, seed)
     _echo(
         f"generated size {size} seed {seed}: {stats.persons:,} people, "
         f"{sum(stats.rows_by_source.values()):,} rows in {stats.files:,} files, {stats.seconds:.1f}s"
     )
     _echo(f"  landing: {paths.landing}\n  truth:   {paths.truth}")
+
+
+def _append(paths: Paths, days: int):
+    from devtools.generate.append import NoWorldError, append_days
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        _echo(f"  [{time.perf_counter() - started:6.1f}s] {message}")
+
+    try:
+        return append_days(paths.data_dir, days, progress=progress)
+    except NoWorldError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _generate(paths: Paths, size: str, seed: int):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from devtools.generate.activity import World
 from devtools.generate.marketing import ADS_CAMPAIGNS, build_campaigns, build_consents, build_messages
@@ -86,6 +89,39 @@ def generate(
     for sub in ("landing", "truth"):
         shutil.rmtree(data_dir / sub, ignore_errors=True)
         (data_dir / sub).mkdir(parents=True)
+    base = simulate(size, seed, say)
+    r = Renderer(base.world, data_dir, say)
+    try:
+        render(r, base, say)
+        say("truth")
+        write_truth(r, base.world, base.consents, base.planted)
+        (data_dir / "omni.toml").write_text(DEMO_CONFIG, encoding="utf-8")
+    finally:
+        r.close()  # files are written on a thread of their own: wait for them
+    write_world_file(data_dir, size, seed, base.world)
+    return GenerateStats(
+        size=size,
+        seed=seed,
+        persons=len(base.world.people),
+        rows_by_source=dict(sorted(r.rows.items())),
+        files=r.files,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+@dataclass
+class BaseWorld:
+    """The simulated period of a world, before rendering."""
+
+    world: World
+    consents: pd.DataFrame
+    campaigns: pd.DataFrame
+    messages: pd.DataFrame | None
+    planted: dict
+
+
+def simulate(size: str, seed: int, say: Callable[[str], None]) -> BaseWorld:
+    """Everything a world of `size` and `seed` does over its period, as `generate` draws it."""
     n_people, days, n_stores, n_products = SIZES[size]
     period_start = (PERIOD_END - np.timedelta64(days - 1, "D")).astype("datetime64[s]")
     # one random stream per component, so that changing one part of the model leaves the others alone
@@ -112,37 +148,62 @@ def generate(
     campaigns = build_campaigns(world)
     messages, planted = build_messages(world, consents, campaigns)
     world.rng = rng["render"]
-    r = Renderer(world, data_dir, say)
-    try:
-        for step in (
-            "reference",
-            "webshop",
-            "events",
-            "pos",
-            "loyalty",
-            "marketing",
-            "ads",
-            "helpdesk",
-            "surveys",
-        ):
-            say(f"writing {step}")
-            if step == "loyalty":
-                r.loyalty(consents)
-            elif step == "marketing":
-                r.marketing(campaigns, messages)
-                del messages  # the largest frame: nothing reads it afterwards
-            else:
-                getattr(r, step)()
-        say("truth")
-        write_truth(r, world, consents, planted)
-        (data_dir / "omni.toml").write_text(DEMO_CONFIG, encoding="utf-8")
-    finally:
-        r.close()  # files are written on a thread of their own: wait for them
-    return GenerateStats(
-        size=size,
-        seed=seed,
-        persons=n_people,
-        rows_by_source=dict(sorted(r.rows.items())),
-        files=r.files,
-        seconds=round(time.perf_counter() - started, 2),
+    return BaseWorld(world, consents, campaigns, messages, planted)
+
+
+def render(r: Renderer, base: BaseWorld, say: Callable[[str], None]) -> None:
+    """Every source of the simulated period, in the order `generate` writes them."""
+    for step in (
+        "reference",
+        "webshop",
+        "events",
+        "pos",
+        "loyalty",
+        "marketing",
+        "ads",
+        "helpdesk",
+        "surveys",
+    ):
+        say(f"writing {step}")
+        if step == "loyalty":
+            r.loyalty(base.consents)
+        elif step == "marketing":
+            r.marketing(base.campaigns, base.messages)
+            base.messages = None  # the largest frame: nothing reads it afterwards
+        else:
+            getattr(r, step)()
+
+
+# what `omni generate --append-days` reads to continue a world (the pipeline never reads truth/)
+WORLD_FILE = "world.json"
+
+
+def write_world_file(data_dir: Path, size: str, seed: int, world: World, **extra) -> None:
+    """truth/world.json: the parameters of the world in `data_dir` and how far it has been exported."""
+    start = world.period_start.astype("datetime64[D]")
+    last = max(
+        (m.group(0) for f in (data_dir / "landing").rglob("*") if (m := _DATE.search(f.name))),
+        default=str(start + np.timedelta64(world.days - 1, "D")),
     )
+    meta = {
+        "size": size,
+        "seed": seed,
+        "period_start": str(start),
+        "base_days": world.days,
+        "base_last_export_day": last,
+        "base_events_csv_bytes": (data_dir / "truth" / "events.csv").stat().st_size,
+        "appended_days": 0,
+        "last_export_day": last,
+    }
+    meta.update(extra)
+    (data_dir / "truth" / WORLD_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def append_days(data_dir: Path, n: int, progress: Callable[[str], None] | None = None) -> GenerateStats:
+    """Export the next `n` days of the world in `data_dir` (docs/truth.md, "Continuing a world")."""
+    from devtools.generate.append import append_days as run
+
+    return run(Path(data_dir), n, progress)

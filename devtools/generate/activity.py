@@ -107,6 +107,11 @@ class World:
         self.day_weights = self._day_weights()
         lockers = ref.lockers
         self.locker_of_city = {ci: g["locker_id"].to_numpy() for ci, g in lockers.groupby("city_index")}
+        # a continued world (`continue_day`) simulates one day, `window`, of activity
+        self.window: int | None = None
+        self.active_days = days
+        # till receipts end before this time (a continued day keeps them within its local date)
+        self.receipt_horizon = self.horizon
 
     # --- calendar ---------------------------------------------------------------------------------
     def _day_weights(self) -> np.ndarray:
@@ -122,12 +127,21 @@ class World:
         return w / w.sum()
 
     def random_times(self, n: int) -> np.ndarray:
+        if self.window is not None:
+            return self._window_times(n)
         day = self.rng.choice(self.days, size=n, p=self.day_weights)
         hour = self.rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
         local = day * DAY + hour * HOUR + self.rng.integers(0, HOUR, n)
         return np.maximum(
             local - HOUR, 0
         )  # local -> UTC, close enough for scheduling; rendering uses exact offsets
+
+    def _window_times(self, n: int) -> np.ndarray:
+        """Times in the day `window`, 03:00 to 21:00 UTC (the same local date in Warsaw), by the hour profile."""
+        hours = np.arange(3, 21)
+        w = HOUR_WEIGHTS[(hours + 1) % 24]
+        hour = self.rng.choice(hours, size=n, p=w / w.sum())
+        return self.window * DAY + hour * HOUR + self.rng.integers(0, HOUR, n)
 
     # --- building blocks ----------------------------------------------------------------------------
     def cookie_of(self, person: np.ndarray) -> np.ndarray:
@@ -331,9 +345,25 @@ class World:
 
     # --- journeys -------------------------------------------------------------------------------------
     def run(self, ads_campaigns: list[str]) -> None:
+        self._journeys(ads_campaigns, self.days / 365)
+        self._browse_only()
+        self._service_and_feedback()
+        self._coupon_mailing()
+        self._clip_to_period()
+        self.session_ties = self._session_ties()
+
+    def continue_day(self, ads_campaigns: list[str], recent_orders: pd.DataFrame, recent_sales: pd.DataFrame) -> None:
+        """One more day (`window`) of the same people: journeys and browsing that start that day, and tickets
+        and survey answers about their recent orders (`recent_orders`: person, order, t; `recent_sales`:
+        person, receipt, t), all within the day."""
+        self._journeys(ads_campaigns, 1 / 365)
+        self._browse_only()
+        self._recent_feedback(recent_orders, recent_sales)
+        self._clip_to_period()
+
+    def _journeys(self, ads_campaigns: list[str], years: float) -> None:
         rng = self.rng
         people = self.people
-        years = self.days / 365
         n_journeys = rng.poisson(people["purchase_rate"].to_numpy() * years)
         person = np.repeat(np.arange(self.n), n_journeys)
         seg = people["segment"].to_numpy()[person]
@@ -347,12 +377,9 @@ class World:
         self.ads_campaigns = np.array(ads_campaigns, dtype=object)
         for k, name in enumerate(TEMPLATES):
             m = template == k
+            if self.window is not None and not m.any():
+                continue  # a single day may have no journey of a template
             getattr(self, f"_{name}")(person[m], t[m])
-        self._browse_only()
-        self._service_and_feedback()
-        self._coupon_mailing()
-        self._clip_to_period()
-        self.session_ties = self._session_ties()
 
     def _clip_to_period(self) -> None:
         """Drop what would happen after the period ends, and whatever points at something dropped."""
@@ -360,9 +387,11 @@ class World:
         keep = {k: get(k) for k in self.t.chunks}
         for kind in ("session", "order", "receipt", "checkout", "ad_click", "ticket", "survey", "trigger"):
             if kind in keep:
-                keep[kind] = keep[kind][keep[kind]["t"] < self.horizon]
-        orders = set(keep["order"]["order"])
-        keep["order_line"] = keep["order_line"][keep["order_line"]["order"].isin(orders)]
+                limit = self.receipt_horizon if kind == "receipt" else self.horizon
+                keep[kind] = keep[kind][keep[kind]["t"] < limit]
+        orders = set(keep["order"]["order"]) if "order" in keep else set()
+        if "order_line" in keep:
+            keep["order_line"] = keep["order_line"][keep["order_line"]["order"].isin(orders)]
         if "receipt" in keep:
             r = keep["receipt"]
             keep["receipt"] = r[(r["order"] < 0) | r["order"].isin(orders)]
@@ -619,7 +648,7 @@ class World:
         """Visits that buy nothing: most of the traffic of a web shop."""
         rng = self.rng
         online = self.people["segment"].to_numpy() != "store_only"
-        rate = np.where(online, 6.0, 1.0) * self.days / 365
+        rate = np.where(online, 6.0, 1.0) * self.active_days / 365
         k = rng.poisson(rate)
         p = np.repeat(np.arange(self.n), k)
         t = self.random_times(len(p))
@@ -710,6 +739,56 @@ class World:
                     "t": asked["t"].to_numpy() + rng.integers(DAY, 5 * DAY, len(asked)),
                     "type": "NPS",
                     "score": base,
+                    "channel": asked["channel"].to_numpy(),
+                    "ref_kind": asked["ref_kind"].to_numpy(),
+                    "ref": asked["ref"].to_numpy(),
+                    "ticket": -1,
+                }
+            ),
+        )
+
+    def _recent_feedback(self, orders: pd.DataFrame, sales: pd.DataFrame) -> None:
+        """Tickets and NPS answers in the day `window` about orders of the last days: the shares of
+        `_service_and_feedback` spread over the days after an order. Store purchases of people whose card must
+        not meet their contacts (`is_fuzzy_only`) get neither."""
+        rng = self.rng
+        start = self.window * DAY
+        o = orders[rng.random(len(orders)) < 0.08 / 5]
+        chan = np.array(["chat", "email", "messenger", "phone"], dtype=object)[
+            rng.choice(4, len(o), p=[0.4, 0.25, 0.15, 0.2])
+        ]
+        created = np.maximum(start + rng.integers(4 * HOUR, 20 * HOUR, len(o)), o["t"].to_numpy() + HOUR)
+        self._tickets(o["person"].to_numpy(), created, chan, ("webshop", o["order"].to_numpy()))
+        fuzzy = self.people["is_fuzzy_only"].to_numpy()
+        sales = sales[~fuzzy[sales["person"].to_numpy()]]
+        s = sales[rng.random(len(sales)) < 0.02 / 3]
+        self._tickets(
+            s["person"].to_numpy(),
+            np.maximum(start + rng.integers(4 * HOUR, 20 * HOUR, len(s)), s["t"].to_numpy() + HOUR),
+            np.array(["phone", "email"], dtype=object)[rng.integers(0, 2, len(s))],
+            ("pos", s["receipt"].to_numpy()),
+        )
+        asked = pd.concat(
+            [
+                pd.DataFrame(
+                    {"person": orders["person"], "t": orders["t"], "channel": orders["channel"], "ref_kind": "webshop", "ref": orders["order"]}
+                ),
+                pd.DataFrame(
+                    {"person": sales["person"], "t": sales["t"], "channel": "store", "ref_kind": "pos", "ref": sales["receipt"]}
+                ),
+            ],
+            ignore_index=True,
+        )
+        asked = asked[(rng.random(len(asked)) < 0.12 / 4) & (asked["t"].to_numpy() < start)]
+        mood = self.people["purchase_rate"].to_numpy()[asked["person"].to_numpy()]
+        self.t.add(
+            "survey",
+            pd.DataFrame(
+                {
+                    "person": asked["person"].to_numpy(),
+                    "t": start + rng.integers(4 * HOUR, 20 * HOUR, len(asked)),
+                    "type": "NPS",
+                    "score": np.clip(rng.normal(7.2 + 0.25 * np.log1p(mood), 2.0), 0, 10).round().astype(int),
                     "channel": asked["channel"].to_numpy(),
                     "ref_kind": asked["ref_kind"].to_numpy(),
                     "ref": asked["ref"].to_numpy(),

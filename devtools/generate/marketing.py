@@ -106,9 +106,10 @@ def build_campaigns(world: World) -> pd.DataFrame:
 
 
 def build_messages(
-    world: World, consents: pd.DataFrame, campaigns: pd.DataFrame
+    world: World, consents: pd.DataFrame, campaigns: pd.DataFrame, plant: bool = True
 ) -> tuple[pd.DataFrame, dict]:
-    """Message events (send, delivery, open, click, bounce, unsubscribe) and what was planted."""
+    """Message events (send, delivery, open, click, bounce, unsubscribe) and what was planted (with
+    `plant`: a continued day plants no consent violations)."""
     rng = world.rng
     has_email = np.ones(world.n, dtype=bool)
     planted: dict = {"duplicate_coupons": [], "consent_violations": []}
@@ -183,7 +184,7 @@ def build_messages(
     )
     # planted: a few sends to people who had withdrawn their e-mail consent
     withdrawn = mk[(mk["channel"] == "email") & (mk["withdrawn"] < world.horizon - 5 * DAY)]
-    if len(withdrawn):
+    if len(withdrawn) and plant:
         v = withdrawn.sample(n=min(3, len(withdrawn)), random_state=int(rng.integers(2**31)))
         extra = pd.DataFrame(
             {

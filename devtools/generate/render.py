@@ -134,6 +134,15 @@ class Renderer:
         # the day the schema changed (POS customer_email, events app_version)
         self.v2_day = world.days // 2
         self.epoch = int(self.start.astype("datetime64[s]").astype(np.int64))
+        # a continued world (devtools/generate/append.py) sets these: write nothing (`write`), or only the
+        # files of some export days (`only_days`), plant nothing, number records after the ones already
+        # exported (`offsets`), and render from day `first_day` on
+        self.write = True
+        self.only_days: set[str] | None = None
+        self.plant = True
+        self.offsets: dict[str, int] = {}
+        self.first_day = 0
+        self.events_truth_path: Path | str = self.truth_dir / "events.csv"
         self.con = duckdb.connect()
         self.con.execute(
             "SET preserve_insertion_order = true; SET threads = 2; SET enable_progress_bar = false"
@@ -244,6 +253,8 @@ class Renderer:
         renderer already wrote is extended rather than replaced."""
         jobs = []
         for name, pieces in parts:
+            if not self._wanted(name):
+                continue
             path = self.landing / name
             if path.parent not in self._dirs:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -254,6 +265,13 @@ class Renderer:
                 self.files += 1
             jobs.append((path, "ab" if extend else "wb", pieces))
         self.writer.submit(jobs)
+
+    def _wanted(self, name: str) -> bool:
+        """Whether the file `name` (under landing/) is written: every file, unless the renderer writes
+        nothing or only the files of some export days."""
+        if not self.write:
+            return False
+        return self.only_days is None or any(day in name for day in self.only_days)
 
     def close(self) -> None:
         """Wait until every file asked for is written."""
@@ -297,6 +315,8 @@ class Renderer:
 
     def write_docs(self, records_by_file: dict[str, list[dict]], root: str) -> None:
         for name in sorted(records_by_file):
+            if not self._wanted(name):
+                continue
             path = self.landing / name
             path.parent.mkdir(parents=True, exist_ok=True)
             doc = json.dumps(
@@ -342,13 +362,15 @@ class Renderer:
         base = prods["base_price_pln"].to_numpy()
         week = np.arange(days) // 7
         on_promo = rng.random((int(week.max()) + 1, n)) < 0.08  # weekly promotions, the same everywhere
-        d_idx, s_idx, c_idx = np.meshgrid(np.arange(days), np.arange(n), np.arange(3), indexing="ij")
+        d_idx, s_idx, c_idx = np.meshgrid(
+            np.arange(self.first_day, days), np.arange(n), np.arange(3), indexing="ij"
+        )
         d_idx, s_idx, c_idx = d_idx.ravel(), s_idx.ravel(), c_idx.ravel()
         promo = on_promo[week[d_idx], s_idx]
         promo_price = np.where(promo, np.floor(base[s_idx] * 0.8) + 0.99, np.nan)
         price = base[s_idx].copy()
         # planted: a handful of (day, sku) where the web shop and the stores disagree
-        k = max(3, days // 20)
+        k = max(3, days // 20) if self.plant else 0
         pd_ = rng.integers(0, days, k)
         ps = rng.integers(0, n, k)
         for d, sku in zip(pd_, ps, strict=True):
@@ -387,7 +409,7 @@ class Renderer:
         locations = np.r_[self.w.store_ids, ["WEB-DC"]]
         mondays = [
             d
-            for d in range(self.w.days)
+            for d in range(self.first_day, self.w.days)
             if ((self.start.astype("datetime64[D]") + d).astype(int) + 3) % 7 == 0
         ]
         rows = []
@@ -397,7 +419,7 @@ class Renderer:
             qty = rng.poisson(np.where(locations[loc_i] == "WEB-DC", 120, 12))
             web_view = qty.copy()
             store_rows = np.flatnonzero(locations[loc_i] != "WEB-DC")
-            bad = store_rows[rng.random(len(store_rows)) < 0.002]
+            bad = store_rows[rng.random(len(store_rows)) < (0.002 if self.plant else 0.0)]
             web_view[bad] = qty[bad] + rng.integers(3, 15, len(bad))
             date = self.day_str(np.array([d * DAY]))[0]
             for i in bad:
@@ -421,6 +443,8 @@ class Renderer:
                         }
                     )
                 )
+        if not rows:
+            return
         frame = pd.concat(rows, ignore_index=True)
         self.write_csv(frame, "_file")
         self.rows["reference.stock_levels"] = len(frame)
@@ -566,7 +590,11 @@ class Renderer:
         ]
         # fulfilment: when the order was delivered or picked up (pickups come from the till export)
         receipts = w.t.get("receipt")
-        pickups = receipts[receipts["kind"] == "PICKUP"].set_index("order")["t"]
+        pickups = (
+            receipts[receipts["kind"] == "PICKUP"].set_index("order")["t"]
+            if len(receipts)
+            else pd.Series(dtype=np.int64)
+        )
         done = pickups.reindex(orders["order"]).to_numpy()
         done = np.where(
             np.isnan(done), orders["t"].to_numpy() + rng.integers(DAY, 4 * DAY, len(orders)), done
@@ -756,7 +784,7 @@ class Renderer:
         k = len(ret)
         table = pa.table(
             {
-                "id": pa.array(800_000 + np.arange(k), pa.int64()),
+                "id": pa.array(800_000 + self.offsets.get("return", 0) + np.arange(k), pa.int64()),
                 "order_id": pa.array(ret["order_id"].to_numpy(), pa.int64()),
                 "created_at": self.ts(t),
                 "return_method": pa.array(
@@ -790,7 +818,7 @@ class Renderer:
             pd.DataFrame(
                 {
                     "source_system": "webshop",
-                    "return_id": (800_000 + np.arange(len(ret))).astype(str),
+                    "return_id": (800_000 + self.offsets.get("return", 0) + np.arange(len(ret))).astype(str),
                     "person_id": self.person_id[ret["person"].to_numpy()],
                     "order_id": ret["order_id"].astype(str),
                     "return_channel": np.where(
@@ -807,11 +835,13 @@ class Renderer:
         """The clickstream, built and written in time-ordered chunks of sessions (memory stays bounded)."""
         w = self.w
         sessions = w.t.get("session").sort_values(["t", "session"], kind="stable").reset_index(drop=True)
-        link = w.t.get("session_order").set_index("session")["order"]
-        self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
-        self.device_values = pc.binary_join_element_wise(
-            "dev-", self.hex(max(int(w.n_devices.sum()), 1), 16), ""
-        )
+        links = w.t.get("session_order")
+        link = links.set_index("session")["order"] if len(links) else pd.Series(dtype=np.int64)
+        if getattr(self, "cookie_values", None) is None:  # a continued world keeps its browsers' ids
+            self.cookie_values = self.hex(int(w.n_cookies.sum()), 20)
+            self.device_values = pc.binary_join_element_wise(
+                "dev-", self.hex(max(int(w.n_devices.sum()), 1), 16), ""
+            )
         session_ids = text.json_literals(self.hex(len(sessions), 24))
         # JSON text of what events repeat (per cookie, device, person, product), spread with `take`
         lit = {
@@ -823,7 +853,7 @@ class Renderer:
             "city": text.json_literals(self.city_text).take(pa.array(w.people["city_index"].to_numpy())),
         }
         truth = pacsv.CSVWriter(
-            self.truth_dir / "events.csv", pa.schema([("event_id", pa.string()), ("person_id", pa.string())])
+            self.events_truth_path, pa.schema([("event_id", pa.string()), ("person_id", pa.string())])
         )
         person_text = pa.array(self.person_id, pa.string())
         total = 0
@@ -870,7 +900,8 @@ class Renderer:
         # nothing reads the sessions after the clickstream: free them for the steps still to come
         del sessions
         self.w.t.chunks.pop("session", None)
-        self._plant_event_faults()
+        if self.plant and self.write:
+            self._plant_event_faults()
 
     def _plant_event_faults(self) -> None:
         """Two truncated lines (a collector that died mid-write) and one file delivered twice.
@@ -949,6 +980,9 @@ class Renderer:
         received = t + rng.integers(0, 20, len(t))
         late = rng.random(len(t)) < 0.03
         received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
+        if "late_floor" in s:  # events of earlier days that the collector received only now
+            floor = s["late_floor"].to_numpy()[si]
+            received = np.where(floor >= 0, np.maximum(received, floor + (t - s["t"].to_numpy()[si])), received)
         received = np.minimum(received, w.horizon - 1)
         shows_sku = np.isin(name, [code["product_view"], code["add_to_cart"]])
         uuid_a = rng.integers(0, 2**62, len(si), dtype=np.int64)
@@ -1261,6 +1295,8 @@ class Renderer:
                     (None, -2, "negative quantity on a SALE"),
                     (None, 1, "missing receipt_id"),
                 ]
+                if self.plant
+                else []
             )
         ]
         out = pa.concat_tables([out, pa.Table.from_pylist(extra, schema=out.schema)])
@@ -1269,7 +1305,7 @@ class Renderer:
             self.write_csv_table(part.drop_columns(["_file", "_day"]), part["_file"], delimiter=";")
         self.rows["pos.receipt_lines"] = out.num_rows
         # re-delivered files: the same bytes under a `_resend` name
-        resend = [f for i, f in enumerate(files) if i % 97 == 5]
+        resend = [f for i, f in enumerate(files) if i % 97 == 5] if self.plant and self.write else []
         self.writer.flush()
         for f in resend:
             src = self.landing / f
@@ -1725,7 +1761,7 @@ class Renderer:
         )
         # campaigns run every day: days without a recorded click still cost impressions
         grid = pd.MultiIndex.from_product(
-            [self.day_str(np.arange(w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]
+            [self.day_str(np.arange(self.first_day, w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]
         ).to_frame(index=False)
         grid["platform"] = np.where(grid["campaign_id"].str.contains("-G-"), "google", "meta")
         spend = grid.merge(counts, on=["date", "campaign_id", "platform"], how="left").fillna({"clicks": 0})
@@ -1794,7 +1830,7 @@ class Renderer:
         )
         table = pa.table(
             {
-                "id": pa.array(TICKET_BASE + v, pa.int64()),
+                "id": pa.array(TICKET_BASE + self.offsets.get("ticket", 0) + v, pa.int64()),
                 "via_channel": pa.array(chan.astype(str)[v]),
                 "requester": _struct(
                     [
@@ -1841,7 +1877,7 @@ class Renderer:
             "tickets",
             pd.DataFrame(
                 {
-                    "ticket_id": (TICKET_BASE + np.arange(n)).astype(str),
+                    "ticket_id": (TICKET_BASE + self.offsets.get("ticket", 0) + np.arange(n)).astype(str),
                     "person_id": self.person_id[p],
                     "channel": chan,
                     "order_id": ref,
@@ -1868,7 +1904,9 @@ class Renderer:
         )
         frame = pd.DataFrame(
             {
-                "response_id": pd.Series(np.arange(n) + 1).map(lambda i: f"SR{i:08d}").to_numpy(),
+                "response_id": pd.Series(np.arange(n) + 1 + self.offsets.get("survey", 0))
+                .map(lambda i: f"SR{i:08d}")
+                .to_numpy(),
                 "survey_type": sv["type"].to_numpy(),
                 "email": self.pick_email(p, 0.1).to_numpy(),
                 "phone": None,
