@@ -352,7 +352,9 @@ class World:
         self._clip_to_period()
         self.session_ties = self._session_ties()
 
-    def continue_day(self, ads_campaigns: list[str], recent_orders: pd.DataFrame, recent_sales: pd.DataFrame) -> None:
+    def continue_day(
+        self, ads_campaigns: list[str], recent_orders: pd.DataFrame, recent_sales: pd.DataFrame
+    ) -> None:
         """One more day (`window`) of the same people: journeys and browsing that start that day, and tickets
         and survey answers about their recent orders (`recent_orders`: person, order, t; `recent_sales`:
         person, receipt, t), all within the day."""
@@ -771,10 +773,22 @@ class World:
         asked = pd.concat(
             [
                 pd.DataFrame(
-                    {"person": orders["person"], "t": orders["t"], "channel": orders["channel"], "ref_kind": "webshop", "ref": orders["order"]}
+                    {
+                        "person": orders["person"],
+                        "t": orders["t"],
+                        "channel": orders["channel"],
+                        "ref_kind": "webshop",
+                        "ref": orders["order"],
+                    }
                 ),
                 pd.DataFrame(
-                    {"person": sales["person"], "t": sales["t"], "channel": "store", "ref_kind": "pos", "ref": sales["receipt"]}
+                    {
+                        "person": sales["person"],
+                        "t": sales["t"],
+                        "channel": "store",
+                        "ref_kind": "pos",
+                        "ref": sales["receipt"],
+                    }
                 ),
             ],
             ignore_index=True,

@@ -198,7 +198,9 @@ class _Merged:
         coupons = sent[sent["coupon"].notna()]
         dup = coupons.groupby(["person", "coupon"])["channel"].nunique()
         household = self.people["household_id"].to_numpy()[coupons["person"].to_numpy().astype(np.int64)]
-        per_household = coupons.assign(household=household).groupby(["household", "coupon"])["channel"].nunique()
+        per_household = (
+            coupons.assign(household=household).groupby(["household", "coupon"])["channel"].nunique()
+        )
         planted = {
             "consent_violations": self.consent_violations,
             "duplicate_coupons": int((dup > 1).sum()),
@@ -270,7 +272,9 @@ def _day(
     orders = orders[(orders["t"] >= lo) & (orders["t"] < hi)]
     receipts = merged.table("receipt")
     sales = receipts[(receipts["kind"] == "SALE") & (receipts["t"] >= lo) & (receipts["t"] < hi)]
-    w.continue_day(ADS_CAMPAIGNS, orders[["person", "order", "t", "channel"]], sales[["person", "receipt", "t"]])
+    w.continue_day(
+        ADS_CAMPAIGNS, orders[["person", "order", "t", "channel"]], sales[["person", "receipt", "t"]]
+    )
     # consent changes: a marketing consent withdrawn now and then, as over the period
     ledger = _withdrawals(w, merged, rng["consent"], d)
     # triggered messages (reminders, the coupon of the month), sent where consent allows
@@ -405,7 +409,9 @@ def _session_rows(w: World, person, t, cookie, logged_in: bool, late_floor) -> p
     )
 
 
-def _plant_sessions(w: World, merged: _Merged, r0: Renderer, rng: np.random.Generator, d: int, date: str) -> None:
+def _plant_sessions(
+    w: World, merged: _Merged, r0: Renderer, rng: np.random.Generator, d: int, date: str
+) -> None:
     """Visits of earlier days whose events arrive in day `d`'s file, and a visit that logs in on a browser
     that never logged in nor bought before (its earlier visits become the account's)."""
     w.rng = rng
@@ -413,8 +419,12 @@ def _plant_sessions(w: World, merged: _Merged, r0: Renderer, rng: np.random.Gene
     own = sessions[0].assign(late_floor=-1) if len(sessions[0]) else None
     start = d * DAY
     person = rng.integers(0, w.n, LATE_SESSIONS)
-    late_t = start - rng.integers(1, 3, LATE_SESSIONS) * DAY + rng.integers(8 * HOUR, 18 * HOUR, LATE_SESSIONS)
-    late = _session_rows(w, person, late_t, w.cookie_of(person), False, start + rng.integers(HOUR, 3 * HOUR, LATE_SESSIONS))
+    late_t = (
+        start - rng.integers(1, 3, LATE_SESSIONS) * DAY + rng.integers(8 * HOUR, 18 * HOUR, LATE_SESSIONS)
+    )
+    late = _session_rows(
+        w, person, late_t, w.cookie_of(person), False, start + rng.integers(HOUR, 3 * HOUR, LATE_SESSIONS)
+    )
     # a browser seen before, never in a visit that logged in or ordered, of someone with an account
     before = pd.concat(merged.sessions, ignore_index=True)
     ordered = before["session"].isin(pd.concat(merged.session_order, ignore_index=True)["session"]).to_numpy()
@@ -442,7 +452,13 @@ def _plant_sessions(w: World, merged: _Merged, r0: Renderer, rng: np.random.Gene
 
 
 def _correct_order(
-    merged: _Merged, data_dir: Path, rng: np.random.Generator, start: np.datetime64, d: int, date: str, write: bool
+    merged: _Merged,
+    data_dir: Path,
+    rng: np.random.Generator,
+    start: np.datetime64,
+    d: int,
+    date: str,
+    write: bool,
 ) -> None:
     """A web order of the last days exported again on day `d` with a newer `updated_at`, a goodwill discount
     and the lower total it leaves (the newest version wins)."""

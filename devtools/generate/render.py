@@ -982,7 +982,9 @@ class Renderer:
         received = np.where(late, t + rng.integers(DAY, 3 * DAY, len(t)), received)
         if "late_floor" in s:  # events of earlier days that the collector received only now
             floor = s["late_floor"].to_numpy()[si]
-            received = np.where(floor >= 0, np.maximum(received, floor + (t - s["t"].to_numpy()[si])), received)
+            received = np.where(
+                floor >= 0, np.maximum(received, floor + (t - s["t"].to_numpy()[si])), received
+            )
         received = np.minimum(received, w.horizon - 1)
         shows_sku = np.isin(name, [code["product_view"], code["add_to_cart"]])
         uuid_a = rng.integers(0, 2**62, len(si), dtype=np.int64)
@@ -1761,7 +1763,8 @@ class Renderer:
         )
         # campaigns run every day: days without a recorded click still cost impressions
         grid = pd.MultiIndex.from_product(
-            [self.day_str(np.arange(self.first_day, w.days) * DAY), ADS_CAMPAIGNS], names=["date", "campaign_id"]
+            [self.day_str(np.arange(self.first_day, w.days) * DAY), ADS_CAMPAIGNS],
+            names=["date", "campaign_id"],
         ).to_frame(index=False)
         grid["platform"] = np.where(grid["campaign_id"].str.contains("-G-"), "google", "meta")
         spend = grid.merge(counts, on=["date", "campaign_id", "platform"], how="left").fillna({"clicks": 0})
