@@ -325,8 +325,9 @@ def _day(
             )
         if len(messages):
             rr.marketing(pd.DataFrame(columns=["campaign_id", "name", "channel", "t", "coupon"]), messages)
-        if len(w.t.get("ad_click")):
-            rr.ads()
+        if not len(w.t.get("ad_click")):  # the campaigns' spend is reported on days without a click too
+            w.t.chunks["ad_click"] = [pd.DataFrame(columns=["click", "person", "t", "platform", "campaign"])]
+        rr.ads()
         if len(w.t.get("ticket")):
             rr.helpdesk()
         if len(w.t.get("survey")):
