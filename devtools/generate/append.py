@@ -126,7 +126,8 @@ class _Merged:
         self.sessions = [sessions[SESSION_COLUMNS].copy()]
         self.session_order = [w.t.get("session_order")]
         m = base.messages
-        self.sends = [m.loc[m["event_type"] == "send", ["person", "coupon", "channel"]].copy()]
+        # the sends of a coupon (what planted.json counts the duplicate coupons from)
+        self.sends = [_coupon_sends(m)]
         self.n_messages = int(base.planted["n_messages"])
         self.consents = base.consents
         self.consent_violations = base.planted["consent_violations"]
@@ -143,17 +144,21 @@ class _Merged:
 
     def add_world(self, w: World, horizon: int) -> None:
         for kind in TABLES:
-            frame = w.t.get(kind)
-            if kind == "ticket" and len(frame):
+            for part in w.t.chunks.get(kind, []):
                 # a ticket solved after its export day was exported open, and stays so
-                frame = frame.assign(solved=np.where(frame["solved"] < horizon, frame["solved"], NEVER))
-            if len(frame):
-                self.tables[kind].append(frame)
+                frame = (
+                    part.assign(solved=np.where(part["solved"] < horizon, part["solved"], NEVER))
+                    if kind == "ticket"
+                    else part
+                )
+                if len(frame):
+                    self.tables[kind].append(frame)
         self.counters = dict(w.t.counters)
 
     def add_renderer(self, r: Renderer) -> None:
         for name, frame in r.truth.items():
             self.truth.setdefault(name, []).append(frame)
+        r.truth = {}  # held here from now on
         sessions = self.sessions[-1].sort_values(["t", "session"], kind="stable")
         self.session_frames.append(r.session_frame.assign(session=sessions["session"].to_numpy()))
         if hasattr(r, "message_touches"):
@@ -171,19 +176,28 @@ class _Merged:
         parts = self.tables[kind]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
+    def recent(self, kind: str, lo: int, hi: int) -> pd.DataFrame:
+        """The records of `kind` with a time in [lo, hi)."""
+        parts = [f[(f["t"].to_numpy() >= lo) & (f["t"].to_numpy() < hi)] for f in self.tables[kind]]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
     def receipt_id_of(self) -> pd.Series:
         return pd.concat([s for s in self.receipt_ids if len(s)])
 
     def finish(self, r: Renderer, days: int):
         w = copy.copy(self.world)
         w.days, w.horizon = days, days * DAY
-        chunks = {k: [self.table(k)] for k in TABLES}
+        chunks = {}
+        for k in TABLES:  # one copy of each table at a time
+            chunks[k] = [self.table(k)]
+            self.tables[k] = []
+            self.world.t.chunks.pop(k, None)
         chunks["session"] = [pd.concat(self.sessions, ignore_index=True)]
         chunks["session_order"] = [pd.concat(self.session_order, ignore_index=True)]
         w.t = Tables(chunks=chunks, counters=dict(self.counters))
         w.session_ties = World._session_ties(w)
         mr = copy.copy(r)
-        mr.truth = {k: pd.concat(v, ignore_index=True) for k, v in self.truth.items()}
+        mr.truth = {k: pd.concat(self.truth.pop(k), ignore_index=True) for k in list(self.truth)}
         for c in self.corrections:
             orders = mr.truth["orders_webshop"]
             orders.loc[orders["order_id"] == str(c["id"]), "total_pln"] = c["new_value"]
@@ -245,6 +259,11 @@ class _Merged:
         }
 
 
+def _coupon_sends(messages: pd.DataFrame) -> pd.DataFrame:
+    sends = messages[(messages["event_type"] == "send") & messages["coupon"].notna()]
+    return sends[["person", "coupon", "channel"]].copy()
+
+
 def _streams(seed: int, d: int) -> dict[str, np.random.Generator]:
     return {k: np.random.default_rng([seed, DAY_STREAM + d, i]) for i, k in enumerate(STREAMS)}
 
@@ -268,10 +287,9 @@ def _day(
     w.window, w.active_days, w.receipt_horizon = d, 1, (d + 1) * DAY - 2 * HOUR
     w.t = Tables(counters=dict(merged.counters))
     lo, hi = (d - 5) * DAY, d * DAY
-    orders = merged.table("order")
-    orders = orders[(orders["t"] >= lo) & (orders["t"] < hi)]
-    receipts = merged.table("receipt")
-    sales = receipts[(receipts["kind"] == "SALE") & (receipts["t"] >= lo) & (receipts["t"] < hi)]
+    orders = merged.recent("order", lo, hi)
+    receipts = merged.recent("receipt", lo, hi)
+    sales = receipts[receipts["kind"] == "SALE"]
     w.continue_day(
         ADS_CAMPAIGNS, orders[["person", "order", "t", "channel"]], sales[["person", "receipt", "t"]]
     )
@@ -288,7 +306,7 @@ def _day(
         messages = messages[messages["t"] < w.horizon].reset_index(drop=True)
         messages["message"] += merged.n_messages
         merged.n_messages += int(info["n_messages"])
-        merged.sends.append(messages.loc[messages["event_type"] == "send", ["person", "coupon", "channel"]])
+        merged.sends.append(_coupon_sends(messages))
     # planted: late events of earlier days, a login on a so far anonymous browser
     _plant_sessions(w, merged, r0, rng["plant"], d, date)
     sessions = w.t.chunks["session"][0]
@@ -463,9 +481,8 @@ def _correct_order(
 ) -> None:
     """A web order of the last days exported again on day `d` with a newer `updated_at`, a goodwill discount
     and the lower total it leaves (the newest version wins)."""
-    orders = merged.table("order")
     done = {c["id"] for c in merged.corrections}
-    cand = orders[(orders["t"] >= (d - 7) * DAY) & (orders["t"] < (d - 1) * DAY)]
+    cand = merged.recent("order", (d - 7) * DAY, (d - 1) * DAY)
     cand = cand[~(cand["order"] + WEBSHOP_ORDER_BASE).isin(done)].sort_values("order")
     if not len(cand):
         return
