@@ -32,7 +32,6 @@ from devtools.generate.truth import write_truth
 
 # what the exported period planted, kept as truth/planted.json lists it
 BASE_PLANTED = ("corrupt_rows", "duplicate_files", "price_inconsistencies", "stock_mismatches")
-SESSION_COLUMNS = ["session", "person", "t", "cookie", "device", "logged_in", "click_id"]
 TABLES = ("order", "receipt", "checkout", "ad_click", "ticket", "survey")
 STREAMS = ("activity", "consent", "marketing", "render", "identity", "plant")
 # an appended day's streams: (seed, DAY_STREAM + day index, stream)
@@ -123,7 +122,7 @@ class _Merged:
         self.world = w
         self.people = w.people
         sessions = w.t.chunks["session"][0]
-        self.sessions = [sessions[SESSION_COLUMNS].copy()]
+        self.sessions = [_slim_sessions(sessions)]
         self.session_order = [w.t.get("session_order")]
         m = base.messages
         # the sends of a coupon (what planted.json counts the duplicate coupons from)
@@ -165,6 +164,8 @@ class _Merged:
             self.touches.append(r.message_touches)
         self.second.append(r.second_address_orders)
         self.receipt_ids.append(getattr(r, "receipt_id_of", pd.Series(dtype=object)))
+        # held here from now on
+        r.session_frame = r.message_touches = r.second_address_orders = r.receipt_id_of = None
         self.offsets = {
             "ticket": sum(len(f) for f in self.truth.get("tickets", [])),
             "survey": sum(len(f) for f in self.truth.get("survey_responses", [])),
@@ -192,7 +193,11 @@ class _Merged:
             chunks[k] = [self.table(k)]
             self.tables[k] = []
             self.world.t.chunks.pop(k, None)
-        chunks["session"] = [pd.concat(self.sessions, ignore_index=True)]
+        sessions = pd.concat(self.sessions, ignore_index=True)
+        self.sessions = []
+        click = sessions["click_id"].to_numpy()
+        sessions["click_id"] = np.where(click >= 0, click.astype(object), None)
+        chunks["session"] = [sessions]
         chunks["session_order"] = [pd.concat(self.session_order, ignore_index=True)]
         w.t = Tables(chunks=chunks, counters=dict(self.counters))
         w.session_ties = World._session_ties(w)
@@ -202,6 +207,7 @@ class _Merged:
             orders = mr.truth["orders_webshop"]
             orders.loc[orders["order_id"] == str(c["id"]), "total_pln"] = c["new_value"]
         frame = pd.concat(self.session_frames, ignore_index=True)
+        self.session_frames = []
         mr.session_frame = (
             frame.sort_values(["t", "session"], kind="stable").drop(columns="session").reset_index(drop=True)
         )
@@ -259,6 +265,23 @@ class _Merged:
         }
 
 
+def _slim_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    """What the ties of sessions (World._session_ties) and the planted login need of them, compactly (an ad
+    click id as a number, -1 for none)."""
+    click = pd.to_numeric(pd.Series(sessions["click_id"], dtype=object), errors="coerce")
+    return pd.DataFrame(
+        {
+            "session": sessions["session"].to_numpy().astype(np.int64),
+            "person": sessions["person"].to_numpy().astype(np.int32),
+            "t": sessions["t"].to_numpy().astype(np.int64),
+            "cookie": sessions["cookie"].to_numpy().astype(np.int32),
+            "device": sessions["device"].to_numpy().astype(np.int32),
+            "logged_in": sessions["logged_in"].to_numpy().astype(bool),
+            "click_id": click.fillna(-1).to_numpy().astype(np.int64),
+        }
+    )
+
+
 def _coupon_sends(messages: pd.DataFrame) -> pd.DataFrame:
     sends = messages[(messages["event_type"] == "send") & messages["coupon"].notna()]
     return sends[["person", "coupon", "channel"]].copy()
@@ -310,7 +333,7 @@ def _day(
     # planted: late events of earlier days, a login on a so far anonymous browser
     _plant_sessions(w, merged, r0, rng["plant"], d, date)
     sessions = w.t.chunks["session"][0]
-    merged.sessions.append(sessions[SESSION_COLUMNS].copy())
+    merged.sessions.append(_slim_sessions(sessions))
     merged.session_order.append(w.t.get("session_order"))
     merged.add_world(w, w.horizon)
 
