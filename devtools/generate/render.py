@@ -199,6 +199,8 @@ class Renderer:
     def write_csv_table(self, body: pa.Table, files, delimiter: str = ",") -> None:
         """Rows of `body` into one CSV file per name in `files` (rows keep their order), every value quoted
         as text. All rows are serialised at once and cut at line ends; each file gets the header."""
+        if not self.write:
+            return
         order, names, bounds = _file_groups(files)
         body = body.take(pa.array(order))
         body = body.cast(pa.schema([pa.field(f.name, pa.string()) for f in body.schema]))
@@ -282,6 +284,8 @@ class Renderer:
     ) -> None:
         """Rows order[bounds[i]:bounds[i+1]] of `table` go to file names[i] (DuckDB's JSON, one document
         each), a batch of files at a time."""
+        if not self.write:
+            return
         i = 0
         while i < len(names):
             j = i
@@ -297,6 +301,8 @@ class Renderer:
         self, lines: pa.Array, prefix: str, day_seconds: np.ndarray, append: bool = False
     ) -> None:
         """JSON lines into one file per day of `day_seconds`: `<prefix><YYYY-MM-DD>.jsonl`, rows in order."""
+        if not self.write:
+            return
         days = (np.asarray(day_seconds, dtype=np.int64) // DAY).clip(0, self.w.days - 1)
         if len(days) == 0:
             return
