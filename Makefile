@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install browser demo build test dev bench lint format clean
+.PHONY: install browser demo build test dev bench bench-l lint format clean
 
 install: $(VENV)/.installed
 
@@ -45,8 +45,13 @@ browser:
 dev: install             ## Dagster UI on the project (lineage graph, checks, schedule, sensor)
 	$(VENV)/bin/omni dev $(ARGS)
 
-bench: install           ## benchmark: generation, ingestion, build figures
-	$(VENV)/bin/omni bench $(ARGS)
+bench: install           ## benchmark: generation, ingestion, stitching, full and incremental build figures
+	$(VENV)/bin/omni bench --incremental-sizes s,m $(ARGS)
+
+# size l (1,000,000 people): generation and the whole build through the Dagster job, timed per step with
+# peak memory (long: run it on its own)
+bench-l: install
+	$(VENV)/bin/omni bench --sizes l --ingest-sizes '' --stitch-sizes '' --build-sizes l $(ARGS)
 
 # ruff (Python), import-linter (layers only point down, see docs/architecture.md), sqlfluff (the dbt
 # project as dbt compiles it; an in-memory DuckDB is enough to template)

@@ -56,6 +56,7 @@ def run(
     ingest_sizes: list[str] | None = None,
     stitch_sizes: list[str] | None = None,
     build_sizes: list[str] | None = None,
+    incremental_sizes: list[str] | None = None,
 ) -> dict:
     results: dict = {
         "machine": {
@@ -181,11 +182,44 @@ def run(
                     f"(dbt threads {r['dbt_threads']})"
                 )
                 echo("    slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
+    if incremental_sizes:
+        results["incremental"] = []
+        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+            for size in incremental_sizes:
+                results["incremental"].append(bench_incremental(size, seed, Path(tmp) / size, echo))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
         echo(f"figures written to {out}")
     return results
+
+
+def bench_incremental(size: str, seed: int, data_dir: Path, echo=print) -> dict:
+    """A world of `size` built in full, then continued by one export day built by the incremental job: both
+    builds timed per step with their peak memory, in the same run, and the ratio of the day to the full
+    build."""
+    echo(f"incremental run at size {size}: generating, building in full, appending a day, building it ...")
+    generated = _child(["generate", size, str(seed), str(data_dir)])
+    full = _child(["build", str(data_dir)])
+    appended = _child(["append", str(data_dir)])
+    day = _child(["build", str(data_dir)])
+    ratio = day["seconds"] / full["seconds"]
+    echo(
+        f"  {size}: full build {full['seconds']:.1f} s (peak {full['peak_rss_mb']:,.0f} MB) of "
+        f"{generated['rows']:,} landing rows; one appended day ({appended['rows']:,} rows) built "
+        f"incrementally {day['seconds']:.1f} s (peak {day['peak_rss_mb']:,.0f} MB): "
+        f"{100 * ratio:.1f}% of the full build"
+    )
+    for name, r in (("full", full), ("day", day)):
+        echo(f"    {name}, slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
+    return {
+        "size": size,
+        "landing_rows": generated["rows"],
+        "appended_rows": appended["rows"],
+        "full": full,
+        "day": day,
+        "day_over_full": round(ratio, 4),
+    }
 
 
 def _main(argv: list[str]) -> None:
@@ -238,6 +272,19 @@ def _main(argv: list[str]) -> None:
         print(json.dumps({"sources": sources, "total": {"rows": total_rows, "seconds": round(total_s, 3)}}))
     elif step == "native":
         print(json.dumps(native_load(Path(argv[1]))))
+    elif step == "append":
+        from devtools.generate import append_days
+
+        started = time.perf_counter()
+        stats = append_days(Path(argv[1]), 1)
+        print(
+            json.dumps(
+                {
+                    "rows": sum(stats.rows_by_source.values()),
+                    "seconds": round(time.perf_counter() - started, 2),
+                }
+            )
+        )
     elif step == "build":
         print(json.dumps(bench_build(Path(argv[1]))))
     elif step == "stitch":
@@ -281,7 +328,7 @@ def bench_build(data_dir: Path) -> dict:
                 began[event.step_key] = record.timestamp
             elif event.event_type == DagsterEventType.STEP_SUCCESS and event.step_key in began:
                 steps[event.step_key] = record.timestamp - began[event.step_key]
-    slowest = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:6])
+    slowest = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:8])
     return {
         "seconds": round(seconds, 1),
         "run_seconds": round(result.seconds, 1),

@@ -150,6 +150,13 @@ def serve_demo_api(paths: Paths, port: int) -> None:
     show_default=True,
     help="World sizes built end to end through the Dagster job, timed per step (e.g. 's'; '' to skip).",
 )
+@click.option(
+    "--incremental-sizes",
+    default="",
+    show_default=True,
+    help="World sizes built in full, then continued by one export day built incrementally: both timed per "
+    "step, and their ratio (e.g. 's,m'; '' to skip).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option(
     "--workdir",
@@ -164,6 +171,7 @@ def bench(
     ingest_sizes: str,
     stitch_sizes: str,
     build_sizes: str,
+    incremental_sizes: str,
     seed: int,
     workdir: str | None,
 ) -> None:
@@ -177,7 +185,8 @@ def bench(
     ingest = [s.strip() for s in ingest_sizes.split(",") if s.strip()]
     stitch = [s.strip() for s in stitch_sizes.split(",") if s.strip()]
     builds = [s.strip() for s in build_sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen + ingest + stitch + builds if s not in SIZES]
+    incremental = [s.strip() for s in incremental_sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen + ingest + stitch + builds + incremental if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
     run(
@@ -189,6 +198,7 @@ def bench(
         ingest_sizes=ingest,
         stitch_sizes=stitch,
         build_sizes=builds,
+        incremental_sizes=incremental,
     )
 
 

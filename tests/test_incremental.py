@@ -1,111 +1,135 @@
 """Incremental runs (docs/incremental.md): a warehouse fed one export day at a time, each day built by the
 incremental job, ends with exactly the tables of a full build of the same files.
 
-The world: xs world 7 as generated. The incremental warehouse starts with every file exported before the
-last `APPENDED_DAYS` days and its first build; then each remaining day's files arrive (new orders and
-sessions, late clickstream events of earlier days, orders exported again with a newer version) and the
-incremental job runs. The full build is the suite's shared build of the whole world 7 (the same
-pseudonymisation key is used, so pseudonyms compare).
+The world: xs world 7, built, then continued by the generator one export day at a time (`omni generate
+--append-days 1`: new orders and sessions, late clickstream events of earlier days, a login that ties a so
+far anonymous browser to its account, a web order exported again with a corrected total), each day built
+by the incremental job. A copy of the result is rebuilt by the full refresh job and every table of
+staging, intermediate and marts is compared (row count and content hash). The same comparison runs on
+the late world (a chat that merges two guests' profiles, built incrementally).
 """
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import DagsterInstance
 
 from devtools.fingerprint import differences, fingerprints
+from devtools.generate import append_days
 from omni.build import build
 from omni.instance import ensure_dagster_home
 from omni.settings import Paths
 
 SEED = 7
 APPENDED_DAYS = 2
-EXPORT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _export_date(path: Path) -> str | None:
-    found = EXPORT_DATE.search(path.name)
-    return found.group(0) if found else None
+def _full_refresh_of(source: Paths, folder) -> tuple[Paths, object]:
+    """A copy of the data directory of `source` rebuilt by the full refresh job."""
+    paths = Paths.from_env(folder / "data")
+    shutil.copytree(source.data_dir, paths.data_dir, symlinks=True)
+    result = build(paths, echo=lambda _m: None, full_refresh=True)
+    assert result.success, "the full refresh failed:\n" + "\n".join(result.report)
+    return paths, result
 
 
-def _copy_landing(source: Path, target: Path, keep) -> int:
-    """Copy the landing files of `source` whose export date `keep` accepts (None: a file without one)."""
-    copied = 0
-    for path in sorted((source / "landing").rglob("*")):
-        if path.is_file() and keep(_export_date(path)):
-            destination = target / "landing" / path.relative_to(source / "landing")
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, destination)
-            copied += 1
-    return copied
+def _keys(paths: Paths, sql: str) -> dict:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return dict(con.execute(sql).fetchall())
 
 
 @pytest.fixture(scope="module")
-def day_by_day(generated, xs_world, tmp_path_factory):
-    world = generated(SEED)
-    built = xs_world(SEED)
-    days = sorted({d for p in (world / "landing").rglob("*") if p.is_file() and (d := _export_date(p))})
+def day_by_day(xs_world, tmp_path_factory):
+    """World 7 continued and built one day at a time; the account key of each planted login before it."""
     paths = Paths.from_env(tmp_path_factory.mktemp("incremental") / "data")
-    paths.data_dir.mkdir(parents=True)
-    shutil.copy2(world / "omni.toml", paths.data_dir / "omni.toml")
-    shutil.copytree(built.data_dir / "secrets", paths.data_dir / "secrets")
-    first = days[-APPENDED_DAYS - 1]
-    assert _copy_landing(world, paths.data_dir, lambda d: d is None or d <= first)
-    runs = []
-    result = build(paths, echo=lambda _m: None)
-    assert result.success, "the first build failed:\n" + "\n".join(result.report)
-    runs.append(result)
-    for day in days[-APPENDED_DAYS:]:
-        assert _copy_landing(world, paths.data_dir, lambda d, day=day: d == day)
+    shutil.copytree(xs_world(SEED).data_dir, paths.data_dir, symlinks=True)
+    runs, accounts_before = [], {}
+    for _ in range(APPENDED_DAYS):
+        append_days(paths.data_dir, 1)
+        planted = json.loads((paths.truth / "planted.json").read_text())
+        accounts_before.update(
+            _keys(
+                paths,
+                "select record_id, customer_key from intermediate.int_identity__record_keys "
+                "where record_type = 'webshop_customer'",
+            )
+        )
         result = build(paths, echo=lambda _m: None)
-        assert result.success, f"the build of {day} failed:\n" + "\n".join(result.report)
+        assert result.success, "an appended day's build failed:\n" + "\n".join(result.report)
         runs.append(result)
-    return paths, built, runs
+    full, _result = _full_refresh_of(paths, tmp_path_factory.mktemp("incremental-full"))
+    return paths, full, runs, planted, accounts_before
 
 
 @pytest.mark.xdist_group("incremental-days")
-def test_every_table_equals_a_full_build_of_the_same_files(day_by_day):
-    paths, built, _runs = day_by_day
-    incremental, full = fingerprints(paths.warehouse), fingerprints(built.warehouse)
-    assert len(full) > 80
-    assert differences(incremental, full) == []
+def test_every_table_equals_a_full_refresh_of_the_same_files(day_by_day):
+    paths, full, _runs, _planted, _accounts = day_by_day
+    incremental = fingerprints(paths.warehouse)
+    assert len(incremental) > 80
+    assert differences(incremental, fingerprints(full.warehouse)) == []
 
 
 @pytest.mark.xdist_group("incremental-days")
 def test_each_appended_day_ran_the_incremental_path(day_by_day):
-    paths, _built, runs = day_by_day
+    paths, _full, runs, planted, _accounts = day_by_day
     ensure_dagster_home(paths)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         modes = con.execute(
             "select model, list(mode order by batch) from meta.incremental_runs group by model"
         ).fetchall()
-        late = con.execute(
-            "select count(*) from staging.stg_events__events "
-            "where _omni_batch > (select min(batch) from meta.incremental_runs) and is_late"
-        ).fetchone()[0]
-    assert modes and all(m == ["full", *["incremental"] * APPENDED_DAYS] for _model, m in modes), modes
-    # the appended days brought late events of earlier days
-    assert late > 0
+        late = {
+            event_id
+            for (event_id,) in con.execute(
+                "select event_id from staging.stg_events__events "
+                "where _omni_batch >= (select min(batch) from meta.incremental_runs where mode = 'incremental')"
+            ).fetchall()
+        }
+        corrected = dict(
+            con.execute("select cast(order_id as varchar), total_pln from marts.fct_orders").fetchall()
+        )
+    # the world's own build was the full one, then one incremental run per appended day
+    assert len(modes) >= 10 and all(m == ["full", *["incremental"] * APPENDED_DAYS] for _model, m in modes)
     with DagsterInstance.get() as instance:
         tags = [instance.get_run_by_id(r.run_id).tags["omni/refresh"] for r in runs]
-    # the first build of an empty warehouse is a full one, and its run says so
-    assert tags == ["full", *["incremental"] * APPENDED_DAYS]
+    assert tags == ["incremental"] * APPENDED_DAYS
+    # the late events of earlier days came in the appended days' runs; the corrected orders have their new total
+    assert planted["late_events"] and {e["event_id"] for e in planted["late_events"]} <= late
+    assert planted["corrected_records"]
+    for record in planted["corrected_records"]:
+        assert float(corrected[str(record["id"])]) == pytest.approx(float(record["new_value"]))
+
+
+@pytest.mark.xdist_group("incremental-days")
+def test_a_login_on_an_anonymous_browser_merges_its_profile_into_the_account(day_by_day):
+    paths, _full, _runs, planted, accounts_before = day_by_day
+    links = planted["profile_links"]
+    assert len(links) >= APPENDED_DAYS
+    sessions = _keys(paths, "select session_id, customer_key from marts.fct_sessions")
+    for link in links:
+        records = {r["record_type"]: r["record_id"] for r in link["records"]}
+        account_key = accounts_before[str(records["webshop_customer"])]
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            cookie_sessions = [
+                s
+                for (s,) in con.execute(
+                    "select distinct session_id from staging.stg_events__events where cookie_id = lower(trim(?))",
+                    [records["cookie"]],
+                ).fetchall()
+            ]
+        # every visit of the browser, the earlier anonymous ones too, now carries the account's (older) key
+        assert len(cookie_sessions) >= 2
+        assert {sessions[s] for s in cookie_sessions} == {account_key}
 
 
 @pytest.fixture(scope="module")
 def late_refreshed(late_world, tmp_path_factory):
     """A copy of the late world (world 8 built, then late arrivals built incrementally: a chat that merges
     two guests' profiles, a new requester, a consent withdrawal) rebuilt by the full refresh job."""
-    paths = Paths.from_env(tmp_path_factory.mktemp("late-full") / "data")
-    shutil.copytree(late_world.paths.data_dir, paths.data_dir, symlinks=True)
-    result = build(paths, echo=lambda _m: None, full_refresh=True)
-    assert result.success, "the full refresh failed:\n" + "\n".join(result.report)
-    return paths, result
+    return _full_refresh_of(late_world.paths, tmp_path_factory.mktemp("late-full"))
 
 
 @pytest.mark.xdist_group("late-full-refresh")
