@@ -38,6 +38,13 @@ Findings: one per published column (or the report) and kind: `direct` and `linea
 classification), `email` and `phone` (by value). A value is never reported in full, only masked.
 Not blocking, in `Coverage`: the columns that carry no classification at all (and of them those whose
 name matches a personal column upstream), and the published quasi/online/free_text/pseudonymised columns.
+
+Bounded memory: the value scan runs in DuckDB under a memory limit, spilling to a temporary directory,
+and DuckDB hands Python only the distinct values that could hold an e-mail address (an `@`) or a phone
+number (six digits or more, and not a single token of letters and digits such as a hash: the same
+shortcuts `find_phones` takes, in SQL), in sorted batches. Python's verdict (the e-mail pattern,
+libphonenumber) stays the only one, so the findings are those of a scan of every value; the distinct
+values of each column are counted in DuckDB for the coverage.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +71,17 @@ _ENOUGH_DIGITS = re.compile(r"(?:\d\D*){6}")
 # each of its digit runs touches a letter, which leniency VALID refuses, unless letters spell an extension
 # (x, ext, int): tokens with a t or an x still go to the matcher
 _LETTER_BOUND_TOKEN = re.compile(r"[0-9A-SU-WYZa-su-wyz]*[A-SU-WYZa-su-wyz][0-9A-SU-WYZa-su-wyz]*")
+# The same shortcuts in DuckDB's SQL (RE2), looser than Python's, never stricter: a value reaches Python
+# when it holds an `@` (every e-mail match does), or six characters that are numbers of any script (\p{N}
+# holds every decimal digit Python's \d matches) and is not a letter-bound token (the same ASCII classes).
+CANDIDATE_SQL = (
+    "(contains(v, '@') or (regexp_matches(v, '(?s)\\p{N}(?:.*?\\p{N}){5}') and not "
+    f"regexp_full_match(v, '{_LETTER_BOUND_TOKEN.pattern}')))"
+)
+# the value scan's DuckDB connection: what it may hold in memory before it spills to its temporary
+# directory, and how many candidate values Python takes at a time
+SCAN_MEMORY_LIMIT = "1GB"
+SCAN_BATCH_ROWS = 10_000
 
 PII_LEVELS = ("direct", "quasi", "online", "free_text", "pseudonymised", "none")
 PERSONAL_LEVELS = ("direct", "quasi", "online", "free_text")
@@ -325,10 +344,17 @@ def scan_published(
     report: Path | None = None,
     coverage: Coverage | None = None,
     classification: Classification | None = None,
+    *,
+    batch_rows: int = SCAN_BATCH_ROWS,
+    memory_limit: str = SCAN_MEMORY_LIMIT,
 ) -> list[Finding]:
     """Findings in the published DuckDB file, its Parquet files and (if given) the report; `coverage`,
     when given, is filled with what was read and how each column was judged. `classification`: by
-    default that of dbt/target/manifest.json (load_classification)."""
+    default that of dbt/target/manifest.json (load_classification). `batch_rows`: candidate values
+    taken from DuckDB at a time; `memory_limit`: DuckDB's, beyond which it spills to a temporary
+    directory (removed afterwards)."""
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
     coverage = coverage if coverage is not None else Coverage()
     classification = classification if classification is not None else load_classification()
     coverage.invalid.update(classification.invalid)
@@ -354,7 +380,8 @@ def scan_published(
 
     db = published / "marts.duckdb"
     parquet_dir = published / "parquet"
-    con = duckdb.connect()
+    spill = tempfile.TemporaryDirectory(prefix="omni-privacy-scan-")
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill.name})
     try:
         if db.exists():
             con.execute(f"ATTACH '{db}' AS pub (READ_ONLY)")
@@ -380,10 +407,11 @@ def scan_published(
                 if classification.column(table, column).is_id or not _is_text(type_code):
                     continue
                 coverage.by_value.add(f"{table}.{column}")
-                for finding in _scan_column(con, relation, table, column, coverage):
+                for finding in _scan_column(con, relation, table, column, coverage, batch_rows):
                     add(finding, file)
     finally:
         con.close()
+        spill.cleanup()
     findings = list(found.values())
     if report is not None and report.exists():
         # the report inlines plotly.js: scan the data only, the text outside <script> and the chart JSON
@@ -402,18 +430,29 @@ def scan_published(
 
 
 def _scan_column(
-    con: duckdb.DuckDBPyConnection, relation: str, table: str, column: str, coverage: Coverage
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    table: str,
+    column: str,
+    coverage: Coverage,
+    batch_rows: int = SCAN_BATCH_ROWS,
 ) -> list[Finding]:
-    """The value scan of one text-like column (lists and structs as their text form)."""
-    values = con.execute(
-        f'select distinct cast("{column}" as varchar) as v from {relation} where "{column}" is not null '
-        "order by v"  # in order, so a finding's example is the same from one scan to the next
-    ).fetchall()
+    """The value scan of one text-like column (lists and structs as their text form): its distinct values
+    counted in DuckDB, those that could hold an e-mail or a phone number (CANDIDATE_SQL) judged in Python,
+    taken `batch_rows` at a time."""
+    text = f'cast("{column}" as varchar)'
+    present = f'from {relation} where "{column}" is not null'
+    (distinct,) = con.execute(f"select count(distinct {text}) {present}").fetchone()
     coverage.columns += 1
-    coverage.distinct_values += len(values)
+    coverage.distinct_values += distinct
+    candidates = con.execute(
+        f"select distinct v from (select {text} as v {present}) where {CANDIDATE_SQL} "
+        "order by v"  # in order, so a finding's example is the same from one scan to the next
+    )
     hits: dict[str, list[str]] = {}
-    for (value,) in values:
-        for kind, masked in _matches(value).items():
-            hits.setdefault(kind, []).append(masked[0])
+    while batch := candidates.fetchmany(batch_rows):
+        for (value,) in batch:
+            for kind, masked in _matches(value).items():
+                hits.setdefault(kind, []).append(masked[0])
     where = f"{table}.{column}"
     return [Finding(where, kind, masked[0], values=len(masked)) for kind, masked in hits.items()]
