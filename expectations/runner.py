@@ -1,6 +1,29 @@
 """Run a suite: read the columns it needs through a short-lived read-only DuckDB connection, validate the
-DataFrame with an ephemeral GX context (pandas: GX's SQL path fails on DuckDB), and keep what a check
-reports: the statistics and the failing expectations with what was observed."""
+DataFrames with an ephemeral GX context, and keep what a check reports: the statistics and the failing
+expectations with what was observed.
+
+GX validates pandas DataFrames here: its SQL path goes through SQLAlchemy, and DuckDB has no SQLAlchemy
+dialect in this environment (duckdb-engine is not installed). A table of at most `chunk_rows` rows is
+validated as one DataFrame. A larger table, or a run restricted by a `where` predicate, is validated in
+bounded memory, each expectation by its kind (`kind`):
+
+- `row`: row-wise expectations (a value, or a pair or list of values of one row, against a rule: not
+  null, in a set, between, matching a pattern, A greater than B). Validated on batches of at most
+  `chunk_rows` rows of the rows `where` selects, in table order; the counts are summed, the examples
+  are the first of the batches in order, success is judged on the sums as GX judges it (`mostly`
+  included). These may be restricted to the rows a run changed.
+- `unique`: uniqueness of a column or of a compound key. Always over the whole table (a new row may
+  repeat an old key): DuckDB selects the rows whose key occurs more than once, GX validates them, and
+  the element and missing counts are the table's.
+- `row_count`: the table's row count, of the whole table, on a DataFrame that holds no values.
+- `schema`: the columns of the table (or an expectation naming a column the table lacks): the same on
+  every batch, taken from the first.
+- `other`: any other expectation (an aggregate such as a mean or a distinct count): validated on the
+  whole table's columns it names, in one DataFrame (no suite uses one today).
+
+Integer columns are read as floating point in every batch when the table has nulls in them (as one
+DataFrame of the table would hold them), so examples read the same whichever way a table is validated.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +31,11 @@ import contextlib
 import functools
 import math
 import os
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +59,20 @@ from omni.config import RetailerConfig, load_config
 DATASOURCE = "warehouse_frames"
 BATCH_DEFINITION = "whole_table"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+# rows of a DataFrame GX validates at once; a larger table is validated in batches of this many rows
+CHUNK_ROWS = 200_000
+# what the reading DuckDB connection may hold in memory before it spills to a temporary directory
+READ_MEMORY_LIMIT = "1GB"
+
+ROW, UNIQUE, ROW_COUNT, SCHEMA, OTHER = "row", "unique", "row_count", "schema", "other"
+UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+SCHEMA_EXPECTATIONS = (
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_table_column_count_to_equal",
+    "expect_table_column_count_to_be_between",
+    "expect_column_to_exist",
+)
 
 _lock = threading.Lock()  # the checks of a run share one GX context
 
@@ -106,8 +145,40 @@ def read_table(
     suite's column-set expectation reports it) rather than failing the read. Types are widened to what
     GX compares vectorised: integers to int64 (float64 when nullable), decimals to float64, dates and
     timestamps to naive nanosecond timestamps (UTC for `timestamp with time zone`)."""
-    schema, table = relation.split(".", 1)
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with _reader(warehouse_path) as con:
+        return _Table.open(con, relation, columns, warehouse_path).frame()
+
+
+@contextlib.contextmanager
+def _reader(warehouse_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse that spills to a temporary directory beyond
+    READ_MEMORY_LIMIT."""
+    with tempfile.TemporaryDirectory(prefix="omni-gx-") as spill:
+        con = duckdb.connect(
+            str(warehouse_path),
+            read_only=True,
+            config={"memory_limit": READ_MEMORY_LIMIT, "temp_directory": spill},
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The relation a suite reads: its column types, the suite's columns it has, its row count."""
+
+    con: duckdb.DuckDBPyConnection
+    relation: str  # quoted: "schema"."table"
+    types: dict[str, str]
+    present: tuple[str, ...]
+    rows: int
+    is_table: bool  # a base table (it has a rowid, the order it is read in); False for a view
+
+    @classmethod
+    def open(cls, con: duckdb.DuckDBPyConnection, relation: str, columns, source: object = "") -> _Table:
+        schema, table = relation.split(".", 1)
         types = dict(
             con.execute(
                 "select column_name, data_type from information_schema.columns "
@@ -116,14 +187,81 @@ def read_table(
             ).fetchall()
         )
         if not types:
-            raise LookupError(f"{relation} does not exist in {warehouse_path}")
-        present = [c for c in columns if c in types]
-        if not present:
-            (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-            return pd.DataFrame(index=range(rows))
-        select = ", ".join(f"{_widened(f'{_quote(c)}', types[c])} as {_quote(c)}" for c in present)
-        arrow = con.sql(f'select {select} from "{schema}"."{table}"').to_arrow_table()
-    return _to_pandas(arrow)
+            raise LookupError(f"{relation} does not exist in {source}")
+        quoted = f"{_quote(schema)}.{_quote(table)}"
+        (rows,) = con.execute(f"select count(*) from {quoted}").fetchall()[0]
+        (is_table,) = con.execute(
+            "select count(*) > 0 from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0]
+        return cls(con, quoted, types, tuple(c for c in columns if c in types), rows, bool(is_table))
+
+    def select(self, columns, as_double: frozenset[str] = frozenset(), alias: str = "") -> str:
+        """The select list of `columns`, widened (`_widened`); those of `as_double` as DOUBLE."""
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(
+            f"{prefix}{_quote(c)}::DOUBLE as {_quote(c)}"
+            if c in as_double
+            else f"{_widened(prefix + _quote(c), self.types[c])} as {_quote(c)}"
+            for c in columns
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """The suite's columns of the whole table, as one DataFrame."""
+        if not self.present:
+            return pd.DataFrame(index=range(self.rows))
+        return _to_pandas(
+            self.con.sql(f"select {self.select(self.present)} from {self.relation}").to_arrow_table()
+        )
+
+    def nullable_integers(self) -> frozenset[str]:
+        """The integer columns holding a null anywhere in the table: float64 in every DataFrame."""
+        integers = [c for c in self.present if self.types[c].upper() in INTEGER_TYPES]
+        if not integers:
+            return frozenset()
+        counts = self.con.execute(
+            "select " + ", ".join(f"count({_quote(c)})" for c in integers) + f" from {self.relation}"
+        ).fetchall()[0]
+        return frozenset(c for c, n in zip(integers, counts, strict=True) if n < self.rows)
+
+    def batches(
+        self, where: str | None, chunk_rows: int, as_double: frozenset[str]
+    ) -> Iterator[pd.DataFrame]:
+        """The suite's columns of the rows `where` selects, in table order, at most `chunk_rows` rows a
+        DataFrame; one empty DataFrame when no row is selected."""
+        query = f"select {self.select(self.present, as_double)} from {self.relation}"
+        if where:
+            query += f" where ({where})"
+        # no order by: DuckDB keeps a table's order (preserve_insertion_order), as in one DataFrame
+        reader = self.con.execute(query).to_arrow_reader(chunk_rows)
+        seen = False
+        for batch in reader:
+            seen = True
+            yield _to_pandas(pa.Table.from_batches([batch]))
+        if not seen:
+            yield _to_pandas(reader.schema.empty_table())
+
+    def duplicates(self, columns: list[str], as_double: frozenset[str]) -> pd.DataFrame:
+        """The rows whose value of `columns` occurs more than once in the table (nulls equal, as pandas
+        compares them), in table order, with those columns only."""
+        keys = ", ".join(_quote(c) for c in columns)
+        same = " and ".join(f"t.{_quote(c)} is not distinct from d.{_quote(c)}" for c in columns)
+        order = " order by t.rowid" if self.is_table else ""
+        query = (
+            f"select {self.select(columns, as_double, alias='t')} from {self.relation} t semi join (select {keys} from {self.relation} "
+            f"group by all having count(*) > 1) d on {same}{order}"
+        )
+        return _to_pandas(self.con.sql(query).to_arrow_table())
+
+    def missing(self, columns: list[str], ignore_row_if: str) -> int:
+        """The rows GX leaves out of a uniqueness expectation on `columns` as missing."""
+        if ignore_row_if == "never":
+            return 0
+        join = " or " if ignore_row_if == "any_value_is_missing" else " and "
+        condition = join.join(f"{_quote(c)} is null" for c in columns)
+        (missing,) = self.con.execute(f"select count(*) from {self.relation} where {condition}").fetchall()[0]
+        return missing
 
 
 def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
@@ -158,13 +296,184 @@ def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
     """Validate a DataFrame against a suite. The suite is registered under a name unique to this run
     and removed afterwards, so the same suite can be validated again in the same process."""
     started = time.perf_counter()
-    run_name = f"{suite.name}.{uuid.uuid4().hex[:12]}"
+    results = [result for _, result in _run(suite.name, list(suite.expectations), frame)]
+    return _suite_result(suite.name, results, len(frame), started)
+
+
+def validate_table(
+    table_suite: TableSuite,
+    warehouse_path: str | Path,
+    config: RetailerConfig | None = None,
+    *,
+    where: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> SuiteResult:
+    """Read the suite's columns of its relation and validate them against the suite built for the
+    retailer's configuration (default: the configuration of the warehouse's data directory); seconds
+    include the read. A table of more than `chunk_rows` rows is validated in batches (module doc).
+
+    `where`: a SQL predicate on the table's columns, e.g. the rows a run loaded. The row-wise
+    expectations judge only the rows it selects; uniqueness, the row count, the columns and other
+    aggregates judge the whole table. `rows` of the result: the rows the row-wise expectations read."""
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    started = time.perf_counter()
+    config = config or load_config(Path(warehouse_path).parent)
+    suite = table_suite.build(config)
+    with _reader(warehouse_path) as con:
+        table = _Table.open(con, table_suite.relation, table_suite.columns, warehouse_path)
+        if where is None and table.rows <= chunk_rows:
+            result = validate(suite, table.frame())
+        else:
+            result = _validate_in_batches(suite, table, where, chunk_rows)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def kind(expectation, present: tuple[str, ...] | list[str]) -> str:
+    """How an expectation is validated on a table in batches (module doc): row, unique, row_count,
+    schema or other. `present`: the columns the table has."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    name = expectation.expectation_type
+    if name in SCHEMA_EXPECTATIONS or any(c not in present for c in _columns_named(expectation)):
+        return SCHEMA  # a column it names is missing: GX fails it alike on every batch
+    if name in ("expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"):
+        return ROW_COUNT
+    if name in UNIQUENESS:
+        return UNIQUE if expectation.row_condition is None else OTHER
+    if isinstance(expectation, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)):
+        return ROW
+    return OTHER
+
+
+def _columns_named(expectation) -> list[str]:
+    named = [getattr(expectation, a, None) for a in ("column", "column_A", "column_B")]
+    return [c for c in named if isinstance(c, str)] + list(getattr(expectation, "column_list", None) or [])
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One expectation's result combined from several DataFrames (what _failure reads of a GX result)."""
+
+    success: bool
+    expectation_config: Any
+    result: dict[str, Any]
+    exception_info: Any = None
+
+
+def _validate_in_batches(
+    suite: gx.ExpectationSuite, table: _Table, where: str | None, chunk_rows: int
+) -> SuiteResult:
+    started = time.perf_counter()
+    expectations = list(suite.expectations)
+    kinds = [kind(e, table.present) for e in expectations]
+    as_double = table.nullable_integers()
+    runs: list[dict[int, Any]] = []
+    order: list[int] = []  # GX's order of the results, as it validates one DataFrame
+    rows = 0
+    for frame in table.batches(where, chunk_rows, as_double):
+        results = _run(suite.name, expectations, frame)
+        order = order or [i for i, _ in results]
+        runs.append(dict(results))
+        rows += len(frame)
+        del frame
+    combined: dict[int, Any] = {}
+    for i, expectation in enumerate(expectations):
+        if kinds[i] == ROW:
+            combined[i] = _combine(expectation, [run[i] for run in runs])
+        elif kinds[i] == SCHEMA:
+            combined[i] = runs[0][i]
+    counted = [i for i in range(len(expectations)) if kinds[i] == ROW_COUNT]
+    if counted:  # a frame of the table's length that holds no values
+        frame = pd.DataFrame(index=pd.RangeIndex(table.rows))
+        combined.update(_run(suite.name, [expectations[i] for i in counted], frame, positions=counted))
+    for i in (i for i in range(len(expectations)) if kinds[i] == UNIQUE):
+        columns = _columns_named(expectations[i])
+        (result,) = _run(suite.name, [expectations[i]], table.duplicates(columns, as_double))
+        ignore = getattr(expectations[i], "ignore_row_if", None) or "all_values_are_missing"
+        missing = table.missing(columns, "any_value_is_missing" if len(columns) == 1 else ignore)
+        combined[i] = _map_outcome(
+            expectations[i],
+            result[1],
+            elements=table.rows,
+            nonnull=table.rows - missing,
+            unexpected=result[1].result["unexpected_count"],
+            examples=result[1].result.get("partial_unexpected_list") or [],
+        )
+    others = [i for i in range(len(expectations)) if kinds[i] == OTHER]
+    if others:  # no bound on memory: the whole table's columns
+        frame = _to_pandas(
+            table.con.sql(
+                f"select {table.select(table.present, as_double)} from {table.relation}"
+            ).to_arrow_table()
+        )
+        combined.update(_run(suite.name, [expectations[i] for i in others], frame, positions=others))
+    return _suite_result(suite.name, [combined[i] for i in order], rows, started)
+
+
+def _combine(expectation, results: list) -> Any:
+    """A row-wise expectation's results on consecutive batches as one: counts summed, the first examples
+    in order, success judged on the sums; the first batch's error, if any batch raised one."""
+    for result in results:
+        if _exception_message(result.exception_info):
+            return result
+    details = [r.result or {} for r in results]
+    elements = sum(d.get("element_count") or 0 for d in details)
+    tracked = all("missing_count" in d for d in details)
+    nonnull = elements - sum(d["missing_count"] or 0 for d in details) if tracked else None
+    unexpected = None
+    if all(d.get("unexpected_count") is not None for d in details):
+        unexpected = sum(d["unexpected_count"] for d in details)
+    examples = [v for d in details for v in d.get("partial_unexpected_list") or []]
+    return _map_outcome(expectation, results[0], elements, nonnull, unexpected, examples)
+
+
+def _map_outcome(
+    expectation, template, elements: int, nonnull: int | None, unexpected: int | None, examples: list
+) -> _Outcome:
+    """What GX's map expectations report (expectation._format_map_output), from counts: success with
+    `mostly` over the non-missing rows (all rows where missing values are not counted apart), the
+    unexpected percentage of those, the first examples."""
+    considered = elements if nonnull is None else nonnull
+    mostly = getattr(expectation, "mostly", None)
+    mostly = 1.0 if mostly is None else mostly
+    if unexpected is None or elements == 0 or considered == 0:
+        success = True
+    else:
+        success = (float(considered) - float(unexpected)) / float(considered) >= mostly
+    percent = None
+    if unexpected is not None and elements > 0:
+        if nonnull is None:
+            percent = unexpected / elements * 100
+        elif nonnull > 0:
+            percent = unexpected / nonnull * 100
+    result: dict[str, Any] = {
+        "element_count": elements,
+        "unexpected_count": unexpected,
+        "unexpected_percent": percent,
+        "partial_unexpected_list": examples[: RESULT_FORMAT["partial_unexpected_count"]],
+    }
+    if nonnull is not None:
+        result["missing_count"] = elements - nonnull
+    return _Outcome(success, template.expectation_config, result)
+
+
+def _run(name: str, expectations: list, frame: pd.DataFrame, positions: list[int] | None = None) -> list:
+    """GX's results of `expectations` on a DataFrame, in GX's order, each with its expectation's position
+    (in `positions`, default: in `expectations`). The suite is registered under a name unique to this
+    run and removed afterwards."""
+    run_name = f"{name}.{uuid.uuid4().hex[:12]}"
+    positions = positions if positions is not None else list(range(len(expectations)))
     with _lock:
         context = _gx_context()
-        batch_definition = _batch_definition(suite.name)
+        batch_definition = _batch_definition(name)
         registered = context.suites.add(
             gx.ExpectationSuite(
-                name=run_name, expectations=[e.copy(update={"id": None}) for e in suite.expectations]
+                name=run_name, expectations=[e.copy(update={"id": None}) for e in expectations]
             )
         )
         definition = context.validation_definitions.add(
@@ -175,33 +484,28 @@ def validate(suite: gx.ExpectationSuite, frame: pd.DataFrame) -> SuiteResult:
         finally:
             context.validation_definitions.delete(run_name)
             context.suites.delete(run_name)
-    stats = outcome.statistics
-    failures = [_failure(r) for r in outcome.results if not r.success]
+    where = {e.id: position for e, position in zip(registered.expectations, positions, strict=True)}
+    return [(where[r.expectation_config.id], r) for r in outcome.results]
+
+
+def _suite_result(name: str, results: list, rows: int, started: float) -> SuiteResult:
+    """A SuiteResult from expectation results in GX's order, with GX's statistics
+    (validator.validation_statistics)."""
+    evaluated = len(results)
+    successful = sum(1 for r in results if r.success)
+    failures = [_failure(r) for r in results if not r.success]
     failures.sort(key=lambda f: (f.expectation_type, f.column or ""))
     return SuiteResult(
-        suite_name=suite.name,
-        success=bool(outcome.success),
-        evaluated=int(stats["evaluated_expectations"]),
-        successful=int(stats["successful_expectations"]),
-        unsuccessful=int(stats["unsuccessful_expectations"]),
-        success_percent=float(stats["success_percent"] or 0.0),
+        suite_name=name,
+        success=successful == evaluated,
+        evaluated=evaluated,
+        successful=successful,
+        unsuccessful=evaluated - successful,
+        success_percent=float(successful / evaluated * 100 if evaluated else 0.0),
         failures=failures,
-        rows=len(frame),
+        rows=rows,
         seconds=time.perf_counter() - started,
     )
-
-
-def validate_table(
-    table_suite: TableSuite, warehouse_path: str | Path, config: RetailerConfig | None = None
-) -> SuiteResult:
-    """Read the suite's columns of its relation and validate them against the suite built for the
-    retailer's configuration (default: the configuration of the warehouse's data directory); seconds
-    include the read."""
-    started = time.perf_counter()
-    config = config or load_config(Path(warehouse_path).parent)
-    frame = read_table(warehouse_path, table_suite.relation, table_suite.columns)
-    result = validate(table_suite.build(config), frame)
-    return replace(result, seconds=time.perf_counter() - started)
 
 
 @functools.cache
@@ -318,6 +622,9 @@ def _plain(value: Any) -> Any:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 
 def _widened(expression: str, data_type: str) -> str:

@@ -442,7 +442,7 @@ def _scan_column(
     taken `batch_rows` at a time."""
     text = f'cast("{column}" as varchar)'
     present = f'from {relation} where "{column}" is not null'
-    (distinct,) = con.execute(f"select count(distinct {text}) {present}").fetchone()
+    ((distinct,),) = con.execute(f"select count(distinct {text}) {present}").fetchall()
     coverage.columns += 1
     coverage.distinct_values += distinct
     candidates = con.execute(
