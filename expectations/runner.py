@@ -60,7 +60,7 @@ DATASOURCE = "warehouse_frames"
 BATCH_DEFINITION = "whole_table"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 # rows of a DataFrame GX validates at once; a larger table is validated in batches of this many rows
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 1_000_000
 # what the reading DuckDB connection may hold in memory before it spills to a temporary directory
 READ_MEMORY_LIMIT = "1GB"
 
@@ -234,13 +234,22 @@ class _Table:
         if where:
             query += f" where ({where})"
         # no order by: DuckDB keeps a table's order (preserve_insertion_order), as in one DataFrame
-        reader = self.con.execute(query).to_arrow_reader(chunk_rows)
-        seen = False
+        reader = self.con.sql(query).to_arrow_reader(min(chunk_rows, 100_000))
+        held: list[pa.RecordBatch] = []  # DuckDB's batches, gathered into DataFrames of chunk_rows rows
+        count, seen = 0, False
         for batch in reader:
-            seen = True
-            yield _to_pandas(pa.Table.from_batches([batch]))
-        if not seen:
-            yield _to_pandas(reader.schema.empty_table())
+            rest = batch
+            while rest.num_rows:
+                taken = rest.slice(0, chunk_rows - count)
+                held.append(taken)
+                count += taken.num_rows
+                rest = rest.slice(taken.num_rows)
+                if count == chunk_rows:
+                    seen = True
+                    yield _to_pandas(pa.Table.from_batches(held, reader.schema))
+                    held, count = [], 0
+        if held or not seen:
+            yield _to_pandas(pa.Table.from_batches(held, reader.schema))
 
     def duplicates(self, columns: list[str], as_double: frozenset[str]) -> pd.DataFrame:
         """The rows whose value of `columns` occurs more than once in the table (nulls equal, as pandas
@@ -249,8 +258,8 @@ class _Table:
         same = " and ".join(f"t.{_quote(c)} is not distinct from d.{_quote(c)}" for c in columns)
         order = " order by t.rowid" if self.is_table else ""
         query = (
-            f"select {self.select(columns, as_double, alias='t')} from {self.relation} t semi join (select {keys} from {self.relation} "
-            f"group by all having count(*) > 1) d on {same}{order}"
+            f"select {self.select(columns, as_double, alias='t')} from {self.relation} t semi join "
+            f"(select {keys} from {self.relation} group by all having count(*) > 1) d on {same}{order}"
         )
         return _to_pandas(self.con.sql(query).to_arrow_table())
 
