@@ -14,6 +14,10 @@ version directory:
 A reader that opened the previous files keeps reading them (they are never written again, only
 unlinked when old enough); a new reader gets the new version. A build that fails never reaches this
 step, so the last good publication stays in place.
+
+The copy runs inside DuckDB (`CREATE TABLE ... AS` into the attached file, `COPY ... TO` Parquet), no
+row passes through Python, under a memory limit beyond which DuckDB spills to a temporary directory.
+Rows keep the warehouse's order.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,6 +37,8 @@ from omni.settings import Paths
 
 STORAGE_VERSION = "v1.0.0"  # readable by every DuckDB from 1.0 on
 KEEP_VERSIONS = 3
+# what the copying DuckDB connection may hold in memory before it spills to a temporary directory
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,8 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
 def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: build it first")
-    con = duckdb.connect()
+    spill = tempfile.TemporaryDirectory(prefix="omni-publish-")
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill.name})
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
@@ -112,12 +120,13 @@ def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
                 con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
             con.execute(f"""COPY pub.main."{name}" TO '{target / "parquet" / f"{name}.parquet"}'
                             (FORMAT parquet, COMPRESSION zstd)""")
-            tables[name] = con.execute(f'SELECT count(*) FROM pub.main."{name}"').fetchone()[0]
+            tables[name] = con.execute(f'SELECT count(*) FROM pub.main."{name}"').fetchall()[0][0]
         _copy_column_comments(con, schema)
         con.execute("DETACH pub")
         return tables
     finally:
         con.close()
+        spill.cleanup()
 
 
 def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str) -> None:
