@@ -13,8 +13,8 @@ bounded memory, each expectation by its kind (`kind`):
   are the first of the batches in order, success is judged on the sums as GX judges it (`mostly`
   included). These may be restricted to the rows a run changed.
 - `unique`: uniqueness of a column or of a compound key. Always over the whole table (a new row may
-  repeat an old key): DuckDB selects the rows whose key occurs more than once, GX validates them, and
-  the element and missing counts are the table's.
+  repeat an old key): DuckDB counts the rows whose key occurs more than once and the missing ones, and
+  GX finds the first examples among a few rows of the first duplicated keys (`_Table.duplicates`).
 - `row_count`: the table's row count, of the whole table, on a DataFrame that holds no values.
 - `schema`: the columns of the table (or an expectation naming a column the table lacks): the same on
   every batch, taken from the first.
@@ -251,26 +251,44 @@ class _Table:
         if held or not seen:
             yield _to_pandas(pa.Table.from_batches(held, reader.schema))
 
-    def duplicates(self, columns: list[str], as_double: frozenset[str]) -> pd.DataFrame:
-        """The rows whose value of `columns` occurs more than once in the table (nulls equal, as pandas
-        compares them), in table order, with those columns only."""
+    def duplicates(
+        self, columns: list[str], ignore_row_if: str, as_double: frozenset[str]
+    ) -> tuple[int, int, pd.DataFrame]:
+        """What a uniqueness expectation on `columns` needs of a base table, in bounded memory: the rows
+        GX leaves out as missing (`ignore_row_if`), the rows whose value occurs more than once among the
+        others (nulls equal, as pandas compares them), and a DataFrame in table order, with those columns
+        only, in which GX finds the first examples: up to 5 rows of each of the groups of the first 5
+        duplicated rows of the table (each of those is among the first 5 rows of its group, and has a
+        twin in the DataFrame)."""
         keys = ", ".join(_quote(c) for c in columns)
-        same = " and ".join(f"t.{_quote(c)} is not distinct from d.{_quote(c)}" for c in columns)
-        order = " order by t.rowid" if self.is_table else ""
-        query = (
-            f"select {self.select(columns, as_double, alias='t')} from {self.relation} t semi join "
-            f"(select {keys} from {self.relation} group by all having count(*) > 1) d on {same}{order}"
-        )
-        return _to_pandas(self.con.sql(query).to_arrow_table())
-
-    def missing(self, columns: list[str], ignore_row_if: str) -> int:
-        """The rows GX leaves out of a uniqueness expectation on `columns` as missing."""
-        if ignore_row_if == "never":
-            return 0
         join = " or " if ignore_row_if == "any_value_is_missing" else " and "
-        condition = join.join(f"{_quote(c)} is null" for c in columns)
-        (missing,) = self.con.execute(f"select count(*) from {self.relation} where {condition}").fetchall()[0]
-        return missing
+        is_missing = (
+            "false" if ignore_row_if == "never" else join.join(f"{_quote(c)} is null" for c in columns)
+        )
+        ((missing,),) = self.con.execute(
+            f"select count(*) from {self.relation} where {is_missing}"
+        ).fetchall()
+        groups = (
+            f"select {keys} from {self.relation} where not ({is_missing}) group by all having count(*) > 1"
+        )
+        ((unexpected,),) = self.con.execute(
+            f"select count(*) from {self.relation} t semi join ({groups}) d on {self._same(columns)}"
+        ).fetchall()
+        first = (
+            f"select {keys} from {self.relation} t semi join ({groups}) d on {self._same(columns)} "
+            "order by t.rowid limit 5"
+        )
+        partition = ", ".join(f"t.{_quote(c)}" for c in columns)
+        query = (
+            f"select {self.select(columns, as_double, alias='t')} from {self.relation} t "
+            f"semi join ({first}) d on {self._same(columns)} "
+            f"qualify row_number() over (partition by {partition} order by t.rowid) <= 5 order by t.rowid"
+        )
+        return missing, unexpected, _to_pandas(self.con.sql(query).to_arrow_table())
+
+    @staticmethod
+    def _same(columns: list[str]) -> str:
+        return " and ".join(f"t.{_quote(c)} is not distinct from d.{_quote(c)}" for c in columns)
 
 
 def _to_pandas(arrow: pa.Table) -> pd.DataFrame:
@@ -379,7 +397,10 @@ def _validate_in_batches(
 ) -> SuiteResult:
     started = time.perf_counter()
     expectations = list(suite.expectations)
-    kinds = [kind(e, table.present) for e in expectations]
+    # a view has no rowid to find the first duplicates by: its uniqueness is judged on the whole table
+    kinds = [
+        k if k != UNIQUE or table.is_table else OTHER for k in (kind(e, table.present) for e in expectations)
+    ]
     as_double = table.nullable_integers()
     runs: list[dict[int, Any]] = []
     order: list[int] = []  # GX's order of the results, as it validates one DataFrame
@@ -402,16 +423,18 @@ def _validate_in_batches(
         combined.update(_run(suite.name, [expectations[i] for i in counted], frame, positions=counted))
     for i in (i for i in range(len(expectations)) if kinds[i] == UNIQUE):
         columns = _columns_named(expectations[i])
-        (result,) = _run(suite.name, [expectations[i]], table.duplicates(columns, as_double))
         ignore = getattr(expectations[i], "ignore_row_if", None) or "all_values_are_missing"
-        missing = table.missing(columns, "any_value_is_missing" if len(columns) == 1 else ignore)
+        missing, unexpected, examples = table.duplicates(
+            columns, "any_value_is_missing" if len(columns) == 1 else ignore, as_double
+        )
+        ((_, result),) = _run(suite.name, [expectations[i]], examples)
         combined[i] = _map_outcome(
             expectations[i],
-            result[1],
+            result,
             elements=table.rows,
             nonnull=table.rows - missing,
-            unexpected=result[1].result["unexpected_count"],
-            examples=result[1].result.get("partial_unexpected_list") or [],
+            unexpected=unexpected,
+            examples=result.result.get("partial_unexpected_list") or [],
         )
     others = [i for i in range(len(expectations)) if kinds[i] == OTHER]
     if others:  # no bound on memory: the whole table's columns
