@@ -88,9 +88,7 @@ def test_each_appended_day_ran_the_incremental_path(day_by_day):
                 "where _omni_batch >= (select min(batch) from meta.incremental_runs where mode = 'incremental')"
             ).fetchall()
         }
-        corrected = dict(
-            con.execute("select cast(order_id as varchar), total_pln from marts.fct_orders").fetchall()
-        )
+        corrected = dict(con.execute("select order_id, order_total_pln from marts.fct_orders").fetchall())
     # the world's own build was the full one, then one incremental run per appended day
     assert len(modes) >= 10 and all(m == ["full", *["incremental"] * APPENDED_DAYS] for _model, m in modes)
     with DagsterInstance.get() as instance:
