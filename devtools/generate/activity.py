@@ -707,29 +707,7 @@ class World:
             ("pos", s["receipt"].to_numpy()),
         )
         # NPS after some purchases, by e-mail
-        all_orders = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "person": orders["person"],
-                        "t": orders["t"],
-                        "channel": orders["channel"],
-                        "ref_kind": "webshop",
-                        "ref": orders["order"],
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "person": sales["person"],
-                        "t": sales["t"],
-                        "channel": "store",
-                        "ref_kind": "pos",
-                        "ref": sales["receipt"],
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
+        all_orders = _purchases(orders, sales)
         asked = all_orders[rng.random(len(all_orders)) < 0.12]
         mood = self.people["purchase_rate"].to_numpy()[asked["person"].to_numpy()]
         base = np.clip(rng.normal(7.2 + 0.25 * np.log1p(mood), 2.0), 0, 10).round().astype(int)
@@ -770,29 +748,7 @@ class World:
             np.array(["phone", "email"], dtype=object)[rng.integers(0, 2, len(s))],
             ("pos", s["receipt"].to_numpy()),
         )
-        asked = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "person": orders["person"],
-                        "t": orders["t"],
-                        "channel": orders["channel"],
-                        "ref_kind": "webshop",
-                        "ref": orders["order"],
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "person": sales["person"],
-                        "t": sales["t"],
-                        "channel": "store",
-                        "ref_kind": "pos",
-                        "ref": sales["receipt"],
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
+        asked = _purchases(orders, sales)
         asked = asked[(rng.random(len(asked)) < 0.12 / 4) & (asked["t"].to_numpy() < start)]
         mood = self.people["purchase_rate"].to_numpy()[asked["person"].to_numpy()]
         self.t.add(
@@ -845,6 +801,33 @@ class World:
                 }
             ),
         )
+
+
+def _purchases(orders: pd.DataFrame, sales: pd.DataFrame) -> pd.DataFrame:
+    """Web/app orders and store sales as the purchases an NPS survey may ask about."""
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "person": orders["person"],
+                    "t": orders["t"],
+                    "channel": orders["channel"],
+                    "ref_kind": "webshop",
+                    "ref": orders["order"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "person": sales["person"],
+                    "t": sales["t"],
+                    "channel": "store",
+                    "ref_kind": "pos",
+                    "ref": sales["receipt"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
 def _coupon_of_month(t: np.ndarray) -> np.ndarray:

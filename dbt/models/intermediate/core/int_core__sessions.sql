@@ -15,18 +15,19 @@ campaigns as (
     {{ campaigns_by_utm_campaign() }}
 ),
 
-{% if is_incremental() %}
-    -- the first purchase of every session that names an order the web shop knows, to compare with this
-    current_purchases as (
-        select
-            events.session_id,
-            {{ first_by("events.order_id", "events.event_at") }} as order_id
-        from {{ ref('stg_events__events') }} as events
-        inner join web_orders on web_orders.order_id = events.order_id
-        where events.event_name = 'purchase' and events.session_id is not null
-        group by events.session_id
-    ),
+-- the first purchase of each session that names an order the web shop knows (of every session: an
+-- incremental run compares them with the order each session has)
+purchases as (
+    select
+        events.session_id,
+        {{ first_by("events.order_id", "events.event_at") }} as order_id
+    from {{ ref('stg_events__events') }} as events
+    inner join web_orders on web_orders.order_id = events.order_id
+    where events.event_name = 'purchase' and events.session_id is not null
+    group by events.session_id
+),
 
+{% if is_incremental() %}
     affected as (
         select session_id from {{ ref('stg_events__events') }} as events
         where {{ changed_since_last_run('events') }} and session_id is not null
@@ -34,11 +35,11 @@ campaigns as (
         select record_id from {{ ref('int_identity__record_keys') }} as keys
         where keys.record_type = 'web_session' and {{ changed_since_last_run('keys') }}
         union
-        select coalesce(previous.session_id, current_purchases.session_id) from {{ this }} as previous
-        full join current_purchases on current_purchases.session_id = previous.session_id
+        select coalesce(previous.session_id, purchases.session_id) from {{ this }} as previous
+        full join purchases on purchases.session_id = previous.session_id
         where previous.order_key is distinct from
-            {{ surrogate_key(["'webshop'", "current_purchases.order_id"]) }}
-            and (previous.session_id is not null or current_purchases.session_id is not null)
+            {{ surrogate_key(["'webshop'", "purchases.order_id"]) }}
+            and (previous.session_id is not null or purchases.session_id is not null)
         union
         select previous.session_id from {{ this }} as previous
         left join campaigns on campaigns.utm_campaign = previous.utm_campaign
@@ -87,17 +88,6 @@ sessions as (
         count(customer_id) > 0 as is_logged_in
     from events
     group by session_id
-),
-
--- the first purchase of the session that names an order the web shop knows
-purchases as (
-    select
-        events.session_id,
-        {{ first_by("events.order_id", "events.event_at") }} as order_id
-    from events
-    inner join web_orders on web_orders.order_id = events.order_id
-    where events.event_name = 'purchase'
-    group by events.session_id
 ),
 
 classified as (
