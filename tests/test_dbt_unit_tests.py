@@ -25,7 +25,9 @@ def test_every_dbt_unit_test_passes(xs_world, tmp_path):
     out = dbt(warehouse, "test", "--select", "test_type:unit")
 
     assert out.returncode == 0, out.stdout[-4000:]
-    assert out.results == dict.fromkeys(unit_tests, "pass"), out.stdout[-4000:]
+    # the results hold the project's hooks too (they create the table of incremental runs)
+    ran = {name: status for name, status in out.results.items() if not name.startswith("omnichannel-on-run")}
+    assert ran == dict.fromkeys(unit_tests, "pass"), out.stdout[-4000:]
 
 
 def test_the_warehouse_build_leaves_unit_tests_out_and_runs_every_data_test(xs_world):

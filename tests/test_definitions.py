@@ -127,6 +127,27 @@ def test_a_pending_erasure_or_the_full_refresh_job_rebuilds_every_model():
     assert full and "1 erasure request(s) pending" in why
     full, why = refresh_mode("incremental", [], has_run_before=False)
     assert full and "first build" in why
+    full, why = refresh_mode("incremental", [], settings_changed=["enabled_sources"])
+    assert full and "settings changed since the last build (enabled_sources)" in why
+
+
+def test_the_settings_of_a_build_are_kept_and_a_change_is_named(tmp_path):
+    from dagster_project.defs.dbt.assets import changed_settings, record_settings
+    from dagster_project.defs.resources import WarehouseResource
+    from omni.config import RetailerConfig
+
+    warehouse = WarehouseResource(data_dir=str(tmp_path))
+    settings = RetailerConfig().dbt_vars()
+    assert changed_settings(warehouse, settings) == []  # no warehouse yet
+    record_settings(warehouse, settings)
+    assert changed_settings(warehouse, settings) == []
+    fewer = RetailerConfig(sources=("webshop", "pos")).dbt_vars()
+    assert changed_settings(warehouse, fewer) == ["enabled_sources"]
+    record_settings(warehouse, fewer)
+    assert changed_settings(warehouse, fewer) == []
+    assert changed_settings(warehouse, {**fewer, "identity_match_probability": 0.5}) == [
+        "identity_match_probability"
+    ]
 
 
 def test_sensor_starts_a_run_when_files_land(defs, tmp_path, monkeypatch):

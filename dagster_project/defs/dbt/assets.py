@@ -1,5 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dbt tests -> checks)."""
 
+import json
+
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -30,8 +32,12 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             context.log.info(
                 f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}"
             )
+        settings = config.dbt_vars()
         full, why = refresh_mode(
-            context.run.tags.get(REFRESH_TAG), pending_erasures(warehouse.paths), _has_run_before(warehouse)
+            context.run.tags.get(REFRESH_TAG),
+            pending_erasures(warehouse.paths),
+            _has_run_before(warehouse),
+            settings_changed=changed_settings(warehouse, settings),
         )
         context.log.info(f"dbt build, {'full refresh' if full else 'incremental'}: {why}")
         if full and context.run.tags.get(REFRESH_TAG) != "full":
@@ -41,18 +47,29 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
         # not in every build of the warehouse, as dbt advises for production runs
         args = ["build", "--exclude-resource-type", "unit_test", *vars_args(config.dbt_vars())]
         yield from dbt.cli([*args, "--full-refresh"] if full else args, context=context).stream()
+        record_settings(warehouse, settings)
         prune_invocation_targets()
 
     return omnichannel_dbt
 
 
 def refresh_mode(
-    tag: str | None, pending_erasures: list[str], has_run_before: bool = True
+    tag: str | None,
+    pending_erasures: list[str],
+    has_run_before: bool = True,
+    settings_changed: list[str] | None = None,
 ) -> tuple[bool, str]:
     """Whether the dbt build rebuilds every model, and why. A pending erasure always does: rows deleted from
-    an incremental table would leave their bytes in the warehouse file's blocks, a rebuild leaves none."""
+    an incremental table would leave their bytes in the warehouse file's blocks, a rebuild leaves none. So
+    does a change of the settings dbt reads (a source turned off, another match threshold): the rows built
+    under the old settings would stay beside the new ones."""
     if not has_run_before:
         return True, "the first build of this warehouse builds every model from all the data"
+    if settings_changed:
+        return (
+            True,
+            f"the settings changed since the last build ({', '.join(settings_changed)}): every model is rebuilt",
+        )
     if pending_erasures:
         return (
             True,
@@ -61,6 +78,47 @@ def refresh_mode(
     if tag == "full":
         return True, "a full refresh was asked for"
     return False, "incremental models process the records that are new or changed since their last run"
+
+
+SETTINGS_TABLE = "meta.build_settings"
+
+
+def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> list[str]:
+    """The names of the dbt settings that differ from those of the last successful build (none when no build
+    recorded its settings yet)."""
+    if not warehouse.paths.warehouse.exists():
+        return []
+    with warehouse.connect() as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'build_settings'"
+        ).fetchone()[0]
+        if not found:
+            return []
+        row = con.execute(
+            f"select settings from {SETTINGS_TABLE} order by recorded_at desc limit 1"
+        ).fetchone()
+    if row is None:
+        return []
+    before = json.loads(row[0])
+    return sorted(k for k in set(before) | set(settings) if before.get(k) != _plain(settings.get(k)))
+
+
+def record_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> None:
+    """Keeps the settings of a successful build, for the next one to compare with."""
+    with warehouse.connect(read_only=False) as con:
+        con.execute("create schema if not exists meta")
+        con.execute(
+            f"create table if not exists {SETTINGS_TABLE} (settings varchar not null, recorded_at timestamp not null)"
+        )
+        con.execute(
+            f"insert into {SETTINGS_TABLE} values (?, current_timestamp::timestamp)",
+            [json.dumps(settings, sort_keys=True)],
+        )
+
+
+def _plain(value: object) -> object:
+    """A setting as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(value))
 
 
 def _has_run_before(warehouse: WarehouseResource) -> bool:
