@@ -54,6 +54,7 @@ import json
 import re
 import tempfile
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,8 @@ CANDIDATE_SQL = (
 # directory, and how many candidate values Python takes at a time
 SCAN_MEMORY_LIMIT = "1GB"
 SCAN_BATCH_ROWS = 10_000
+# the stamp of the dbt batch that wrote a row of an incremental mart (its content changes with it)
+STAMP = "_omni_batch"
 
 PII_LEVELS = ("direct", "quasi", "online", "free_text", "pseudonymised", "none")
 PERSONAL_LEVELS = ("direct", "quasi", "online", "free_text")
@@ -122,6 +125,12 @@ class Coverage:
     personal: dict[str, str] = field(default_factory=dict)
     # a pii level not in PII_LEVELS (treated as unclassified): table.column -> level
     invalid: dict[str, str] = field(default_factory=dict)
+    # tables whose value scan read only the rows stamped after a stamp scanned before: table -> that stamp
+    scanned_since: dict[str, str] = field(default_factory=dict)
+    # the newest stamp (STAMP) of each published table that has one, as scanned: table -> stamp
+    newest: dict[str, str] = field(default_factory=dict)
+    # distinct values value-scanned per table
+    distinct_by_table: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -347,12 +356,17 @@ def scan_published(
     *,
     batch_rows: int = SCAN_BATCH_ROWS,
     memory_limit: str = SCAN_MEMORY_LIMIT,
+    scanned: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings in the published DuckDB file, its Parquet files and (if given) the report; `coverage`,
     when given, is filled with what was read and how each column was judged. `classification`: by
     default that of dbt/target/manifest.json (load_classification). `batch_rows`: candidate values
     taken from DuckDB at a time; `memory_limit`: DuckDB's, beyond which it spills to a temporary
-    directory (removed afterwards)."""
+    directory (removed afterwards).
+
+    `scanned`: {table: stamp} of tables whose rows up to that stamp (STAMP, the batch that wrote them) a
+    scan passed before: their values are scanned only in rows with a newer stamp (a row's stamp changes
+    with its content). Judgments by classification cover every column of every table, always."""
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
     coverage = coverage if coverage is not None else Coverage()
@@ -395,7 +409,17 @@ def scan_published(
             coverage.parquet_files += 1
         verdicts: dict[tuple[str, str], Finding | None] = {}
         for file, relation, table in copies:
-            for column, type_code, *_ in con.execute(f"select * from {relation} limit 0").description:
+            described = con.execute(f"select * from {relation} limit 0").description
+            since = None
+            if any(column == STAMP for column, *_ in described):
+                if file == "marts.duckdb":
+                    (newest,) = con.execute(f'select max("{STAMP}")::varchar from {relation}').fetchone()
+                    if newest is not None:
+                        coverage.newest[table] = newest
+                if scanned and table in scanned:
+                    since = scanned[table]
+                    coverage.scanned_since[table] = since
+            for column, type_code, *_ in described:
                 if (table, column) not in verdicts:
                     verdicts[(table, column)] = _judge(
                         table, column, classification.column(table, column), coverage
@@ -407,7 +431,7 @@ def scan_published(
                 if classification.column(table, column).is_id or not _is_text(type_code):
                     continue
                 coverage.by_value.add(f"{table}.{column}")
-                for finding in _scan_column(con, relation, table, column, coverage, batch_rows):
+                for finding in _scan_column(con, relation, table, column, coverage, batch_rows, since):
                     add(finding, file)
     finally:
         con.close()
@@ -436,15 +460,19 @@ def _scan_column(
     column: str,
     coverage: Coverage,
     batch_rows: int = SCAN_BATCH_ROWS,
+    since: str | None = None,
 ) -> list[Finding]:
     """The value scan of one text-like column (lists and structs as their text form): its distinct values
     counted in DuckDB, those that could hold an e-mail or a phone number (CANDIDATE_SQL) judged in Python,
-    taken `batch_rows` at a time."""
+    taken `batch_rows` at a time; only in the rows stamped after `since`, when given."""
     text = f'cast("{column}" as varchar)'
     present = f'from {relation} where "{column}" is not null'
+    if since is not None:
+        present += f' and "{STAMP}" > {int(since)}'
     ((distinct,),) = con.execute(f"select count(distinct {text}) {present}").fetchall()
     coverage.columns += 1
     coverage.distinct_values += distinct
+    coverage.distinct_by_table[table] = coverage.distinct_by_table.get(table, 0) + distinct
     candidates = con.execute(
         f"select distinct v from (select {text} as v {present}) where {CANDIDATE_SQL} "
         "order by v"  # in order, so a finding's example is the same from one scan to the next

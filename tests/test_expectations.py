@@ -377,3 +377,58 @@ def test_gx_check_reports_statistics_and_failures(warehouse, tmp_path):
     assert not missing.passed
     assert missing.severity == AssetCheckSeverity.WARN
     assert "does not exist" in missing.metadata["error"].value
+
+
+def test_a_run_judges_row_by_row_only_the_rows_stamped_since_its_guards_last_passed(warehouse, tmp_path):
+    """The checks of a run (since_last_pass): the first judges every row and keeps the newest stamp; the next
+    judges only rows with a newer stamp, and whole-table expectations (uniqueness) still see every row; a
+    run whose guards fail keeps nothing, so the next judges the same rows again."""
+    from dagster_project.defs.gx.checks import evaluate_suite
+    from omni.settings import Paths
+    from omni.watermarks import TABLE
+
+    table_suite = SUITES["marts_fct_orders"]
+    directory = tmp_path / "copy"
+    path = broken_copy(warehouse, "marts.fct_orders", (), directory)
+    with duckdb.connect(str(path)) as con:
+        (total,) = con.execute("select count(*) from marts.fct_orders").fetchone()
+        (newest,) = con.execute("select max(_omni_batch) from marts.fct_orders").fetchone()
+
+    def run() -> dict:
+        results = evaluate_suite(table_suite, Paths.from_env(directory), since_last_pass=True)
+        return {result.check_name: result for result in results}
+
+    first = run()
+    assert first["gx_marts_fct_orders"].passed
+    assert first["gx_marts_fct_orders"].metadata["rows_validated"].value == total
+    assert first["gx_marts_fct_orders"].metadata["rows_judged_row_by_row"].value == "every row"
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute(f"select stamp, rows_judged from {TABLE}").fetchall() == [(str(newest), total)]
+
+    again = run()
+    assert again["gx_marts_fct_orders"].passed
+    assert again["gx_marts_fct_orders"].metadata["rows_validated"].value == 0
+    assert f"_omni_batch > {newest}" in again["gx_marts_fct_orders"].metadata["rows_judged_row_by_row"].value
+
+    # a later batch rewrites two orders, one with an implausible amount: two rows judged, one finding
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update marts.fct_orders set _omni_batch = ? , order_total_pln = case when rowid = 0 then -1 "
+            "else order_total_pln end where rowid in (0, 1)",
+            [newest + 1],
+        )
+    later = run()
+    assert later["gx_marts_fct_orders"].passed
+    assert later["gx_marts_fct_orders"].metadata["rows_validated"].value == 2
+    assert later["gx_marts_fct_orders_findings"].metadata["findings"].value == 1
+
+    # a duplicated old row (no newer stamp) still fails the uniqueness guard, which reads the whole table;
+    # a failing run keeps no stamp: the next run judges the same rows again
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into marts.fct_orders select * from marts.fct_orders where rowid = 5")
+        con.execute("update marts.fct_orders set _omni_batch = ? where rowid = 2", [newest + 2])
+    for _ in range(2):
+        bad = run()
+        assert not bad["gx_marts_fct_orders"].passed
+        assert "order_key" in bad["gx_marts_fct_orders"].metadata["failed_expectations"].value
+        assert bad["gx_marts_fct_orders"].metadata["rows_validated"].value == 1

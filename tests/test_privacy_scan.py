@@ -114,3 +114,38 @@ def test_a_batch_holds_at_least_one_value(tmp_path):
     published = publish_tables(tmp_path / "published", {"t": "select 'a' as x"})
     with pytest.raises(ValueError, match="batch_rows"):
         scan_published(published, classification=load_classification({"nodes": {}}), batch_rows=0)
+
+
+def test_a_stamped_table_is_value_scanned_in_the_rows_written_since_the_last_clean_scan(tmp_path):
+    """`scanned` names the stamp up to which a table was scanned clean: its values are scanned only in rows
+    with a newer stamp, in the DuckDB file and the Parquet file; a table without stamps is scanned whole."""
+    published = publish_tables(
+        tmp_path / "published",
+        {
+            "notes": "select * from (values (1, 'call +48 512 000 111', 100::bigint), "
+            "(2, 'ok', 100), (3, 'write to ola.z@poczta.example', 200), (4, 'fine', 200)) "
+            "as t(n, body, _omni_batch)",
+            "plain": "select 'x@y.zz' as body",
+        },
+    )
+    classification = load_classification({"nodes": {}})
+
+    def scan(scanned):
+        coverage = Coverage()
+        findings = scan_published(
+            published, coverage=coverage, classification=classification, scanned=scanned
+        )
+        return {(f.where, f.kind) for f in findings}, coverage
+
+    every, coverage = scan(None)
+    assert every == {("notes.body", "phone"), ("notes.body", "email"), ("plain.body", "email")}
+    assert coverage.newest == {"notes": "200"} and coverage.scanned_since == {}
+    assert coverage.distinct_by_table == {"notes": 8, "plain": 2}  # both copies of each table
+
+    since_first, coverage = scan({"notes": "100"})
+    assert since_first == {("notes.body", "email"), ("plain.body", "email")}
+    assert coverage.scanned_since == {"notes": "100"}
+    assert coverage.distinct_by_table == {"notes": 4, "plain": 2}
+
+    nothing_new, _ = scan({"notes": "200", "plain": "200"})
+    assert nothing_new == {("plain.body", "email")}  # no stamp: whole

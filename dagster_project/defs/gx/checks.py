@@ -7,6 +7,7 @@ thin wrapper in its place.)"""
 # no `from __future__ import annotations` here: Dagster reads the `context` annotation at definition time
 from collections.abc import Iterator
 
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
@@ -23,6 +24,7 @@ from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from expectations import all_suites
 from expectations.common import TableSuite
 from omni.config import load_config
+from omni.watermarks import NewRows, new_rows, record_passed
 
 
 def check_name(table_suite: TableSuite) -> str:
@@ -50,7 +52,7 @@ def _failures_metadata(failures) -> dict:
     }
 
 
-def suite_check_results(table_suite: TableSuite, result) -> list[AssetCheckResult]:
+def suite_check_results(table_suite: TableSuite, result, extra: dict | None = None) -> list[AssetCheckResult]:
     """A runner SuiteResult as two check results: the guards (keys, columns, the warehouse's invariants:
     an error where the suite is blocking) and the findings (formats, plausibility, dates: a warning)."""
     key = AssetKey(list(table_suite.asset_key))
@@ -59,6 +61,7 @@ def suite_check_results(table_suite: TableSuite, result) -> list[AssetCheckResul
         "rows_validated": result.rows,
         "seconds": round(result.seconds, 2),
         "relation": table_suite.relation,
+        **(extra or {}),
     }
     return [
         AssetCheckResult(
@@ -78,14 +81,24 @@ def suite_check_results(table_suite: TableSuite, result) -> list[AssetCheckResul
     ]
 
 
-def evaluate_suite(table_suite: TableSuite, paths) -> list[AssetCheckResult]:
+def evaluate_suite(table_suite: TableSuite, paths, since_last_pass: bool = False) -> list[AssetCheckResult]:
     """Validate a suite on the warehouse of `paths` (with its retailer's configuration): the guards' and the
-    findings' check results. A missing table fails both (nothing downstream can trust it)."""
+    findings' check results. A missing table fails both (nothing downstream can trust it).
+
+    `since_last_pass` (the checks of a run): the row-wise expectations judge only the rows stamped after the
+    last run whose guards passed (omni.watermarks; the whole table when there was none, or when a full
+    refresh restamped every row), and the stamp is kept when the guards pass. Uniqueness and the table's
+    shape judge the whole table every time. The findings then are those of the new rows."""
     from expectations.runner import validate_table  # imports GX (seconds): only when a check runs
 
     key = AssetKey(list(table_suite.asset_key))
+    rows = None
     try:
-        result = validate_table(table_suite, paths.warehouse, load_config(paths.data_dir))
+        if since_last_pass:
+            rows = _new_rows(table_suite, paths.warehouse)
+        result = validate_table(
+            table_suite, paths.warehouse, load_config(paths.data_dir), where=rows.where if rows else None
+        )
     except LookupError as missing:
         return [
             AssetCheckResult(
@@ -99,7 +112,24 @@ def evaluate_suite(table_suite: TableSuite, paths) -> list[AssetCheckResult]:
             )
             for name in (check_name(table_suite), findings_check_name(table_suite))
         ]
-    return suite_check_results(table_suite, result)
+    if rows is None:
+        return suite_check_results(table_suite, result)
+    if not result.guards_failed:
+        record_passed(paths.warehouse, check_name(table_suite), rows, result.rows)
+    return suite_check_results(table_suite, result, {"rows_judged_row_by_row": rows.describe()})
+
+
+def _new_rows(table_suite: TableSuite, warehouse) -> NewRows:
+    """The rows of the suite's relation its guards have not passed on yet; LookupError when the relation
+    is missing (as the runner reports it)."""
+    schema, _, table = table_suite.relation.partition(".")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+        if not exists:
+            raise LookupError(f"{table_suite.relation} does not exist in {warehouse}")
+        return new_rows(con, check_name(table_suite), table_suite.relation)
 
 
 def _gx_check(table_suite: TableSuite) -> AssetChecksDefinition:
@@ -133,7 +163,7 @@ def _gx_check(table_suite: TableSuite) -> AssetChecksDefinition:
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[AssetCheckResult]:
         selected = context.selected_asset_check_keys
-        results = evaluate_suite(table_suite, warehouse.paths)
+        results = evaluate_suite(table_suite, warehouse.paths, since_last_pass=True)
         for result in results:
             context.log.info(f"{result.check_name}: {'passed' if result.passed else 'failed'}")
         for check in results:

@@ -18,9 +18,12 @@ from dagster import (
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from omni.privacy import Coverage, load_classification, scan_published
+from omni.privacy import STAMP, Coverage, load_classification, scan_published
 from omni.publish import publish, published_dir
 from omni.report import render
+from omni.watermarks import passed_stamps, record_stamps
+
+PRIVACY_CHECK = "no_personal_data"
 
 
 def mart_asset_keys() -> list[AssetKey]:
@@ -75,21 +78,35 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
 
     @asset_check(
         asset=published_marts,
-        name="no_personal_data",
+        name=PRIVACY_CHECK,
         blocking=True,
         description="No personal data in any published table or Parquet file (omni/privacy.py): a column the dbt "
         "YAML classifies `pii: direct`, or that carries the name of a direct column upstream without being "
         "declared `pseudonymised`, fails it whatever its values; every other text column that is not a declared "
-        "id is scanned for e-mail addresses and phone numbers of any country. "
+        "id is scanned for e-mail addresses and phone numbers of any country (in an incremental mart, the rows "
+        "written since the last scan that passed). "
         "Blocking: the report is not rendered from a publication that fails it.",
     )
     def no_personal_data(warehouse: WarehouseResource) -> AssetCheckResult:
+        # the values of an incremental mart are scanned in the rows written since the last scan that passed
+        with warehouse.connect() as con:
+            scanned = passed_stamps(con, PRIVACY_CHECK, STAMP)
         coverage = Coverage()
         findings = scan_published(
             published_dir(warehouse.paths),
             coverage=coverage,
             classification=load_classification(dbt_project.manifest_path),
+            scanned=scanned,
         )
+        if not findings:
+            record_stamps(
+                warehouse.paths.warehouse,
+                PRIVACY_CHECK,
+                [
+                    (table, STAMP, stamp, coverage.distinct_by_table.get(table, 0))
+                    for table, stamp in sorted(coverage.newest.items())
+                ],
+            )
         judged: dict[str, list[str]] = {}
         for column, verdict in sorted(coverage.by_classification.items()):
             judged.setdefault(verdict, []).append(column)
@@ -109,6 +126,9 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
             "parquet_files_scanned": coverage.parquet_files,
             "text_columns_scanned": coverage.columns,
             "distinct_values_scanned": coverage.distinct_values,
+            "tables_scanned_in_new_rows_only": MetadataValue.json(
+                dict(sorted(coverage.scanned_since.items()))
+            ),
             # not blocking
             "unclassified_columns": len(coverage.unclassified),
             "unclassified_named_like_personal_upstream": MetadataValue.json(
