@@ -1,8 +1,8 @@
 """Customer lifetime value: how many purchases a buyer will make, whether they are still a customer, and
 what they will spend, from the orders up to the analytics as-of date.
 
-Two standard probabilistic models, fitted on every build with PyMC-Marketing (maximum a posteriori with
-flat priors, i.e. maximum likelihood, as the models' authors fit them):
+Two standard probabilistic models, fitted with PyMC-Marketing (maximum a posteriori with flat priors, i.e.
+maximum likelihood, as the models' authors fit them) on every full build (incremental builds: refit_reason):
 
 * **BG/NBD** (Fader, Hardie & Lee 2005, `pymc_marketing.clv.BetaGeoModel`) for purchases: while a
   customer is alive they buy at a rate lambda ~ Gamma(shape r, rate alpha) per day; after each repeat
@@ -418,6 +418,30 @@ def _values(array) -> np.ndarray:
 
 
 # --- warehouse tables --------------------------------------------------------------------------------
+
+
+def refit_reason(previous: pd.DataFrame | None, as_of: dt.date | None, refit_days: int) -> str | None:
+    """Why an incremental build fits the models again instead of keeping `previous` (the parameters table
+    of the last fit), or None to keep it: the models are refitted when `refit_days` have passed since
+    the as-of date of the last fit (0: every build), when it was not fitted (too little data then: a
+    fit is cheap), or when the as-of date moved back. The predictions always use the current data."""
+    if refit_days < 0:
+        raise ValueError(f"CLV refit_days must be 0 or more, not {refit_days}")
+    if previous is None or previous.empty:
+        return "no fit yet"
+    if not previous["is_fitted"].all():
+        return "the last fit has a model that was not fitted"
+    if as_of is None:
+        return "no as-of date"
+    fitted = pd.to_datetime(previous["as_of_date"]).dt.date
+    if fitted.isna().any() or fitted.nunique() != 1:
+        return "the last fit has no single as-of date"
+    age = (as_of - fitted.iloc[0]).days
+    if age < 0:
+        return f"the as-of date moved back {-age} day(s) since the last fit"
+    if age >= refit_days:
+        return f"{age} day(s) since the last fit, refit every {refit_days}"
+    return None
 
 
 def parameters_table(parameters: pd.DataFrame) -> pa.Table:

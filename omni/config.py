@@ -83,6 +83,25 @@ class IdentityMatching:
 
 
 @dataclass(frozen=True)
+class ClvRefit:
+    """When the customer lifetime value models are fitted again (docs/customer-analytics.md): an
+    incremental build keeps the last fit until `refit_days` days have passed since its as-of date (0: every
+    build); a full build always fits."""
+
+    refit_days: int = 7
+
+    def __post_init__(self) -> None:
+        if isinstance(self.refit_days, bool) or not isinstance(self.refit_days, int) or self.refit_days < 0:
+            raise ConfigError(
+                f"[clv] refit_days must be a whole number of days, 0 or more, not {self.refit_days!r}"
+            )
+
+
+# settings of when work is done, not of what the results are: changing them needs no full refresh
+RUN_POLICY_VARS = frozenset({"clv_refit_days"})
+
+
+@dataclass(frozen=True)
 class RetailerConfig:
     sources: tuple[str, ...] = SOURCE_NAMES
     country: str = "PL"  # default region of phones typed without a country code, and of postal codes
@@ -91,6 +110,7 @@ class RetailerConfig:
     formats: dict[str, str] = field(default_factory=dict)
     plausibility: Plausibility = field(default_factory=Plausibility)
     identity: IdentityMatching = field(default_factory=IdentityMatching)
+    clv: ClvRefit = field(default_factory=ClvRefit)
     path: Path | None = None  # the file it was read from, if any
 
     def is_on(self, source: str) -> bool:
@@ -114,6 +134,7 @@ class RetailerConfig:
             "identity_match_probability": self.identity.match_probability,
             "identity_review_probability": self.identity.review_probability,
             "identity_min_records_to_train": self.identity.min_records_to_train,
+            "clv_refit_days": self.clv.refit_days,
         }
 
 
@@ -138,7 +159,7 @@ def load_config(data_dir: Path | str) -> RetailerConfig:
 
 def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
     where = str(path or CONFIG_FILE)
-    known = {"sources", "locale", "formats", "plausibility", "identity"}
+    known = {"sources", "locale", "formats", "plausibility", "identity", "clv"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
@@ -182,6 +203,12 @@ def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
         identity = IdentityMatching(**matching)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+    refit = _table(raw, "clv", where)
+    _only(refit, set(ClvRefit.__dataclass_fields__), "clv", where)
+    try:
+        clv = ClvRefit(**refit)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
     return RetailerConfig(
         sources=tuple(s for s in SOURCE_NAMES if s in enabled),
         country=country,
@@ -190,6 +217,7 @@ def parse_config(raw: dict, path: Path | None = None) -> RetailerConfig:
         formats={k: str(v) for k, v in formats.items()},
         plausibility=Plausibility(**bounds),
         identity=identity,
+        clv=clv,
         path=path,
     )
 

@@ -141,6 +141,9 @@ def arrive_late(source: Paths, data_dir: Path) -> LateArrivals:
     must succeed with no failed check)."""
     paths = Paths.from_env(data_dir)
     shutil.copytree(source.data_dir, paths.data_dir, symlinks=True)
+    # the CLV models are fitted again as in a full build (tests/test_incremental.py compares the two)
+    config = paths.data_dir / "omni.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[clv]\nrefit_days = 0\n", encoding="utf-8")
     identity_before = _identity(paths)
     guests, email_a, order_b = _guests(paths)
     withdrawal, member_email, as_of = _audience_member(paths, data_dir.parent)

@@ -43,6 +43,7 @@ def test_the_example_config_declares_three_sources():
         "identity_match_probability": 0.99,
         "identity_review_probability": 0.8,
         "identity_min_records_to_train": 1000,
+        "clv_refit_days": 7,
     }
 
 
@@ -62,6 +63,9 @@ def test_the_example_config_declares_three_sources():
         ),
         ('[identity]\nmatch_probability = "high"', "match_probability must be a number"),
         ("[identity]\nthreshold = 0.9", "unknown key(s) threshold"),
+        ("[clv]\nrefit_days = -1", "refit_days must be a whole number of days, 0 or more"),
+        ('[clv]\nrefit_days = "weekly"', "refit_days must be a whole number of days"),
+        ("[clv]\nrefit_every = 7", "unknown key(s) refit_every"),
     ],
 )
 def test_a_config_mistake_says_what_is_wrong(text, message):
@@ -73,6 +77,11 @@ def test_identity_thresholds_reach_dbt():
     config = parse_config(tomllib.loads("[identity]\nmatch_probability = 0.97\nreview_probability = 0.5"))
     assert config.dbt_vars()["identity_match_probability"] == 0.97
     assert config.dbt_vars()["identity_review_probability"] == 0.5
+
+
+def test_the_clv_refit_policy_reaches_dbt():
+    assert RetailerConfig().dbt_vars()["clv_refit_days"] == 7
+    assert parse_config(tomllib.loads("[clv]\nrefit_days = 0")).dbt_vars()["clv_refit_days"] == 0
 
 
 def test_the_demo_world_declares_its_formats(tmp_path):

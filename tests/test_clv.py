@@ -41,6 +41,7 @@ from omni.clv import (
     orders_from_purchases,
     parameters_table,
     predict,
+    refit_reason,
     simulate,
     summarize,
 )
@@ -347,3 +348,30 @@ def test_a_warehouse_of_four_customers_builds_without_clv(xs_world, tmp_path):
     assert parameters[0][4] == parameters[0][5] == "4 buyers, fewer than clv_min_customers = 50"
     assert segments == [(4, 0, 0, 0)]
     assert groups and all(value is None for (value,) in groups)
+
+
+def test_an_incremental_build_keeps_a_fit_until_refit_days_passed():
+    fitted = pd.DataFrame(
+        {
+            "model": ["bg_nbd", "gamma_gamma"],
+            "is_fitted": [True, True],
+            "as_of_date": [dt.date(2026, 5, 1)] * 2,
+        }
+    )
+    assert refit_reason(fitted, dt.date(2026, 5, 1), 7) is None
+    assert refit_reason(fitted, dt.date(2026, 5, 7), 7) is None
+    assert refit_reason(fitted, dt.date(2026, 5, 8), 7) == "7 day(s) since the last fit, refit every 7"
+    assert refit_reason(fitted, dt.date(2026, 5, 1), 0) == "0 day(s) since the last fit, refit every 0"
+    assert (
+        refit_reason(fitted, dt.date(2026, 4, 30), 7)
+        == "the as-of date moved back 1 day(s) since the last fit"
+    )
+    assert refit_reason(None, dt.date(2026, 5, 1), 7) == "no fit yet"
+    assert refit_reason(fitted.iloc[:0], dt.date(2026, 5, 1), 7) == "no fit yet"
+    assert refit_reason(fitted, None, 7) == "no as-of date"
+    unfitted = fitted.assign(is_fitted=[True, False])
+    assert refit_reason(unfitted, dt.date(2026, 5, 2), 7) == "the last fit has a model that was not fitted"
+    mixed = fitted.assign(as_of_date=[dt.date(2026, 5, 1), dt.date(2026, 4, 1)])
+    assert refit_reason(mixed, dt.date(2026, 5, 2), 7) == "the last fit has no single as-of date"
+    with pytest.raises(ValueError, match="refit_days"):
+        refit_reason(fitted, dt.date(2026, 5, 2), -1)

@@ -148,6 +148,8 @@ def test_the_settings_of_a_build_are_kept_and_a_change_is_named(tmp_path):
     assert changed_settings(warehouse, {**fewer, "identity_match_probability": 0.5}) == [
         "identity_match_probability"
     ]
+    # when the CLV models are refitted is not a setting of the results: no rebuild
+    assert changed_settings(warehouse, {**fewer, "clv_refit_days": 0}) == []
 
 
 def test_sensor_starts_a_run_when_files_land(defs, tmp_path, monkeypatch):

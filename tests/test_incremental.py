@@ -23,6 +23,7 @@ from devtools.generate import append_days
 from omni.build import build
 from omni.instance import ensure_dagster_home
 from omni.settings import Paths
+from tests.support import dbt
 
 SEED = 7
 APPENDED_DAYS = 2
@@ -42,11 +43,20 @@ def _keys(paths: Paths, sql: str) -> dict:
         return dict(con.execute(sql).fetchall())
 
 
+def fit_clv_on_every_build(paths: Paths) -> None:
+    """`[clv] refit_days = 0`: an incremental build fits the CLV models as a full build does (by default it
+    keeps the last fit for a week), so the two can be compared table by table. Not a setting of the
+    results: the next build stays incremental."""
+    config = paths.data_dir / "omni.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[clv]\nrefit_days = 0\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def day_by_day(xs_world, tmp_path_factory):
     """World 7 continued and built one day at a time; the account key of each planted login before it."""
     paths = Paths.from_env(tmp_path_factory.mktemp("incremental") / "data")
     shutil.copytree(xs_world(SEED).data_dir, paths.data_dir, symlinks=True)
+    fit_clv_on_every_build(paths)
     runs, accounts_before = [], {}
     for _ in range(APPENDED_DAYS):
         append_days(paths.data_dir, 1)
@@ -121,6 +131,30 @@ def test_a_login_on_an_anonymous_browser_merges_its_profile_into_the_account(day
         # every visit of the browser, the earlier anonymous ones too, now carries the account's (older) key
         assert len(cookie_sessions) >= 2
         assert {sessions[s] for s in cookie_sessions} == {account_key}
+
+
+@pytest.mark.xdist_group("incremental-days")
+def test_an_incremental_build_keeps_the_clv_fit_until_refit_days_passed(day_by_day, tmp_path):
+    """With the default policy (7 days) an incremental run of the CLV model keeps the parameters of the last
+    fit, to the fit's own duration: it was not fitted again."""
+    paths, _full, _runs, _planted, _accounts = day_by_day
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, warehouse)
+    shutil.copytree(paths.data_dir / "secrets", tmp_path / "secrets")
+    read = "select model, parameter, value, is_fitted, as_of_date, fit_seconds from intermediate.int_analytics__clv_model"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = sorted(con.execute(read).fetchall())
+    assert len(before) == 7 and all(row[3] for row in before)  # world 7 has enough buyers to fit both
+
+    out = dbt(warehouse, "run", "--select", "int_analytics__clv_model", dbt_vars={"clv_refit_days": 7})
+
+    assert out.returncode == 0, out.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert sorted(con.execute(read).fetchall()) == before
+        modes = con.execute(
+            "select mode from meta.incremental_runs where model = 'int_analytics__clv_model' order by batch"
+        ).fetchall()
+    assert modes[-1] == ("incremental",)
 
 
 @pytest.fixture(scope="module")

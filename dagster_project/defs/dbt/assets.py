@@ -11,7 +11,7 @@ from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDbtTranslator
 from ingestion import SOURCE_NAMES
 from ingestion.common.raw_tables import ensure_raw_tables
-from omni.config import RetailerConfig
+from omni.config import RUN_POLICY_VARS, RetailerConfig
 from omni.erasure import pending_erasures
 
 
@@ -85,7 +85,7 @@ SETTINGS_TABLE = "meta.build_settings"
 
 def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> list[str]:
     """The names of the dbt settings that differ from those of the last successful build (none when no build
-    recorded its settings yet)."""
+    recorded its settings yet), leaving out those of when work is done (RUN_POLICY_VARS)."""
     if not warehouse.paths.warehouse.exists():
         return []
     with warehouse.connect() as con:
@@ -100,7 +100,11 @@ def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) 
     if row is None:
         return []
     before = json.loads(row[0])
-    return sorted(k for k in set(before) | set(settings) if before.get(k) != _plain(settings.get(k)))
+    return sorted(
+        k
+        for k in set(before) | set(settings)
+        if k not in RUN_POLICY_VARS and before.get(k) != _plain(settings.get(k))
+    )
 
 
 def record_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> None:
