@@ -77,3 +77,67 @@ where child.value is null
     sum(order_total_pln) as revenue_pln,
     avg(case when is_converted then touchpoint_count end) as avg_touchpoints_per_conversion
 {%- endmacro %}
+
+{#- Incremental attribution (docs/incremental.md): the profiles (customer_key, else anonymous_id) whose
+    steps an incremental run of int_attribution__steps recomputes, from all of their touchpoints. A profile
+    is recomputed when one of its touchpoints changed since the model's last run, and so is the profile a
+    changed touchpoint belonged to before (its step in the model's own rows). A session ties profiles
+    together: its first ad click is the step of the session's visitor, so the profiles of every touchpoint
+    and step of a session with a changed touchpoint are recomputed. An exposure (a send, open or click of a
+    message, an ad click) that changed may credit or stop crediting the visits of its campaign in the
+    lookback after it: the profiles of those visits are recomputed too. -#}
+{% macro attribution_step_profiles_to_recompute() -%}
+    with
+
+    changed as (
+        select
+            touchpoint_key,
+            coalesce(customer_key, anonymous_id) as profile_key,
+            session_id,
+            campaign_id,
+            touchpoint_type,
+            touchpoint_at
+        from {{ ref('int_core__touchpoints') }} as touchpoints
+        where {{ changed_since_last_run('touchpoints') }}
+    ),
+
+    changed_sessions as (
+        select distinct session_id from changed
+        where session_id is not null
+    ),
+
+    changed_exposures as (
+        select
+            campaign_id,
+            touchpoint_at
+        from changed
+        where
+            campaign_id is not null
+            and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
+    ),
+
+    profiles as (
+        select profile_key from changed
+        union all
+        select previous.profile_key from {{ this }} as previous
+        where previous.touchpoint_key in (select touchpoint_key from changed)
+        union all
+        select coalesce(touchpoints.customer_key, touchpoints.anonymous_id)
+        from {{ ref('int_core__touchpoints') }} as touchpoints
+        where touchpoints.session_id in (select session_id from changed_sessions)
+        union all
+        select previous.profile_key from {{ this }} as previous
+        where previous.session_id in (select session_id from changed_sessions)
+        union all
+        select previous.profile_key from {{ this }} as previous
+        inner join changed_exposures
+            on
+                changed_exposures.campaign_id = coalesce(previous.campaign_id, previous.untracked_campaign_id)
+                and previous.step_at >= changed_exposures.touchpoint_at
+                and previous.step_at <= changed_exposures.touchpoint_at + {{ attribution_lookback() }}
+        where previous.step_type = 'session'
+    )
+
+    select distinct profile_key from profiles
+    where profile_key is not null
+{%- endmacro %}

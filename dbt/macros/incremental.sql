@@ -92,3 +92,35 @@ every load): the rows of loads newer than the newest load id the model already h
         )
     {% endif %}
 {%- endmacro %}
+
+{#- The keys an incremental run of a model recomputes, as a table written by the model's pre-hook
+    (`write_recomputed_keys`): the model's SQL reads it to restrict what it computes, and its post-hook
+    (`delete_unwritten`) to delete the rows of those keys the run did not write again (a key that lost all
+    of its rows). The table lives in the `meta` schema, next to the table of incremental runs. -#}
+{% macro recomputed_keys_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema='meta', identifier=this.identifier ~ '__recomputed')) }}
+{%- endmacro %}
+
+{#- pre-hook: in an incremental run, `sql` (a select of the keys to recompute) into the table of recomputed keys -#}
+{% macro write_recomputed_keys(sql) -%}
+    {%- if is_incremental() -%}
+        create or replace table {{ recomputed_keys_relation() }} as {{ sql }}
+    {%- else -%}
+        drop table if exists {{ recomputed_keys_relation() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post-hook: in an incremental run, delete the rows of the recomputed keys (`key_column`) that this run
+    did not write, then drop the table of recomputed keys -#}
+{% macro delete_unwritten(key_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            {{ key_column }} in (select {{ key_column }} from {{ recomputed_keys_relation() }})
+            and _omni_batch <> {{ omni_batch() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro drop_recomputed_keys() -%}
+    drop table if exists {{ recomputed_keys_relation() }}
+{%- endmacro %}

@@ -5,7 +5,40 @@
 -- a step inside the window of two orders is on both paths. An order with no step in the window (a
 -- walk-in till sale, a typed-in web visit of an unknown visitor...) gets one `direct` step, so every
 -- order is attributed and its credits still sum to 1.
+-- Incremental (docs/incremental.md): a run recomputes the whole path of the orders that changed (their
+-- buyer too), of the orders of the profiles whose steps changed, and of the orders whose path held a step
+-- that changed, moved to another profile or is gone.
+{{ config(materialized='incremental', unique_key='order_key') }}
+
 with
+
+{% if is_incremental() %}
+    changed_steps as (
+        select
+            touchpoint_key,
+            profile_key
+        from {{ ref('int_attribution__steps') }} as steps
+        where {{ changed_since_last_run('steps') }}
+    ),
+
+    recomputed_orders as (
+        select order_key from {{ ref('int_core__orders') }} as orders
+        where
+            {{ changed_since_last_run('orders') }}
+            or coalesce(orders.customer_key, orders.anonymous_id) in (select profile_key from changed_steps)
+        union
+        select previous.order_key from {{ this }} as previous
+        where
+            previous.touchpoint_key in (select touchpoint_key from changed_steps)
+            or (
+                previous.touchpoint_key is not null
+                and not exists (
+                    select 1 from {{ ref('int_attribution__steps') }} as steps
+                    where steps.touchpoint_key = previous.touchpoint_key
+                )
+            )
+    ),
+{% endif %}
 
 orders as (
     select
@@ -14,10 +47,16 @@ orders as (
         placed_at,
         order_total_pln
     from {{ ref('int_core__orders') }}
+    {% if is_incremental() %}
+        where order_key in (select order_key from recomputed_orders)
+    {% endif %}
 ),
 
 steps as (
     select * from {{ ref('int_attribution__steps') }}
+    {% if is_incremental() %}
+        where profile_key in (select profile_key from orders)
+    {% endif %}
 ),
 
 matched as (
@@ -84,7 +123,8 @@ final as (
             placed_at,
             order_total_pln,
             -- seconds from the step to the order (0 for the direct step), for time decay
-            cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint) as seconds_before_order
+            cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint) as seconds_before_order,
+            {{ batch_column() }}
         from unioned
     ) as numbered
 )

@@ -8,10 +8,19 @@
 --   position based   40% to the first and 40% to the last step, the other 20% shared by the steps in
 --                    between; with 2 steps 50/50 (no middle to take the 20%), with 1 step 100%
 -- A direct step (an order with no step in the window) is the only step of its path: 1 in every model.
+-- Incremental (docs/incremental.md): a run recomputes the orders whose path changed, all steps of each.
+{{ config(materialized='incremental', unique_key='order_key') }}
+
 with
 
 paths as (
     select * from {{ ref('int_attribution__conversion_paths') }}
+    {% if is_incremental() %}
+        where order_key in (
+            select changed_paths.order_key from {{ ref('int_attribution__conversion_paths') }} as changed_paths
+            where {{ changed_since_last_run('changed_paths') }}
+        )
+    {% endif %}
 ),
 
 weighted as (
@@ -41,7 +50,8 @@ final as (
             when step_count = 2 then cast(0.5 as double)
             when step_number = 1 or step_number = step_count then cast(0.4 as double)
             else cast(0.2 as double) / (step_count - 2)
-        end as position_based_credit
+        end as position_based_credit,
+        {{ batch_column() }}
     from weighted
 )
 

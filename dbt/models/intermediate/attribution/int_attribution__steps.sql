@@ -9,11 +9,36 @@
 -- click are their campaign's own exposure; a session that landed with a campaign's utm keeps the campaign
 -- only when a message of it was sent, opened or clicked to the profile, or an ad of it clicked, before the
 -- visit and within the lookback; else the utm is `untracked_campaign_id` (the visit still credits its channel).
+-- Incremental (docs/incremental.md): a run recomputes every step of the profiles whose touchpoints changed
+-- (macro attribution_step_profiles_to_recompute), from all of their touchpoints and those of their sessions,
+-- and deletes the steps of those profiles it did not write again (a profile merged into another).
+{{ config(
+    materialized='incremental',
+    unique_key='profile_key',
+    pre_hook="{{ write_recomputed_keys(attribution_step_profiles_to_recompute()) }}",
+    post_hook=["{{ delete_unwritten('profile_key') }}", "{{ drop_recomputed_keys() }}"]
+) }}
+
 with
 
 touchpoints as (
     select * from {{ ref('int_core__touchpoints') }}
-    where coalesce(customer_key, anonymous_id) is not null
+    where
+        coalesce(customer_key, anonymous_id) is not null
+        {% if is_incremental() %}
+            -- the touchpoints of the recomputed profiles, and every touchpoint of their sessions
+            and (
+                coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+                or session_id in (
+                    select profile_touchpoints.session_id from {{ ref('int_core__touchpoints') }} as profile_touchpoints
+                    where
+                        profile_touchpoints.session_id is not null
+                        and coalesce(profile_touchpoints.customer_key, profile_touchpoints.anonymous_id) in (
+                            select profile_key from {{ recomputed_keys_relation() }}
+                        )
+                )
+            )
+        {% endif %}
 ),
 
 message_events as (
@@ -164,8 +189,12 @@ final as (
         session_id,
         customer_key,
         anonymous_id,
-        coalesce(customer_key, anonymous_id) as profile_key
+        coalesce(customer_key, anonymous_id) as profile_key,
+        {{ batch_column() }}
     from unioned
+    {% if is_incremental() %}
+        where coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+    {% endif %}
 )
 
 select * from final
