@@ -123,7 +123,8 @@ final as (
             placed_at,
             order_total_pln,
             -- seconds from the step to the order (0 for the direct step), for time decay
-            cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint) as seconds_before_order,
+            cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint)
+                as seconds_before_order,
             {{ batch_column() }}
         from unioned
     ) as numbered

@@ -23,22 +23,21 @@ with
 
 touchpoints as (
     select * from {{ ref('int_core__touchpoints') }}
-    where
-        coalesce(customer_key, anonymous_id) is not null
-        {% if is_incremental() %}
-            -- the touchpoints of the recomputed profiles, and every touchpoint of their sessions
-            and (
-                coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
-                or session_id in (
-                    select profile_touchpoints.session_id from {{ ref('int_core__touchpoints') }} as profile_touchpoints
-                    where
-                        profile_touchpoints.session_id is not null
-                        and coalesce(profile_touchpoints.customer_key, profile_touchpoints.anonymous_id) in (
-                            select profile_key from {{ recomputed_keys_relation() }}
-                        )
-                )
+    where coalesce(customer_key, anonymous_id) is not null
+    {% if is_incremental() %}
+        -- the touchpoints of the recomputed profiles, and every touchpoint of their sessions
+        and (
+            coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+            or session_id in (
+                select profile_touchpoints.session_id from {{ ref('int_core__touchpoints') }} as profile_touchpoints
+                where
+                    profile_touchpoints.session_id is not null
+                    and coalesce(profile_touchpoints.customer_key, profile_touchpoints.anonymous_id) in (
+                        select profile_key from {{ recomputed_keys_relation() }}
+                    )
             )
-        {% endif %}
+        )
+    {% endif %}
 ),
 
 message_events as (
