@@ -173,6 +173,17 @@ def test_a_late_link_that_merges_two_profiles_built_incrementally_equals_a_full_
     # the incremental build merged the younger guest's records into the older guest's key
     moved = [r for r, key in late_world.identity_before.items() if key == guests.newer]
     assert moved and all(late_world.identity_after[r] == guests.older for r in moved)
+    # the attribution models recomputed both profiles: no step is left under the younger key, and every
+    # credit of the two guests' orders names the older one
+    with duckdb.connect(str(late_world.paths.warehouse), read_only=True) as con:
+        (left,) = con.execute(
+            "select count(*) from intermediate.int_attribution__steps where profile_key = ?", [guests.newer]
+        ).fetchone()
+        credited = con.execute(
+            "select distinct customer_key from marts.attribution_credits where list_contains(?, order_key)",
+            [list(guests.orders)],
+        ).fetchall()
+    assert left == 0 and credited == [(guests.older,)], (left, credited)
     assert differences(fingerprints(late_world.paths.warehouse), fingerprints(paths.warehouse)) == []
 
 
