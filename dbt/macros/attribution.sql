@@ -83,7 +83,8 @@ where child.value is null
     is recomputed when one of its touchpoints changed since the model's last run, and so is the profile a
     changed touchpoint belonged to before (its step in the model's own rows). A session ties profiles
     together: its first ad click is the step of the session's visitor, so the profiles of every touchpoint
-    and step of a session with a changed touchpoint are recomputed. An exposure (a send, open or click of a
+    and step of a session with a changed touchpoint (its session now, or that of its step before) are
+    recomputed. An exposure (a send, open or click of a
     message, an ad click) that changed may credit or stop crediting the visits of its campaign in the
     lookback after it: the profiles of those visits are recomputed too. -#}
 {% macro attribution_step_profiles_to_recompute() -%}
@@ -101,9 +102,14 @@ where child.value is null
         where {{ changed_since_last_run('touchpoints') }}
     ),
 
+    -- the sessions of the changed touchpoints, now and in the steps written before (an ad click that
+    -- moved to another session leaves its old session's visit to be a step again)
     changed_sessions as (
-        select distinct session_id from changed
+        select session_id from changed
         where session_id is not null
+        union
+        select previous.session_id from {{ this }} as previous
+        where previous.session_id is not null and previous.touchpoint_key in (select touchpoint_key from changed)
     ),
 
     changed_exposures as (
