@@ -420,17 +420,30 @@ def _values(array) -> np.ndarray:
 # --- warehouse tables --------------------------------------------------------------------------------
 
 
-def refit_reason(previous: pd.DataFrame | None, as_of: dt.date | None, refit_days: int) -> str | None:
+# an incremental build fits again when the buyers changed by more than this share since the last fit
+REFIT_BUYERS_CHANGE = 0.1
+
+
+def refit_reason(
+    previous: pd.DataFrame | None, as_of: dt.date | None, refit_days: int, buyers: int | None = None
+) -> str | None:
     """Why an incremental build fits the models again instead of keeping `previous` (the parameters table
     of the last fit), or None to keep it: the models are refitted when `refit_days` have passed since
     the as-of date of the last fit (0: every build), when it was not fitted (too little data then: a
-    fit is cheap), or when the as-of date moved back. The predictions always use the current data."""
+    fit is cheap), when the as-of date moved back, or when the number of `buyers` now differs from the
+    number the fit was made on by more than REFIT_BUYERS_CHANGE. The predictions always use the current
+    data."""
     if refit_days < 0:
         raise ValueError(f"CLV refit_days must be 0 or more, not {refit_days}")
     if previous is None or previous.empty:
         return "no fit yet"
     if not previous["is_fitted"].all():
         return "the last fit has a model that was not fitted"
+    fitted_buyers = previous.loc[previous["model"] == BG_NBD, "customer_count"]
+    if buyers is not None and not fitted_buyers.empty:
+        before = int(fitted_buyers.iloc[0])
+        if abs(buyers - before) > REFIT_BUYERS_CHANGE * max(before, 1):
+            return f"{before} buyers at the last fit, {buyers} now"
     if as_of is None:
         return "no as-of date"
     fitted = pd.to_datetime(previous["as_of_date"]).dt.date

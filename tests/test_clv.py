@@ -356,6 +356,7 @@ def test_an_incremental_build_keeps_a_fit_until_refit_days_passed():
             "model": ["bg_nbd", "gamma_gamma"],
             "is_fitted": [True, True],
             "as_of_date": [dt.date(2026, 5, 1)] * 2,
+            "customer_count": [200, 150],
         }
     )
     assert refit_reason(fitted, dt.date(2026, 5, 1), 7) is None
@@ -373,5 +374,10 @@ def test_an_incremental_build_keeps_a_fit_until_refit_days_passed():
     assert refit_reason(unfitted, dt.date(2026, 5, 2), 7) == "the last fit has a model that was not fitted"
     mixed = fitted.assign(as_of_date=[dt.date(2026, 5, 1), dt.date(2026, 4, 1)])
     assert refit_reason(mixed, dt.date(2026, 5, 2), 7) == "the last fit has no single as-of date"
+    # the buyers the BG/NBD fit was made on: a change of more than a tenth refits
+    assert refit_reason(fitted, dt.date(2026, 5, 2), 7, buyers=220) is None
+    assert refit_reason(fitted, dt.date(2026, 5, 2), 7, buyers=180) is None
+    assert refit_reason(fitted, dt.date(2026, 5, 2), 7, buyers=221) == "200 buyers at the last fit, 221 now"
+    assert refit_reason(fitted, dt.date(2026, 5, 2), 7, buyers=4) == "200 buyers at the last fit, 4 now"
     with pytest.raises(ValueError, match="refit_days"):
         refit_reason(fitted, dt.date(2026, 5, 2), -1)
