@@ -23,6 +23,7 @@ from devtools.generate import append_days
 from omni.build import build
 from omni.instance import ensure_dagster_home
 from omni.settings import Paths
+from tests.late_arrivals import fit_clv_on_every_build
 from tests.support import dbt
 
 SEED = 7
@@ -41,14 +42,6 @@ def _full_refresh_of(source: Paths, folder) -> tuple[Paths, object]:
 def _keys(paths: Paths, sql: str) -> dict:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         return dict(con.execute(sql).fetchall())
-
-
-def fit_clv_on_every_build(paths: Paths) -> None:
-    """`[clv] refit_days = 0`: an incremental build fits the CLV models as a full build does (by default it
-    keeps the last fit for a week), so the two can be compared table by table. Not a setting of the
-    results: the next build stays incremental."""
-    config = paths.data_dir / "omni.toml"
-    config.write_text(config.read_text(encoding="utf-8") + "\n[clv]\nrefit_days = 0\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
