@@ -172,6 +172,11 @@ def publish(paths: Paths) -> None:
     _echo(
         f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
         f"as version {publication.version}"
+        + (
+            f" ({len(publication.written)} written, the others unchanged since {publication.previous})"
+            if publication.previous
+            else ""
+        )
     )
     _echo(f"  DuckDB:  {paths.outputs / 'published' / 'marts.duckdb'}")
     _echo(f"  Parquet: {paths.outputs / 'published' / 'parquet'}")

@@ -18,10 +18,20 @@ step, so the last good publication stays in place.
 The copy runs inside DuckDB (`CREATE TABLE ... AS` into the attached file, `COPY ... TO` Parquet), no
 row passes through Python, under a memory limit beyond which DuckDB spills to a temporary directory.
 Rows keep the warehouse's order.
+
+Only what changed is copied. The manifest keeps a fingerprint of every table (its columns, comments, row
+count and an order-free hash of its rows, computed in DuckDB). A new version starts from the previous one:
+its DuckDB file is copied as a file, the Parquet files of unchanged tables are hard links to the previous
+version's (published files are never written again, so sharing them is safe), and only the tables whose
+fingerprint differs are written again (dropped and created in the copied file, exported to Parquet). After
+a daily incremental build most marts are unchanged; the full tables rebuilt with the same content are
+unchanged too. A version without a previous one, or whose previous one has no fingerprints, is written
+whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -47,6 +57,9 @@ class Publication:
     directory: Path
     tables: dict[str, int]
     seconds: float
+    # the tables written in this version; the others were taken unchanged from `previous`
+    written: tuple[str, ...] = ()
+    previous: str | None = None
 
 
 def published_dir(paths: Paths) -> Path:
@@ -66,8 +79,9 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
     version = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     work = versions / f".{version}.partial"
     (work / "parquet").mkdir(parents=True)
+    previous = current_version(paths)
     try:
-        tables = _export(paths.warehouse, schema, work)
+        tables, fingerprints, written, base = _export(paths.warehouse, schema, work, previous)
         (work / "manifest.json").write_text(
             json.dumps(
                 {
@@ -77,6 +91,10 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
                     "schema": schema,
                     "storage_version": STORAGE_VERSION,
                     "tables": tables,
+                    "fingerprints": fingerprints,
+                    # the tables written in this version; the others are the previous version's, unchanged
+                    "written": written,
+                    "previous_version": base,
                 },
                 indent=2,
             )
@@ -92,10 +110,14 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
         if not (root / name).is_symlink():
             _swap_link(root / name, Path(target))
     _prune(versions, keep=final)
-    return Publication(version, final, tables, time.perf_counter() - started)
+    return Publication(version, final, tables, time.perf_counter() - started, tuple(written), base)
 
 
-def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
+def _export(
+    warehouse: Path, schema: str, target: Path, previous: Path | None
+) -> tuple[dict[str, int], dict[str, str], list[str], str | None]:
+    """Write the version's files into `target`, starting from the `previous` version where it has
+    fingerprints: (rows per table, fingerprint per table, the tables written, the version started from)."""
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: build it first")
     spill = tempfile.TemporaryDirectory(prefix="omni-publish-")
@@ -103,7 +125,6 @@ def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        con.execute(f"ATTACH '{target / 'marts.duckdb'}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
         listed = con.execute(
             """
             select table_name, comment from duckdb_tables()
@@ -113,29 +134,98 @@ def _export(warehouse: Path, schema: str, target: Path) -> dict[str, int]:
         ).fetchall()
         if not listed:
             raise RuntimeError(f"the warehouse has no tables in schema {schema!r}: nothing to publish")
+        fingerprints = {name: _fingerprint(con, schema, name, comment) for name, comment in listed}
+        before = _previous_fingerprints(previous) if previous is not None else None
+        if previous is not None and before is not None:
+            # the previous version's file, copied whole (sequential I/O), then only the changed tables
+            shutil.copyfile(previous / "marts.duckdb", target / "marts.duckdb")
+            base = previous.name
+        else:
+            before, base = {}, None
+        con.execute(f"ATTACH '{target / 'marts.duckdb'}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
+        kept = {name for name, fingerprint in fingerprints.items() if before.get(name) == fingerprint}
+        present = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'pub'"
+            ).fetchall()
+        ]
+        for gone in sorted(set(present) - kept):  # changed, or no longer in the warehouse
+            con.execute(f'DROP TABLE pub.main."{gone}"')
         tables: dict[str, int] = {}
+        written: list[str] = []
         for name, comment in listed:
-            con.execute(f'CREATE TABLE pub.main."{name}" AS SELECT * FROM wh."{schema}"."{name}"')
-            if comment:
-                con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
-            con.execute(f"""COPY pub.main."{name}" TO '{target / "parquet" / f"{name}.parquet"}'
-                            (FORMAT parquet, COMPRESSION zstd)""")
+            parquet = target / "parquet" / f"{name}.parquet"
+            if previous is not None and name in kept:
+                _share(previous / "parquet" / f"{name}.parquet", parquet)
+            else:
+                con.execute(f'CREATE TABLE pub.main."{name}" AS SELECT * FROM wh."{schema}"."{name}"')
+                if comment:
+                    con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
+                _copy_column_comments(con, schema, name)
+                con.execute(f"""COPY pub.main."{name}" TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)""")
+                written.append(name)
             tables[name] = con.execute(f'SELECT count(*) FROM pub.main."{name}"').fetchall()[0][0]
-        _copy_column_comments(con, schema)
+        con.execute("CHECKPOINT pub")
         con.execute("DETACH pub")
-        return tables
+        return tables, fingerprints, written, base
     finally:
         con.close()
         spill.cleanup()
 
 
-def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    for table, column, comment in con.execute(
+def _fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> str:
+    """What a reader of the table sees, as one string: its comment, its columns (name, type, comment),
+    its row count and an order-free hash of its rows."""
+    columns = con.execute(
         """
-        select table_name, column_name, comment from duckdb_columns()
-        where database_name = 'wh' and schema_name = ? and comment is not null
+        select column_name, data_type, comment from duckdb_columns()
+        where database_name = 'wh' and schema_name = ? and table_name = ? order by column_index
     """,
-        [schema],
+        [schema, table],
+    ).fetchall()
+    listed = ", ".join(f'"{name}"' for name, *_ in columns)
+    rows, digest = con.execute(
+        f'select count(*), coalesce(sum(hash({listed}))::hugeint, 0) from wh."{schema}"."{table}"'
+    ).fetchone()
+    described = json.dumps([comment, columns], sort_keys=True)
+    return f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
+
+
+def _share(published: Path, target: Path) -> None:
+    """`target` as the same file as `published` (a hard link; a copy where links are not possible)."""
+    try:
+        os.link(published, target)
+    except OSError:
+        shutil.copyfile(published, target)
+
+
+def _previous_fingerprints(previous: Path) -> dict[str, str] | None:
+    """The fingerprints of the previous version, when it has them and its DuckDB file is there (tables
+    whose Parquet file is missing count as changed)."""
+    if not (previous / "marts.duckdb").exists():
+        return None
+    try:
+        manifest = json.loads((previous / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    fingerprints = manifest.get("fingerprints")
+    if not isinstance(fingerprints, dict) or manifest.get("storage_version") != STORAGE_VERSION:
+        return None
+    return {
+        name: value
+        for name, value in fingerprints.items()
+        if (previous / "parquet" / f"{name}.parquet").exists()
+    }
+
+
+def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    for column, comment in con.execute(
+        """
+        select column_name, comment from duckdb_columns()
+        where database_name = 'wh' and schema_name = ? and table_name = ? and comment is not null
+    """,
+        [schema, table],
     ).fetchall():
         con.execute(f'COMMENT ON COLUMN pub.main."{table}"."{column}" IS {_literal(comment)}')
 

@@ -87,3 +87,77 @@ def test_a_failed_build_leaves_the_last_publication_in_place(xs_world, tmp_path)
     assert current_version(paths) == version
     with duckdb.connect(str(published_dir(paths) / "marts.duckdb"), read_only=True) as pub:
         assert pub.execute("select count(*) from fct_orders").fetchone()[0] > 0
+
+
+def _warehouse(paths: Paths, rows: dict[str, list[int]]) -> None:
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        for table, values in rows.items():
+            con.execute(f"create or replace table marts.{table} (id integer, label varchar)")
+            con.executemany(f"insert into marts.{table} values (?, ?)", [(v, f"#{v}") for v in values])
+
+
+def test_a_publication_writes_only_the_tables_that_changed(tmp_path):
+    from omni.publish import publish
+
+    paths = Paths.from_env(tmp_path / "data")
+    paths.data_dir.mkdir(parents=True)
+    _warehouse(paths, {"a": [1, 2, 3], "b": [4], "c": [5, 6]})
+    first = publish(paths)
+    assert first.previous is None and sorted(first.written) == ["a", "b", "c"]
+
+    # b rebuilt with the same rows, in another order: unchanged; c loses a row; d is new
+    _warehouse(paths, {"a": [1, 2, 3], "b": [4]})
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("delete from marts.c where id = 6")
+        con.execute("create table marts.d as select 7 as id")
+    second = publish(paths)
+    assert second.previous == first.version
+    assert sorted(second.written) == ["c", "d"]
+    assert second.tables == {"a": 3, "b": 1, "c": 1, "d": 1}
+    # the unchanged tables' Parquet files are the previous version's files, shared
+    for table in ("a", "b"):
+        assert (second.directory / "parquet" / f"{table}.parquet").samefile(
+            first.directory / "parquet" / f"{table}.parquet"
+        )
+    assert not (second.directory / "parquet" / "c.parquet").samefile(
+        first.directory / "parquet" / "c.parquet"
+    )
+
+    # a table dropped from the warehouse is gone from the next version; the previous one is untouched
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("drop table marts.a")
+        con.execute("comment on table marts.b is 'now documented'")
+    third = publish(paths)
+    assert third.written == ("b",)
+    with duckdb.connect(str(third.directory / "marts.duckdb"), read_only=True) as pub:
+        assert [
+            r[0] for r in pub.execute("select table_name from duckdb_tables() order by 1").fetchall()
+        ] == [
+            "b",
+            "c",
+            "d",
+        ]
+        assert pub.execute("select comment from duckdb_tables() where table_name = 'b'").fetchone()[0] == (
+            "now documented"
+        )
+        assert pub.execute("select * from c").fetchall() == [(5, "#5")]
+    with duckdb.connect(str(first.directory / "marts.duckdb"), read_only=True) as old:
+        assert old.execute("select count(*) from c").fetchone()[0] == 2
+        assert old.execute("select count(*) from a").fetchone()[0] == 3
+    manifest = json.loads((third.directory / "manifest.json").read_text())
+    assert manifest["previous_version"] == second.version and manifest["written"] == ["b"]
+
+
+def test_a_publication_after_one_without_fingerprints_writes_everything(tmp_path):
+    from omni.publish import publish
+
+    paths = Paths.from_env(tmp_path / "data")
+    paths.data_dir.mkdir(parents=True)
+    _warehouse(paths, {"a": [1], "b": [2]})
+    first = publish(paths)
+    manifest = json.loads((first.directory / "manifest.json").read_text())
+    del manifest["fingerprints"]
+    (first.directory / "manifest.json").write_text(json.dumps(manifest))
+    second = publish(paths)
+    assert second.previous is None and sorted(second.written) == ["a", "b"]

@@ -53,13 +53,18 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
     )
     def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         publication = publish(warehouse.paths)
-        context.log.info(f"published {len(publication.tables)} tables as version {publication.version}")
+        context.log.info(
+            f"published {len(publication.tables)} tables as version {publication.version}: "
+            f"{len(publication.written)} written, the others unchanged since {publication.previous}"
+        )
         return MaterializeResult(
             metadata={
                 "version": publication.version,
                 "path": MetadataValue.path(str(publication.directory)),
                 "tables": MetadataValue.json(publication.tables),
                 "rows": sum(publication.tables.values()),
+                "tables_written": MetadataValue.json(list(publication.written)),
+                "tables_unchanged": len(publication.tables) - len(publication.written),
                 "seconds": round(publication.seconds, 2),
             }
         )
