@@ -150,6 +150,45 @@ def test_an_incremental_build_keeps_the_clv_fit_until_refit_days_passed(day_by_d
     assert modes[-1] == ("incremental",)
 
 
+@pytest.mark.xdist_group("incremental-days")
+def test_row_wise_data_tests_judge_the_rows_written_since_they_last_passed(day_by_day, tmp_path):
+    """not_null and accepted_values on an incremental model read the rows stamped after their last pass: a
+    bad value in a new row fails them (and keeps no record, so the next run judges it again); a row they
+    passed before is not read again. Tests over the whole table judge it all."""
+    paths, _full, _runs, _planted, _accounts = day_by_day
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, warehouse)
+    shutil.copytree(paths.data_dir / "secrets", tmp_path / "secrets")
+    with duckdb.connect(str(warehouse)) as con:
+        passed = dict(con.execute("select test, batch from meta.passed_tests").fetchall())
+        last = con.execute("select max(batch) from meta.incremental_runs").fetchone()[0]
+        # every row-wise test of fct_touchpoints passed in the last build, at its batch
+        tested = [t for t in passed if "_fct_touchpoints_" in t]
+        assert tested and {passed[t] for t in tested} == {last}
+        assert not [t for t in passed if ".unique_" in t or ".relationships_" in t]
+        old, new = con.execute(
+            "select min(touchpoint_key), max(touchpoint_key) from marts.fct_touchpoints"
+        ).fetchone()
+        # an old row with a bad value (judged before: not read again), a new row with another one
+        con.execute("update marts.fct_touchpoints set source_system = 'fax' where touchpoint_key = ?", [old])
+        con.execute(
+            "update marts.fct_touchpoints set channel = 'pigeon', _omni_batch = ? where touchpoint_key = ?",
+            [last + 1, new],
+        )
+
+    out = dbt(warehouse, "test", "--select", "fct_touchpoints")
+
+    failed = {name for name, status in out.results.items() if status == "fail"}
+    assert failed == {t for t in out.results if t.startswith("accepted_values_fct_touchpoints_channel")}, (
+        out.stdout[-3000:]
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = dict(con.execute("select test, batch from meta.passed_tests").fetchall())
+    (channel_test,) = [t for t in after if ".accepted_values_fct_touchpoints_channel" in t]
+    assert after[channel_test] == passed[channel_test]  # failed: no new record
+    assert all(after[t] > last for t in tested if t != channel_test)  # passed: recorded at this run
+
+
 @pytest.fixture(scope="module")
 def late_refreshed(late_world, tmp_path_factory):
     """A copy of the late world (world 8 built, then late arrivals built incrementally: a chat that merges

@@ -147,3 +147,49 @@ where child.value is null
     select distinct profile_key from profiles
     where profile_key is not null
 {%- endmacro %}
+
+{#- Incremental journeys (journey_paths, docs/incremental.md): the profiles (customer_key, else
+    anonymous_id) whose journeys a run recomputes. Every journey is one profile's: a converted journey is
+    its order's (the buyer's steps before it), a not-converted one a run of the profile's steps that no
+    order of the profile followed. A profile is recomputed when one of its steps changed since the model's
+    last run, when one of its orders or their conversion paths changed (and so is the order's buyer
+    before, from the model's own rows), when it has journeys here but no step left (merged into another
+    profile), and when one of its open journeys is now more than a window before the end of the data
+    (it can no longer convert: not converted). -#}
+{% macro journey_profiles_to_recompute() -%}
+    with
+
+    changed_orders as (
+        select order_key from {{ ref('fct_orders') }} as orders
+        where {{ changed_since_last_run('orders') }}
+        union
+        select order_key from {{ ref('int_attribution__conversion_paths') }} as paths
+        where {{ changed_since_last_run('paths') }}
+    ),
+
+    profiles as (
+        select profile_key from {{ ref('int_attribution__steps') }} as steps
+        where {{ changed_since_last_run('steps') }}
+        union all
+        select coalesce(orders.customer_key, orders.anonymous_id) from {{ ref('fct_orders') }} as orders
+        where orders.order_key in (select order_key from changed_orders)
+        union all
+        select coalesce(previous.customer_key, previous.anonymous_id) from {{ this }} as previous
+        where previous.order_key in (select order_key from changed_orders)
+        union all
+        select journeys.profile_key from (
+            select distinct coalesce(customer_key, anonymous_id) as profile_key from {{ this }}
+            where not is_converted
+        ) as journeys
+        anti join {{ ref('int_attribution__steps') }} as steps using (profile_key)
+        union all
+        select coalesce(previous.customer_key, previous.anonymous_id) from {{ this }} as previous
+        where
+            previous.journey_status = 'open'
+            and previous.journey_ended_at
+            <= (select max(touchpoint_at) from {{ ref('fct_touchpoints') }}) - {{ attribution_lookback() }}
+    )
+
+    select distinct profile_key from profiles
+    where profile_key is not null
+{%- endmacro %}

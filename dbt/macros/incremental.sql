@@ -110,13 +110,14 @@ every load): the rows of loads newer than the newest load id the model already h
     {%- endif -%}
 {%- endmacro %}
 
-{#- post-hook: in an incremental run, delete the rows of the recomputed keys (`key_column`) that this run
-    did not write, then drop the table of recomputed keys -#}
-{% macro delete_unwritten(key_column) -%}
+{#- post-hook: in an incremental run, delete the rows of the recomputed keys (`key_column`, an expression
+    over the model's columns; `recomputed_column`: its column in the table of recomputed keys, by default
+    the same) that this run did not write -#}
+{% macro delete_unwritten(key_column, recomputed_column=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
-            {{ key_column }} in (select {{ key_column }} from {{ recomputed_keys_relation() }})
+            {{ key_column }} in (select {{ recomputed_column or key_column }} from {{ recomputed_keys_relation() }})
             and _omni_batch <> {{ omni_batch() }}
     {%- endif -%}
 {%- endmacro %}

@@ -9,14 +9,25 @@
 --                  data: it may still convert, so the summaries leave it out
 -- Paths show channels in order with repeats collapsed (`web > email > web > store`); combinations show
 -- the set of channels (`email + store + web`).
+-- Incremental (docs/incremental.md): every journey is a profile's (the order's buyer, the steps' customer
+-- or visitor), and a run recomputes every journey of the profiles whose steps, orders or conversion paths
+-- changed since its last run (macro journey_profiles_to_recompute), and of those with an open journey the
+-- end of the data has now left more than a window behind; it deletes the journeys of those profiles it
+-- did not write again (regrouped, or a profile merged into another).
+{{ config(
+    materialized='incremental',
+    unique_key='journey_key',
+    pre_hook="{{ write_recomputed_keys(journey_profiles_to_recompute()) }}",
+    post_hook=["{{ delete_unwritten('coalesce(customer_key, anonymous_id)', 'profile_key') }}", "{{ drop_recomputed_keys() }}"]
+) }}
+
 with
 
 steps as (
     select * from {{ ref('int_attribution__steps') }}
-),
-
-paths as (
-    select * from {{ ref('int_attribution__conversion_paths') }}
+    {% if is_incremental() %}
+        where profile_key in (select profile_key from {{ recomputed_keys_relation() }})
+    {% endif %}
 ),
 
 orders as (
@@ -30,6 +41,16 @@ orders as (
         placed_at,
         order_total_pln
     from {{ ref('fct_orders') }}
+    {% if is_incremental() %}
+        where coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+    {% endif %}
+),
+
+paths as (
+    select * from {{ ref('int_attribution__conversion_paths') }}
+    {% if is_incremental() %}
+        where order_key in (select order_key from orders)
+    {% endif %}
 ),
 
 data_end as (
@@ -203,7 +224,8 @@ final as (
         cast(journeys.fulfilment_type as varchar) as fulfilment_type,
         journeys.journey_status = 'converted' and step_summary.first_channel is not null
         and step_summary.first_channel <> journeys.conversion_channel as is_cross_channel,
-        cast(journeys.order_total_pln as decimal(18, 2)) as order_total_pln
+        cast(journeys.order_total_pln as decimal(18, 2)) as order_total_pln,
+        {{ batch_column() }}
     from journeys
     left join step_summary on step_summary.journey_key = journeys.journey_key
     left join path_summary on path_summary.journey_key = journeys.journey_key

@@ -1,0 +1,121 @@
+{#-
+Data tests on new rows (docs/incremental.md "Checks on new rows").
+
+A row-wise test (`not_null`, `accepted_values`: each row passes or fails on its own) of an incremental
+model whose rows carry the batch that wrote them (`_omni_batch`) judges only the rows written since the
+test last passed: a passing test is recorded in `meta.passed_tests` with its run's batch (on-run-end,
+`record_passed_tests`), and the next run's test reads `_omni_batch` greater than it. A test that fails or
+warns is not recorded, so the next run judges the same rows again, with the new ones; a full refresh
+restamps every row, so its tests judge everything. Tests over the whole table (`unique`,
+`unique_combination`, `relationships`, whose parent may lose a key, consent) and tests of full tables
+are unchanged.
+
+dbt wraps the tested model of every generic test in `get_where_subquery` (its `where` config); this
+project's version adds the batch filter to it.
+-#}
+
+{% macro passed_tests_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='passed_tests')) }}
+{%- endmacro %}
+
+{#- on-run-start, with create_incremental_state -#}
+{% macro create_passed_tests() -%}
+    {%- set passed = passed_tests_relation() -%}
+    create schema if not exists {{ passed.database }}.{{ passed.schema }};
+    create table if not exists {{ passed }} (
+        test varchar not null,
+        model varchar not null,
+        batch bigint not null,
+        recorded_at timestamp not null
+    )
+{%- endmacro %}
+
+{#- the generic tests that judge each row on its own -#}
+{% macro row_wise_tests() -%}
+    {{ return(['not_null', 'accepted_values']) }}
+{%- endmacro %}
+
+{#- the incremental model a row-wise test judges, when its rows carry a batch; none otherwise -#}
+{% macro tested_incremental_model() -%}
+    {%- set metadata = model.get('test_metadata') or {} -%}
+    {%- if metadata.get('name') not in row_wise_tests() or metadata.get('namespace') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- if not tested or tested.resource_type != 'model' or tested.config.materialized != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(tested) }}
+{%- endmacro %}
+
+{#- the batch after which the test judges rows, or none: all rows -#}
+{% macro test_rows_since(relation) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set tested = tested_incremental_model() -%}
+    {%- if tested is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if '_omni_batch' not in columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if load_relation(passed_tests_relation()) is none -%}
+        {#- a command that runs no hooks (dbt compile, docs generate) on a warehouse without the table -#}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select max(batch) from " ~ passed_tests_relation() ~ " where test = '" ~ model.unique_id ~ "'"
+    ) -%}
+    {%- set batch = found.columns[0].values()[0] if found and found.rows | length else none -%}
+    {{ return(batch) }}
+{%- endmacro %}
+
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set since = test_rows_since(relation) -%}
+    {%- set filters = [] -%}
+    {%- if where -%}
+        {%- do filters.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- if since is not none -%}
+        {%- do filters.append('_omni_batch > ' ~ since) -%}
+    {%- endif -%}
+    {%- if filters -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ filters | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-end: the row-wise tests of incremental models that passed in this run judged every row up to
+    this run's batch; one row per test, the latest -#}
+{% macro record_passed_tests(results) -%}
+    {%- set passed = [] -%}
+    {%- if execute -%}
+        {%- for result in results -%}
+            {%- set node = result.node -%}
+            {%- if node.resource_type == 'test' and result.status == 'pass' and node.test_metadata
+                and node.test_metadata.name in row_wise_tests() and not node.test_metadata.namespace -%}
+                {%- set tested = graph.nodes.get(node.attached_node or '') -%}
+                {%- if tested and tested.config.materialized == 'incremental' -%}
+                    {%- do passed.append((node.unique_id, tested.name)) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if passed -%}
+        delete from {{ passed_tests_relation() }}
+        where test in ({% for test, _ in passed %}'{{ test }}'{{ ', ' if not loop.last }}{% endfor %});
+        insert into {{ passed_tests_relation() }} values
+        {% for test, tested in passed -%}
+            ('{{ test }}', '{{ tested }}', {{ omni_batch() }}, current_timestamp){{ ',' if not loop.last }}
+        {% endfor %}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
