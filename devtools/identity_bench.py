@@ -93,14 +93,13 @@ def bench_warehouse(data_dir: Path) -> dict:
         graph = IdentityGraph.from_arrow(
             edges=con.sql(f"select {EDGE_COLUMNS} from intermediate.int_identity__edges").to_arrow_table(),
             identifiers=con.sql(
-                f"select {IDENTIFIER_COLUMNS} from intermediate.int_identity__identifiers order by node_id"
+                f"select {IDENTIFIER_COLUMNS} from intermediate.int_identity__identifiers"
             ).to_arrow_table(),
             types=con.sql(
                 f"select {TYPE_COLUMNS} from staging.identity_identifier_types order by identifier_type"
             ).to_arrow_table(),
-            n_records=con.execute("select count(*) from intermediate.int_identity__record_nodes").fetchone()[
-                0
-            ],
+            record_nodes=con.execute("select record_node from intermediate.int_identity__record_nodes")
+            .fetchnumpy()["record_node"],
         )
     result = compare(graph)
     result["dbt_models"] = dbt_models

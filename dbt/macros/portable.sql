@@ -103,3 +103,18 @@
 {% macro date_text(column) -%}
     cast(cast({{ column }} as date) as {{ dbt.type_string() }})
 {%- endmacro %}
+
+{#- A 63-bit id (bigint, never negative) hashed from the values of `columns` (SQL expressions): the node
+    ids of the identity graph, stable when other values come and go. A collision is caught by the models'
+    `unique` tests. DuckDB's hash() (UBIGINT, shifted to fit a bigint), elsewhere xxhash64 (Spark). -#}
+{% macro stable_id(columns) -%}
+    {{ return(adapter.dispatch('stable_id', 'omnichannel')(columns)) }}
+{%- endmacro %}
+
+{% macro default__stable_id(columns) -%}
+    abs(xxhash64({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro duckdb__stable_id(columns) -%}
+    cast(hash({{ columns | join(', ') }}) >> 1 as bigint)
+{%- endmacro %}

@@ -1,35 +1,69 @@
-"""Profiles of the first, deterministic stage of identity stitching (omni.identity.stitch): strong values link, weak values (phones,
-cookies, devices) join only profiles that do not conflict, per-profile limits from seed
-identity_identifier_types. One row per node: identifiers first (node_id of int_identity__identifiers),
-then records (record_node of int_identity__record_nodes)."""
+"""Profiles of the first, deterministic stage of identity stitching (omni.identity.stitch): strong values
+link, weak values (phones, cookies, devices) join only profiles that do not conflict, per-profile limits
+from seed identity_identifier_types. One row per node of int_identity__nodes (identifiers and records,
+stable ids): `component` the profile, `original_component` the profile before limits, `refused_reason`
+why an identifier's merge was refused, `graph_component` the connected component over every linking edge
+before any refusal or limit, `node_signature` what the node brought into stitching. Every label is the
+smallest stable node id among its nodes, whatever else was stitched in the same run.
 
-import numpy as np
+Incremental (docs/incremental.md): what stitching decides for a graph component depends only on that
+component's nodes, their edges and their signatures (omni.identity.graph explains why). A run compares the
+nodes' signatures with the last result: the nodes of every previous graph component that holds a new, gone
+or changed node are re-stitched together with the new nodes, their rows replaced, the rows of gone nodes
+deleted (post-hook). When more than omni.identity.graph.MAX_RESTITCH_SHARE of the nodes are affected, or
+a linking edge would join an affected node to an unaffected one, the whole graph is stitched. Each run
+adds a row to meta.identity_stitch_runs (batch, mode, nodes re-stitched, reason)."""
+
+import logging
+
 import pyarrow as pa
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
-    from omni.identity.graph import EDGE_COLUMNS, IDENTIFIER_COLUMNS, TYPE_COLUMNS, IdentityGraph
+    dbt.config(materialized="incremental", unique_key="node_id")
+    from omni.identity.graph import (
+        EDGE_COLUMNS,
+        IDENTIFIER_COLUMNS,
+        NODE_COLUMNS,
+        PREVIOUS_COLUMNS,
+        TYPE_COLUMNS,
+        restitch,
+    )
 
-    edges = dbt.ref("int_identity__edges")
-    identifiers = dbt.ref("int_identity__identifiers")
-    types = dbt.ref("identity_identifier_types")
-    record_nodes = dbt.ref("int_identity__record_nodes")
-    graph = IdentityGraph.from_arrow(
-        edges=edges.project(EDGE_COLUMNS).fetch_arrow_table(),
-        identifiers=identifiers.order("node_id").project(IDENTIFIER_COLUMNS).fetch_arrow_table(),
-        types=types.order("identifier_type").project(TYPE_COLUMNS).fetch_arrow_table(),
-        n_records=record_nodes.aggregate("count(*)").fetchall()[0][0],
+    previous = None
+    # a table of an older version of the model (without the columns a partial run reads) is not read: the
+    # build then stops on its changed columns (on_schema_change), and a full refresh rebuilds it
+    if dbt.is_incremental and set(PREVIOUS_COLUMNS.split(", ")) <= set(
+        session.sql(f"select * from {dbt.this} limit 0").columns
+    ):
+        previous = session.sql(f"select {PREVIOUS_COLUMNS} from {dbt.this}").fetch_arrow_table()
+    result = restitch(
+        edges=dbt.ref("int_identity__edges").project(EDGE_COLUMNS).fetch_arrow_table(),
+        identifiers=dbt.ref("int_identity__identifiers").project(IDENTIFIER_COLUMNS).fetch_arrow_table(),
+        types=dbt.ref("identity_identifier_types")
+        .order("identifier_type")
+        .project(TYPE_COLUMNS)
+        .fetch_arrow_table(),
+        nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).fetch_arrow_table(),
+        previous=previous,
     )
-    result = graph.stitch()
-    reason = np.full(graph.n_nodes, None, dtype=object)
-    for node, why in result.refused.items():
-        reason[node] = why
-    return pa.table(
-        {
-            "node_id": pa.array(np.arange(graph.n_nodes, dtype=np.int64)),
-            "component": pa.array(result.component),
-            "original_component": pa.array(result.original_component),
-            "refused_reason": pa.array(reason, pa.string()),
-        }
+    # the run's record; the post-hook (macro stamp_identity_stitch) stamps it and the rows written with the
+    # batch, and deletes the rows of the nodes that are gone
+    runs = f"{dbt.this.database}.meta.identity_stitch_runs"
+    session.execute(
+        f"create table if not exists {runs} (batch bigint, mode varchar not null, "
+        "nodes_restitched bigint not null, vanished_nodes bigint not null, reason varchar, "
+        "recorded_at timestamp not null)"
     )
+    session.execute(
+        f"insert into {runs} values (null, ?, ?, ?, ?, current_timestamp)",
+        [result.mode, result.nodes_restitched, len(result.vanished), result.reason],
+    )
+    logging.getLogger("omni.identity").info(
+        "identity stitching: %s run, %d node(s) re-stitched, %d gone (%s)",
+        result.mode,
+        result.nodes_restitched,
+        len(result.vanished),
+        result.reason,
+    )
+    return result.rows.append_column("_omni_batch", pa.nulls(result.rows.num_rows, pa.int64()))

@@ -5,7 +5,8 @@
 --   shared       seen with more distinct values of another type than seed identity_shared_rules
 --                allows (a family phone, a shared computer's cookie); never links
 --   attribute    not an identifier (a first name): only feeds the shared rules
--- `node_id` numbers identifiers 0..n-1 for the connected-components step.
+-- `node_id` is the value's node in the identity graph: a hash of its type and value (macro stable_id), so it
+-- stays the same when other values come and go (identity stitching re-stitches only what changed).
 with
 
 observations as (
@@ -100,7 +101,7 @@ ruled as (
 )
 
 select
-    cast(row_number() over (order by identifier_type, identifier_value) - 1 as bigint) as node_id,
+    {{ stable_id(["'identifier'", 'identifier_type', 'identifier_value']) }} as node_id,
     identifier_type,
     identifier_value,
     priority,

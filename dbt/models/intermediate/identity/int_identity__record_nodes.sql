@@ -1,22 +1,9 @@
--- Every record as a node of the identity graph: numbered after the identifier nodes.
-with
-
-records as (
-    select
-        record_type,
-        record_id,
-        observed_at
-    from {{ ref('int_identity__records') }}
-),
-
-identifier_count as (
-    select count(*) as n from {{ ref('int_identity__identifiers') }}
-)
-
+-- Every record as a node of the identity graph: `record_node` is a hash of its type and id (macro
+-- stable_id), in the id space of the identifier nodes (int_identity__identifiers.node_id), so it stays the
+-- same when other records come and go.
 select
-    cast((select n from identifier_count) + row_number() over (order by record_type, record_id) - 1 as bigint)
-        as record_node,
+    {{ stable_id(["'record'", 'record_type', 'record_id']) }} as record_node,
     record_type,
     record_id,
     observed_at
-from records
+from {{ ref('int_identity__records') }}

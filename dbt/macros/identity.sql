@@ -1,0 +1,8 @@
+{#- post-hook of int_identity__deterministic_components (a Python model, which does not know the batch):
+    stamp the rows it wrote and its row of meta.identity_stitch_runs with the batch, and in an incremental
+    run delete the rows of the nodes that are no longer in the graph -#}
+{% macro stamp_identity_stitch() -%}
+    update {{ this }} set _omni_batch = {{ omni_batch() }} where _omni_batch is null;
+    update {{ target.database }}.meta.identity_stitch_runs set batch = {{ omni_batch() }} where batch is null;
+    {{ delete_vanished(ref('int_identity__nodes'), ['node_id']) }}
+{%- endmacro %}
