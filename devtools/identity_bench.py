@@ -98,8 +98,9 @@ def bench_warehouse(data_dir: Path) -> dict:
             types=con.sql(
                 f"select {TYPE_COLUMNS} from staging.identity_identifier_types order by identifier_type"
             ).to_arrow_table(),
-            record_nodes=con.execute("select record_node from intermediate.int_identity__record_nodes")
-            .fetchnumpy()["record_node"],
+            record_nodes=con.execute(
+                "select record_node from intermediate.int_identity__record_nodes"
+            ).fetchnumpy()["record_node"],
         )
     result = compare(graph)
     result["dbt_models"] = dbt_models
