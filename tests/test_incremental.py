@@ -92,8 +92,15 @@ def test_each_appended_day_ran_the_incremental_path(day_by_day):
             ).fetchall()
         }
         corrected = dict(con.execute("select order_id, order_total_pln from marts.fct_orders").fetchall())
+        stitched = con.execute(
+            "select mode, nodes_restitched, (select count(*) from intermediate.int_identity__nodes) "
+            "from meta.identity_stitch_runs order by batch"
+        ).fetchall()
     # the world's own build was the full one, then one incremental run per appended day
     assert len(modes) >= 10 and all(m == ["full", *["incremental"] * APPENDED_DAYS] for _model, m in modes)
+    # identity stitching stitched the whole graph once, then each day only the part a day's records touch
+    assert [mode for mode, _n, _total in stitched] == ["full", *["partial"] * APPENDED_DAYS], stitched
+    assert all(0 < n < total for _mode, n, total in stitched[1:]), stitched
     with DagsterInstance.get() as instance:
         tags = [instance.get_run_by_id(r.run_id).tags["omni/refresh"] for r in runs]
     assert tags == ["incremental"] * APPENDED_DAYS
