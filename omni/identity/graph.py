@@ -242,18 +242,16 @@ def restitch(
     signatures = nodes["node_signature"].to_numpy().astype(np.int64)
     ident_ids = identifiers["node_id"].to_numpy().astype(np.int64)
     is_ident = np.isin(node_ids, ident_ids)
+
+    def full(reason: str, vanished: np.ndarray | None = None) -> Restitched:
+        return _full(edges, identifiers, types, node_ids, signatures, is_ident, reason, vanished)
+
     if previous is None:
-        return _full(edges, identifiers, types, node_ids, signatures, is_ident, "no previous result")
+        return full("no previous result")
     affected = affected_nodes(node_ids, signatures, previous)
     share = len(affected.nodes) / max(len(node_ids), 1)
     if share > max_share:
-        return _full(
-            edges,
-            identifiers,
-            types,
-            node_ids,
-            signatures,
-            is_ident,
+        return full(
             f"{len(affected.nodes)} of {len(node_ids)} nodes affected, more than {max_share:.0%}",
             affected.vanished,
         )
@@ -275,16 +273,7 @@ def restitch(
     # count), and a partial run checks it
     crossing = np.r_[dst[src_in & ~dst_in], dst[dst_in & ~src_in]]
     if graph.identifiers_link(crossing).any():
-        return _full(
-            edges,
-            identifiers,
-            types,
-            node_ids,
-            signatures,
-            is_ident,
-            "a linking edge joins an affected node to an unaffected one",
-            affected.vanished,
-        )
+        return full("a linking edge joins an affected node to an unaffected one", affected.vanished)
     rows = graph.table()
     rows = rows.filter(pa.array(np.isin(rows["node_id"].to_numpy(), affected.nodes)))
     return Restitched(
