@@ -166,9 +166,10 @@ def build_warehouse(paths: Paths, select: str | None = None, full_refresh: bool 
 @data_dir_option
 def publish(paths: Paths) -> None:
     """Publish the marts for BI (read-only DuckDB file and Parquet; `omni build` does it after a build)."""
+    from omni.erasure import pending_erasures
     from omni.publish import publish as run_publish
 
-    publication = run_publish(paths)
+    publication = run_publish(paths, fresh=bool(pending_erasures(paths)))
     _echo(
         f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
         f"as version {publication.version}"

@@ -26,7 +26,8 @@ version's (published files are never written again, so sharing them is safe), an
 fingerprint differs are written again (dropped and created in the copied file, exported to Parquet). After
 a daily incremental build most marts are unchanged; the full tables rebuilt with the same content are
 unchanged too. A version without a previous one, or whose previous one has no fingerprints, is written
-whole.
+whole, and so is the version published while an erasure is pending (`fresh`): the copied file would keep
+the replaced tables' bytes in its free blocks.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def current_version(paths: Paths) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
-def publish(paths: Paths, schema: str = "marts") -> Publication:
+def publish(paths: Paths, schema: str = "marts", fresh: bool = False) -> Publication:
+    """Publish a new version of the `schema` tables. `fresh`: write every table into a new file instead of
+    starting from the previous version (after an erasure: a copied file keeps the bytes of the tables it
+    replaced in its free blocks, and an erased person must leave none)."""
     started = time.perf_counter()
     root = published_dir(paths)
     versions = root / "versions"
@@ -79,7 +83,7 @@ def publish(paths: Paths, schema: str = "marts") -> Publication:
     version = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     work = versions / f".{version}.partial"
     (work / "parquet").mkdir(parents=True)
-    previous = current_version(paths)
+    previous = None if fresh else current_version(paths)
     try:
         tables, fingerprints, written, base = _export(paths.warehouse, schema, work, previous)
         (work / "manifest.json").write_text(

@@ -161,3 +161,19 @@ def test_a_publication_after_one_without_fingerprints_writes_everything(tmp_path
     (first.directory / "manifest.json").write_text(json.dumps(manifest))
     second = publish(paths)
     assert second.previous is None and sorted(second.written) == ["a", "b"]
+
+
+def test_a_fresh_publication_writes_every_table_into_a_new_file(tmp_path):
+    """After an erasure: no table comes from the previous version's file (its free blocks would keep the
+    bytes of the tables it replaced)."""
+    from omni.publish import publish
+
+    paths = Paths.from_env(tmp_path / "data")
+    paths.data_dir.mkdir(parents=True)
+    _warehouse(paths, {"a": [1], "b": [2]})
+    first = publish(paths)
+    second = publish(paths, fresh=True)
+    assert second.previous is None and sorted(second.written) == ["a", "b"]
+    assert not (second.directory / "parquet" / "a.parquet").samefile(
+        first.directory / "parquet" / "a.parquet"
+    )

@@ -18,6 +18,7 @@ from dagster import (
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from omni.erasure import pending_erasures
 from omni.privacy import STAMP, Coverage, load_classification, scan_published
 from omni.publish import publish, published_dir
 from omni.report import render
@@ -52,7 +53,8 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
         "in outputs/published/, swapped in atomically after a successful build.",
     )
     def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        publication = publish(warehouse.paths)
+        # while an erasure is pending, every table is written into a new file (no bytes of the old ones)
+        publication = publish(warehouse.paths, fresh=bool(pending_erasures(warehouse.paths)))
         context.log.info(
             f"published {len(publication.tables)} tables as version {publication.version}: "
             f"{len(publication.written)} written, the others unchanged since {publication.previous}"
