@@ -138,7 +138,8 @@ def _export(
         ).fetchall()
         if not listed:
             raise RuntimeError(f"the warehouse has no tables in schema {schema!r}: nothing to publish")
-        fingerprints = {name: _fingerprint(con, schema, name, comment) for name, comment in listed}
+        counted = {name: _fingerprint(con, schema, name, comment) for name, comment in listed}
+        fingerprints = {name: fingerprint for name, (_rows, fingerprint) in counted.items()}
         before = _previous_fingerprints(previous) if previous is not None else None
         if previous is not None and before is not None:
             # the previous version's file, copied whole (sequential I/O), then only the changed tables
@@ -169,7 +170,7 @@ def _export(
                 _copy_column_comments(con, schema, name)
                 con.execute(f"""COPY pub.main."{name}" TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)""")
                 written.append(name)
-            tables[name] = con.execute(f'SELECT count(*) FROM pub.main."{name}"').fetchall()[0][0]
+            tables[name] = counted[name][0]
         con.execute("CHECKPOINT pub")
         con.execute("DETACH pub")
         return tables, fingerprints, written, base
@@ -178,9 +179,11 @@ def _export(
         spill.cleanup()
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> str:
-    """What a reader of the table sees, as one string: its comment, its columns (name, type, comment),
-    its row count and an order-free hash of its rows."""
+def _fingerprint(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None
+) -> tuple[int, str]:
+    """The table's row count, and what a reader of it sees as one string: its comment, its columns (name,
+    type, comment), its row count and an order-free hash of its rows."""
     columns = con.execute(
         """
         select column_name, data_type, comment from duckdb_columns()
@@ -193,7 +196,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str, commen
         f'select count(*), coalesce(sum(hash({listed}))::hugeint, 0) from wh."{schema}"."{table}"'
     ).fetchone()
     described = json.dumps([comment, columns], sort_keys=True)
-    return f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
+    return int(rows), f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
 
 
 def _share(published: Path, target: Path) -> None:

@@ -35,13 +35,14 @@ project's version adds the batch filter to it.
     {{ return(['not_null', 'accepted_values']) }}
 {%- endmacro %}
 
-{#- the incremental model a row-wise test judges, when its rows carry a batch; none otherwise -#}
-{% macro tested_incremental_model() -%}
-    {%- set metadata = model.get('test_metadata') or {} -%}
-    {%- if metadata.get('name') not in row_wise_tests() or metadata.get('namespace') -%}
+{#- the incremental model `test` (a test node: the compiling test's `model`, or a result's node) judges row
+    by row; none for any other test -#}
+{% macro tested_incremental_model(test) -%}
+    {%- set metadata = test.test_metadata if test.test_metadata is defined else none -%}
+    {%- if not metadata or metadata.name not in row_wise_tests() or metadata.namespace -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- set tested = graph.nodes.get(test.attached_node or '') -%}
     {%- if not tested or tested.resource_type != 'model' or tested.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}
@@ -53,7 +54,7 @@ project's version adds the batch filter to it.
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set tested = tested_incremental_model() -%}
+    {%- set tested = tested_incremental_model(model) -%}
     {%- if tested is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -98,13 +99,10 @@ project's version adds the batch filter to it.
     {%- set passed = [] -%}
     {%- if execute -%}
         {%- for result in results -%}
-            {%- set node = result.node -%}
-            {%- if node.resource_type == 'test' and result.status == 'pass' and node.test_metadata
-                and node.test_metadata.name in row_wise_tests() and not node.test_metadata.namespace -%}
-                {%- set tested = graph.nodes.get(node.attached_node or '') -%}
-                {%- if tested and tested.config.materialized == 'incremental' -%}
-                    {%- do passed.append((node.unique_id, tested.name)) -%}
-                {%- endif -%}
+            {%- set tested = tested_incremental_model(result.node)
+                if result.node.resource_type == 'test' and result.status == 'pass' else none -%}
+            {%- if tested is not none -%}
+                {%- do passed.append((result.node.unique_id, tested.name)) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
