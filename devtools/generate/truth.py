@@ -518,10 +518,29 @@ def _till_identifiers(r, world) -> pd.DataFrame:
     # placeholders and the stores' own numbers, by their last nine digits
     typed = PLACEHOLDER_PHONES + [str(x) for x in world.ref.stores["store_phone"]]
     not_phones = sorted({"".join(ch for ch in x if ch.isdigit())[-9:] for x in typed})
+    # files by their header (files written before the export gained the e-mail column have none): one
+    # reader per layout, which reads its files one after another (unioning by name would open them all)
+    layouts: dict[str, list[str]] = {}
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            layouts.setdefault(fh.readline(), []).append(f)
+    frames = [_till_batch(group, not_phones) for group in layouts.values()]
+    frame = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:  # a receipt's lines are in one file; this holds even if they were not
+        frame = frame.groupby("receipt_id", as_index=False, sort=False).agg(
+            sale_id=("sale_id", "first"),
+            has_card=("has_card", "any"),
+            has_phone=("has_phone", "any"),
+            has_email=("has_email", "any"),
+        )
+    return frame
+
+
+def _till_batch(files: list[str], not_phones: list[str]) -> pd.DataFrame:
+    """`_till_identifiers` of till files that share one header."""
     with duckdb.connect() as con:
         con.execute("set threads = 1")
-        till = con.read_csv(files, delimiter=";", header=True, all_varchar=True, union_by_name=True)
-        # files written before the export gained the e-mail column have none
+        till = con.read_csv(files, delimiter=";", header=True, all_varchar=True)
         email = "customer_email" if "customer_email" in till.columns else "null"
         con.register("till", till)
         frame = con.execute(
