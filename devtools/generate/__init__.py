@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 import shutil
@@ -85,6 +86,7 @@ def generate(
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    keep_large_allocations_returnable()
     data_dir = Path(data_dir)
     for sub in ("landing", "truth"):
         shutil.rmtree(data_dir / sub, ignore_errors=True)
@@ -107,6 +109,23 @@ def generate(
         files=r.files,
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+# glibc's default: an allocation of this size or more is mapped on its own and given back when freed
+MMAP_THRESHOLD_BYTES = 256 * 1024
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def keep_large_allocations_returnable() -> None:
+    """Fix glibc's mmap threshold. Left dynamic, glibc raises it (up to 32 MB) after the first large
+    array is freed, and the arrays of every later step then come from the heap, where freed memory stays
+    with the process: at size l the generator held about a third more than its live data. A no-op where
+    the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass

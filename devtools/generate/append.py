@@ -23,7 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from devtools.generate import WORLD_FILE, BaseWorld, GenerateStats, render, simulate, write_world_file
+from devtools.generate import (
+    WORLD_FILE,
+    BaseWorld,
+    GenerateStats,
+    keep_large_allocations_returnable,
+    render,
+    simulate,
+    write_world_file,
+)
 from devtools.generate.activity import DAY, HOUR, Tables, World
 from devtools.generate.marketing import ADS_CAMPAIGNS, NEVER, build_messages
 from devtools.generate.people import e164
@@ -48,6 +56,7 @@ def append_days(data_dir: Path, n: int, progress: Callable[[str], None] | None =
         raise ValueError("append at least one day")
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    keep_large_allocations_returnable()
     truth_dir = data_dir / "truth"
     meta_path = truth_dir / WORLD_FILE
     if not meta_path.is_file():

@@ -275,8 +275,12 @@ def build_messages(
     kind = np.concatenate([np.full(len(e[0]), e[1]) for e in events])
     by_name = np.argsort(np.argsort(kinds))  # event types sort by name
     order = np.lexsort((np.arange(len(rows)), by_name[kind], rows, times))
+    # the text columns hold a handful of values each (campaigns, channels, coupons, event types): as
+    # categories the frame, the largest of the world (about 24 rows per person), is a fraction of its size
+    for col in ("campaign", "channel", "coupon"):
+        sent[col] = sent[col].astype("category")
     out = sent.iloc[rows[order]].reset_index(drop=True)
     out["t"] = times[order]
-    out["event_type"] = np.array(kinds, dtype=object)[kind[order]]
+    out["event_type"] = pd.Categorical.from_codes(kind[order], categories=kinds)
     planted["n_messages"] = int(n)
     return out, planted
