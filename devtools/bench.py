@@ -5,6 +5,7 @@ Each measurement runs in a fresh subprocess so its peak memory (max RSS) is its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -27,12 +28,35 @@ def _child(argv: list[str]) -> dict:
     err = proc.stderr.read().decode()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(
-            f"benchmark step {argv[0]} failed: {err.strip().splitlines()[-1] if err.strip() else '?'}"
-        )
+        raise RuntimeError(f"benchmark step {argv[0]} failed: {_what_failed(err)}")
     answer = json.loads(out.strip().splitlines()[-1])
     answer["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     return answer
+
+
+@contextlib.contextmanager
+def _scratch(workdir: Path | None, echo):
+    """A scratch directory for generated worlds: removed afterwards, unless a step failed in it (then its
+    world, warehouse and logs stay for a look, and the path is printed)."""
+    tmp = tempfile.mkdtemp(prefix="omni-bench-", dir=workdir)
+    try:
+        yield tmp
+    except BaseException:
+        echo(f"  (kept for a look: {tmp})")
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _what_failed(stderr: str) -> str:
+    """The exception of a failed step as it was raised, with its detail lines, or the last line."""
+    lines = stderr.strip().splitlines()
+    if not lines:
+        return "?"
+    start = len(lines) - 1
+    for i, line in enumerate(lines):  # the traceback's last exception line and its continuation
+        if re.match(r"^[A-Za-z_.]+(Error|Exception): ", line):
+            start = i
+    return "\n".join(lines[start:])
 
 
 def bench_generation(size: str, seed: int, workdir: Path) -> dict:
@@ -66,7 +90,7 @@ def run(
         },
         "generation": [],
     }
-    with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+    with _scratch(workdir, echo) as tmp:
         for size in sizes:
             echo(f"generating size {size} ...")
             r = bench_generation(size, seed, Path(tmp))
@@ -77,7 +101,7 @@ def run(
             )
     if ingest_sizes:
         results["ingestion"] = []
-        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+        with _scratch(workdir, echo) as tmp:
             for size in ingest_sizes:
                 echo(f"ingesting size {size} (generating it first) ...")
                 _child(["generate", size, str(seed), str(Path(tmp) / size)])
@@ -108,7 +132,7 @@ def run(
         echo(
             f"  {'graph':<24} {'nodes':>11} {'edges':>11} {'scipy s':>8} {'ours s':>8} {'ratio':>6} {'refused':>8}"
         )
-        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+        with _scratch(workdir, echo) as tmp:
             runs = []
             for size in stitch_sizes:
                 echo(f"  (size {size}: generating, ingesting and building the identity graph ...)")
@@ -169,7 +193,7 @@ def run(
         echo("  (published anchor: a SQL label-propagation stitcher on DuckDB, 16.1M edges in about 143 s)")
     if build_sizes:
         results["build"] = []
-        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+        with _scratch(workdir, echo) as tmp:
             for size in build_sizes:
                 echo(f"building size {size} through the Dagster job (generating it first) ...")
                 _child(["generate", size, str(seed), str(Path(tmp) / size)])
@@ -184,7 +208,7 @@ def run(
                 echo("    slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
     if incremental_sizes:
         results["incremental"] = []
-        with tempfile.TemporaryDirectory(prefix="omni-bench-", dir=workdir) as tmp:
+        with _scratch(workdir, echo) as tmp:
             for size in incremental_sizes:
                 results["incremental"].append(bench_incremental(size, seed, Path(tmp) / size, echo))
     if out:
@@ -316,7 +340,11 @@ def bench_build(data_dir: Path) -> dict:
     result = build(paths, echo=lambda _msg: None)
     seconds = time.perf_counter() - started
     if not result.success:
-        raise RuntimeError(f"the build failed: {result.failed_steps}")
+        # what broke, as `omni build` prints it: the step, the check or model, counts and examples
+        raise RuntimeError(
+            f"the build of {data_dir} failed: {result.failed_steps}"
+            + "".join(f"\n  {line}" for line in result.report[:40])
+        )
     steps: dict[str, float] = {}
     with DagsterInstance.get() as instance:
         began: dict[str, float] = {}
