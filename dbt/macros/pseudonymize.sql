@@ -8,3 +8,11 @@
 {% macro pseudonymize(column) -%}
     omni_pseudonym({{ column }})
 {%- endmacro %}
+
+{#- Whether a value of an identifier type is published as a pseudonym: every person-level type (seed
+    identity_identifier_types) except the retailer's own account numbers (customer_id, member_id), which
+    are published as they are. customer_identity_map applies it; the test
+    identity_map_values_are_pseudonymised checks the map against it. -#}
+{% macro published_as_pseudonym(identifier_type, is_person_level) -%}
+    ({{ is_person_level }} and {{ identifier_type }} not in ('customer_id', 'member_id'))
+{%- endmacro %}

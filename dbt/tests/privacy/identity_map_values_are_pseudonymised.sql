@@ -1,6 +1,6 @@
--- customer_identity_map publishes the values of person-level identifiers (e-mails, phones, loyalty cards;
--- seed identity_identifier_types) only as keyed pseudonyms: 64 lower-case hex characters of macro
--- pseudonymize. customer_id and member_id are the retailer's own account numbers and stay as they are.
+-- customer_identity_map publishes the values of the identifier types that macro published_as_pseudonym
+-- names (e-mails, phones, loyalty cards) only as keyed pseudonyms: 64 lower-case hex characters of macro
+-- pseudonymize.
 -- The column's other values are machine-made (record ids, order and receipt numbers, cookie and device
 -- ids), so the privacy scan does not read it by value (a 7-digit order number can be a valid phone
 -- number); this test is what guarantees it instead. A failing row shows its key and type, never its value.
@@ -12,6 +12,5 @@ inner join {{ ref('identity_identifier_types') }} as types
     on types.identifier_type = identity_map.entity_type
 where
     identity_map.entity_kind = 'identifier'
-    and types.is_person_level
-    and types.identifier_type not in ('customer_id', 'member_id')
+    and {{ published_as_pseudonym('types.identifier_type', 'types.is_person_level') }}
     and not regexp_full_match(identity_map.entity_id, '[0-9a-f]{64}')

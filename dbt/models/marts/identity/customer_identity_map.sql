@@ -62,7 +62,7 @@ values_ as (
         'identifier' as entity_kind,
         identifiers.identifier_type as entity_type,
         case
-            when identifiers.is_person_level and identifiers.identifier_type not in ('customer_id', 'member_id')
+            when {{ published_as_pseudonym('identifiers.identifier_type', 'identifiers.is_person_level') }}
                 then {{ pseudonymize('identifiers.identifier_value') }}
             else identifiers.identifier_value
         end as entity_id,
