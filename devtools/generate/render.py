@@ -1668,20 +1668,18 @@ class Renderer:
             }
         )
         sends = m[m["event_type"] == "send"]
+        # one row per message (a third of the events): its own texts stay Arrow strings and the shared ones
+        # categories, where Python strings would take about 70 bytes a value (GBs at size l)
         self.remember(
             "marketing_messages",
             pd.DataFrame(
                 {
-                    "message_id": text.numbered("MSG", sends["message"].to_numpy(), 9).to_numpy(
-                        zero_copy_only=False
-                    ),
+                    "message_id": _arrow_strings(text.numbered("MSG", sends["message"].to_numpy(), 9)),
                     "person_id": self.person_id[sends["person"].to_numpy()],
-                    "campaign_id": sends["campaign"].to_numpy(),
-                    "channel": sends["channel"].to_numpy(),
-                    "coupon_code": sends["coupon"]
-                    .where(sends["coupon"].notna(), None)
-                    .to_numpy(dtype=object),
-                    "sent_at": self.ts(sends["t"].to_numpy()).to_numpy(zero_copy_only=False),
+                    "campaign_id": sends["campaign"].astype("category").array,
+                    "channel": sends["channel"].astype("category").array,
+                    "coupon_code": sends["coupon"].astype("category").array,
+                    "sent_at": _arrow_strings(self.ts(sends["t"].to_numpy())),
                 }
             ),
         )
@@ -1975,6 +1973,11 @@ def _file_groups(files) -> tuple[np.ndarray, list[str], list[int]]:
     order = np.argsort(rank[codes], kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(rank[codes], minlength=len(uniq)))]
     return order, [uniq[i] for i in by_name], bounds.tolist()
+
+
+def _arrow_strings(values: pa.Array) -> pd.Series:
+    """A pandas column over an Arrow string array, without a Python object per value."""
+    return pd.Series(values, dtype=pd.ArrowDtype(values.type))
 
 
 def _strings(values) -> pa.Array:
