@@ -77,6 +77,37 @@ def test_every_table_equals_a_full_refresh_of_the_same_files(day_by_day):
 
 
 @pytest.mark.xdist_group("incremental-days")
+def test_rows_written_again_unchanged_keep_their_stamp(day_by_day):
+    """int_attribution__steps recomputes every step of a profile with a new touchpoint; the steps that come out
+    as they were keep the batch that last changed them (`_omni_batch`), only `_omni_written` says this run
+    wrote them. So the paths downstream recompute only what a changed step reaches."""
+    paths, *_ = day_by_day
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        rewritten, restamped = con.execute(
+            """
+            select count(*) filter (where _omni_batch < _omni_written), count(*) filter (where _omni_batch = _omni_written)
+            from intermediate.int_attribution__steps
+            where _omni_written = (select max(_omni_written) from intermediate.int_attribution__steps)
+            """
+        ).fetchone()
+        stale = con.execute(
+            "select count(*) from intermediate.int_attribution__steps where _omni_batch > _omni_written"
+        ).fetchone()[0]
+    assert rewritten > 0 and restamped > 0, (rewritten, restamped)
+    assert stale == 0
+
+
+@pytest.mark.xdist_group("incremental-days")
+def test_incremental_runs_leave_no_temporary_tables_behind(day_by_day):
+    paths, *_ = day_by_day
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        left = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where table_name like '%dbt_tmp%'"
+        ).fetchall()
+    assert left == []
+
+
+@pytest.mark.xdist_group("incremental-days")
 def test_each_appended_day_ran_the_incremental_path(day_by_day):
     paths, _full, runs, planted, _accounts = day_by_day
     ensure_dagster_home(paths)

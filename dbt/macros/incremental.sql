@@ -49,6 +49,24 @@ every load): the rows of loads newer than the newest load id the model already h
     {%- endif -%}
 {%- endmacro %}
 
+{#- project-wide post-hook: an incremental run of a Python model leaves the table of its new rows behind.
+    dbt-duckdb writes a Python model's result with `create table` whether or not the relation is meant to be
+    temporary, and drops only the relations it made as non-temporary, so every incremental run of such a
+    model left `<model>__dbt_tmp<time>` in the warehouse's default schema, each day's rows again. Dropped
+    here, with any left by earlier runs. Nothing for SQL models (theirs are real temporary tables). -#}
+{% macro drop_python_temp_table() -%}
+    {%- if target.type == 'duckdb' and model.language == 'python' and model.config.materialized == 'incremental'
+        and execute -%}
+        {%- set left = run_query(
+            "select schema_name, table_name from duckdb_tables() where database_name = '" ~ this.database
+            ~ "' and not temporary and starts_with(table_name, '" ~ this.identifier ~ "__dbt_tmp')"
+        ) -%}
+        {%- for row in left.rows -%}
+            drop table if exists "{{ this.database }}"."{{ row[0] }}"."{{ row[1] }}";
+        {% endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- the batch of this model's last successful run; -1 when it never ran -#}
 {% macro last_batch() -%}
     (select coalesce(max(batch), -1) from {{ incremental_state_relation() }} where model = '{{ this.identifier }}')
@@ -67,6 +85,31 @@ every load): the rows of loads newer than the newest load id the model already h
 {#- a predicate: any of `columns` differs (nulls compare equal) between the rows `a` and `b` -#}
 {% macro any_differs(a, b, columns) -%}
     ({% for c in columns %}{{ a }}.{{ c }} is distinct from {{ b }}.{{ c }}{{ ' or ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- The rows of the CTE `rows` with their batch stamp, for a model that recomputes more rows than
+    changed (every step of a profile, every step of an order's path) and writes them all again: a row
+    whose `columns` all equal the stored row of the same `key` keeps its old stamp, the others get this
+    run's. Models downstream then see as changed only the rows that are. Outside an incremental run every
+    row gets this run's batch. A second column, `_omni_written`, is the run that wrote the row, whatever
+    its content: `delete_unwritten` needs it to tell the rows this run wrote from those it left. -#}
+{% macro select_stamped(rows, key, columns) -%}
+    select
+        {{ rows }}.*,
+        {% if is_incremental() -%}
+            case
+                when previous.{{ key }} is not null and not {{ any_differs(rows, 'previous', columns) }}
+                    then previous._omni_batch
+                else cast({{ omni_batch() }} as bigint)
+            end as _omni_batch,
+        {%- else -%}
+            {{ batch_column() }},
+        {%- endif %}
+        cast({{ omni_batch() }} as bigint) as _omni_written
+    from {{ rows }}
+    {%- if is_incremental() %}
+        left join {{ this }} as previous on previous.{{ key }} = {{ rows }}.{{ key }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- post-hook of an incremental model that writes only changed rows: delete the rows whose key is no
@@ -112,13 +155,14 @@ every load): the rows of loads newer than the newest load id the model already h
 
 {#- post-hook: in an incremental run, delete the rows of the recomputed keys (`key_column`, an expression
     over the model's columns; `recomputed_column`: its column in the table of recomputed keys, by default
-    the same) that this run did not write -#}
-{% macro delete_unwritten(key_column, recomputed_column=none) -%}
+    the same) that this run did not write. `written_column`: the column of the run that wrote a row
+    (`_omni_written` in a model whose rows keep their stamp when written again unchanged, select_stamped) -#}
+{% macro delete_unwritten(key_column, recomputed_column=none, written_column='_omni_batch') -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
             {{ key_column }} in (select {{ recomputed_column or key_column }} from {{ recomputed_keys_relation() }})
-            and _omni_batch <> {{ omni_batch() }}
+            and {{ written_column }} <> {{ omni_batch() }}
     {%- endif -%}
 {%- endmacro %}
 

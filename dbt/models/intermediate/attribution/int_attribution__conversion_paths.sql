@@ -6,8 +6,9 @@
 -- walk-in till sale, a typed-in web visit of an unknown visitor...) gets one `direct` step, so every
 -- order is attributed and its credits still sum to 1.
 -- Incremental (docs/incremental.md): a run recomputes the whole path of the orders that changed (their
--- buyer too), of the orders of the profiles whose steps changed, and of the orders whose path held a step
--- that changed, moved to another profile or is gone.
+-- buyer too), of the orders placed within the lookback after a changed step of their buyer's profile, and
+-- of the orders whose path held a step that changed, moved to another profile or is gone. A path step
+-- written again unchanged keeps the stamp it had (macro select_stamped).
 {{ config(materialized='incremental', unique_key='order_key') }}
 
 with
@@ -16,16 +17,25 @@ with
     changed_steps as (
         select
             touchpoint_key,
-            profile_key
+            profile_key,
+            step_at
         from {{ ref('int_attribution__steps') }} as steps
         where {{ changed_since_last_run('steps') }}
     ),
 
+    -- a changed step (as it is now) is on the paths of its profile's orders in the lookback after it (the
+    -- condition of `matched` below); as it was before, on the paths written with it (the branch after the union)
     recomputed_orders as (
         select order_key from {{ ref('int_core__orders') }} as orders
         where
             {{ changed_since_last_run('orders') }}
-            or coalesce(orders.customer_key, orders.anonymous_id) in (select profile_key from changed_steps)
+            or exists (
+                select 1 from changed_steps
+                where
+                    changed_steps.profile_key = coalesce(orders.customer_key, orders.anonymous_id)
+                    and changed_steps.step_at < orders.placed_at
+                    and changed_steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
+            )
         union
         select previous.order_key from {{ this }} as previous
         where
@@ -104,7 +114,7 @@ unioned as (
     select * from direct
 ),
 
-final as (
+computed as (
     select
         {{ surrogate_key(["order_key", "step_number"]) }} as conversion_step_key,
         *
@@ -124,10 +134,18 @@ final as (
             order_total_pln,
             -- seconds from the step to the order (0 for the direct step), for time decay
             cast(coalesce({{ date_difference('second', "step_at", "placed_at") }}, 0) as bigint)
-                as seconds_before_order,
-            {{ batch_column() }}
+                as seconds_before_order
         from unioned
     ) as numbered
+),
+
+-- a path step written again unchanged keeps its stamp: the credits downstream recompute only changed paths
+final as (
+    {{ select_stamped('computed', 'conversion_step_key', [
+        'order_key', 'step_number', 'step_count', 'touchpoint_key', 'step_at', 'channel', 'step_type',
+        'campaign_id', 'untracked_campaign_id', 'session_id', 'placed_at', 'order_total_pln',
+        'seconds_before_order'
+    ]) }}
 )
 
 select * from final

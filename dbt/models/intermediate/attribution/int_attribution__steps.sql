@@ -11,12 +11,13 @@
 -- visit and within the lookback; else the utm is `untracked_campaign_id` (the visit still credits its channel).
 -- Incremental (docs/incremental.md): a run recomputes every step of the profiles whose touchpoints changed
 -- (macro attribution_step_profiles_to_recompute), from all of their touchpoints and those of their sessions,
--- and deletes the steps of those profiles it did not write again (a profile merged into another).
+-- and deletes the steps of those profiles it did not write again (a profile merged into another). A step
+-- written again unchanged keeps the stamp it had (macro select_stamped).
 {{ config(
     materialized='incremental',
     unique_key='profile_key',
     pre_hook="{{ write_recomputed_keys(attribution_step_profiles_to_recompute()) }}",
-    post_hook=["{{ delete_unwritten('profile_key') }}", "{{ drop_recomputed_keys() }}"]
+    post_hook=["{{ delete_unwritten('profile_key', written_column='_omni_written') }}", "{{ drop_recomputed_keys() }}"]
 ) }}
 
 with
@@ -177,7 +178,7 @@ unioned as (
     select * from visit_and_ticket_steps
 ),
 
-final as (
+computed as (
     select
         touchpoint_key,
         step_at,
@@ -188,12 +189,19 @@ final as (
         session_id,
         customer_key,
         anonymous_id,
-        coalesce(customer_key, anonymous_id) as profile_key,
-        {{ batch_column() }}
+        coalesce(customer_key, anonymous_id) as profile_key
     from unioned
     {% if is_incremental() %}
         where coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
     {% endif %}
+),
+
+-- a step written again unchanged keeps its stamp: the paths downstream recompute only changed steps
+final as (
+    {{ select_stamped('computed', 'touchpoint_key', [
+        'step_at', 'channel', 'step_type', 'campaign_id', 'untracked_campaign_id', 'session_id',
+        'customer_key', 'anonymous_id', 'profile_key'
+    ]) }}
 )
 
 select * from final
