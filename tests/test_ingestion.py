@@ -171,6 +171,20 @@ def test_rerun_is_idempotent_and_new_files_are_picked_up(tmp_path):
     ]
 
 
+def test_the_merge_staging_dataset_is_emptied_after_each_load(tmp_path):
+    """dlt merges through raw_<source>_staging; once a load is done its tables are empty (.dlt/config.toml),
+    not a second copy of the last load's rows."""
+    write(tmp_path / "landing" / "pos" / "S01" / "pos_S01_2026-05-01.csv", POS_DAY1)
+    load(tmp_path, "pos")
+    staged = query(
+        tmp_path,
+        "select table_name from duckdb_tables() where schema_name = 'raw_pos_staging' and table_name = 'receipt_lines'",
+    )
+    assert staged == [("receipt_lines",)]  # the merge went through it
+    assert query(tmp_path, "select count(*) from raw_pos.receipt_lines")[0][0] > 0
+    assert query(tmp_path, "select count(*) from raw_pos_staging.receipt_lines") == [(0,)]
+
+
 def test_schema_v2_column_and_unknown_columns_are_loaded(tmp_path):
     store = tmp_path / "landing" / "pos" / "S01"
     write(store / "pos_S01_2026-05-01.csv", POS_DAY1)
