@@ -98,6 +98,24 @@ def test_rows_written_again_unchanged_keep_their_stamp(day_by_day):
 
 
 @pytest.mark.xdist_group("incremental-days")
+def test_phone_texts_are_parsed_once(day_by_day):
+    """stg_identifiers__phone_numbers parses only the texts it does not hold: the first build's rows keep
+    its batch, each appended day's new texts carry that day's, and every row is stamped."""
+    paths, *_ = day_by_day
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        batches = con.execute(
+            "select _omni_batch, count(*) from staging.stg_identifiers__phone_numbers group by 1 order by 1"
+        ).fetchall()
+        first = con.execute(
+            "select min(batch) from meta.incremental_runs where model = 'stg_identifiers__phone_numbers'"
+        ).fetchone()[0]
+    assert None not in [batch for batch, _ in batches]
+    assert len(batches) >= 2, batches  # the first build's texts, and new ones of an appended day
+    # parsed again in every run, every row would carry the last run's batch
+    assert batches[0][0] == first and batches[0][1] > batches[-1][1], batches
+
+
+@pytest.mark.xdist_group("incremental-days")
 def test_incremental_runs_leave_no_temporary_tables_behind(day_by_day):
     paths, *_ = day_by_day
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:

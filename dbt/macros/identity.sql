@@ -2,7 +2,7 @@
     stamp the rows it wrote and its row of meta.identity_stitch_runs with the batch, and in an incremental
     run delete the rows of the nodes that are no longer in the graph -#}
 {% macro stamp_identity_stitch() -%}
-    update {{ this }} set _omni_batch = {{ omni_batch() }} where _omni_batch is null;
+    {{ stamp_new_rows() }};
     update {{ target.database }}.meta.identity_stitch_runs set batch = {{ omni_batch() }} where batch is null;
     {{ delete_vanished(ref('int_identity__nodes'), ['node_id']) }}
 {%- endmacro %}

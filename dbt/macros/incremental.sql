@@ -67,6 +67,12 @@ every load): the rows of loads newer than the newest load id the model already h
     {%- endif -%}
 {%- endmacro %}
 
+{#- post-hook of an incremental Python model (which does not know the batch): the rows it wrote carry a
+    null `_omni_batch`; stamp them with this run's -#}
+{% macro stamp_new_rows() -%}
+    update {{ this }} set _omni_batch = {{ omni_batch() }} where _omni_batch is null
+{%- endmacro %}
+
 {#- the batch of this model's last successful run; -1 when it never ran -#}
 {% macro last_batch() -%}
     (select coalesce(max(batch), -1) from {{ incremental_state_relation() }} where model = '{{ this.identifier }}')

@@ -13,6 +13,10 @@ default). A rejected text gets no E.164 value and a reason instead.
 
 A dbt Python model that returns a table: the staging views join it, so they stay plain SQL that any
 DuckDB connection can read (no UDF registered only inside dbt).
+
+Incremental (docs/incremental.md): a run parses only the texts it does not hold yet; a text's row depends
+on nothing but the text, the region and the placeholder seed, and a change of the region (omni.toml)
+rebuilds every model, as does a full refresh after an edit of the seed.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def _distinct_texts(load, column: str) -> set[str]:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", unique_key="phone_raw")
     region = dbt.config.get("default_phone_region") or "PL"
     # every source column that carries a phone number (dbt needs each source() call spelled out)
     loads = [
@@ -135,6 +139,9 @@ def model(dbt, session):
     raws: set[str] = set()
     for load, column in loads:
         raws |= _distinct_texts(load, column)
+    if dbt.is_incremental:
+        # the texts parsed by earlier runs keep their rows
+        raws -= {raw for (raw,) in session.sql(f"select phone_raw from {dbt.this}").fetchall()}
     placeholders = {
         value
         for (value,) in dbt.ref("placeholder_identifiers")
@@ -142,4 +149,6 @@ def model(dbt, session):
         .project("value")
         .fetchall()
     }
-    return normalize_phones(raws, region, placeholders)
+    parsed = normalize_phones(raws, region, placeholders)
+    # stamped by the post-hook (stamp_new_rows): a Python model does not know the run's batch
+    return parsed.append_column("_omni_batch", pa.nulls(parsed.num_rows, pa.int64()))
