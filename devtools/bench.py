@@ -43,7 +43,7 @@ def _child(argv: list[str]) -> dict:
 
 
 def _peaks(r: dict) -> str:
-    return f"peak {r['peak_rss_mb']:,.0f} MB in one process, {r.get('peak_tree_rss_mb', 0):,.0f} MB in all at once"
+    return f"peak {r['peak_rss_mb']:,.0f} MB in one process, {r['peak_tree_rss_mb']:,.0f} MB in all at once"
 
 
 class _TreeSampler(threading.Thread):

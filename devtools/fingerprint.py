@@ -4,7 +4,8 @@ of its content.
 
 Columns that say how or when a row was built, not what it holds, are left out: the batch stamps of
 incremental models (`_omni_batch`, `_omni_written`), dlt's load columns and the time a model took to
-fit. Floating-point columns are compared to 1e-9 (`FLOAT_DIGITS`): a sum taken in another order differs in its last bits.
+fit. Floating-point columns are compared to 1e-9 (`FLOAT_DIGITS`): a sum taken in another order differs
+in its last bits.
 """
 
 from __future__ import annotations

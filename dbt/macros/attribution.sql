@@ -5,6 +5,13 @@
     to_days(cast({{ var('attribution_lookback_days', 30) }} as integer))
 {%- endmacro %}
 
+{#- A predicate: the step `step` (an alias with `step_at`) is on the conversion path of the order `order`
+    (an alias with `placed_at`): before the order and within the lookback. -#}
+{% macro on_conversion_path(step, order) -%}
+    {{ step }}.step_at < {{ order }}.placed_at
+    and {{ step }}.step_at >= {{ order }}.placed_at - {{ attribution_lookback() }}
+{%- endmacro %}
+
 {#- The moment audiences are computed for: var('audience_as_of') when pinned (a timestamp), else the
     newest touchpoint of the warehouse (generated worlds end in the past, so now() would be empty). -#}
 {% macro audience_as_of(touchpoints) -%}

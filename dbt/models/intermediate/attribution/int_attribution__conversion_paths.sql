@@ -23,8 +23,8 @@ with
         where {{ changed_since_last_run('steps') }}
     ),
 
-    -- a changed step (as it is now) is on the paths of its profile's orders in the lookback after it (the
-    -- condition of `matched` below); as it was before, on the paths written with it (the branch after the union)
+    -- a changed step (as it is now) is on the paths of its profile's orders in the lookback after it (as in
+    -- `matched` below); as it was before, on the paths written with it (the branch after the union)
     recomputed_orders as (
         select order_key from {{ ref('int_core__orders') }} as orders
         where
@@ -33,8 +33,7 @@ with
                 select 1 from changed_steps
                 where
                     changed_steps.profile_key = coalesce(orders.customer_key, orders.anonymous_id)
-                    and changed_steps.step_at < orders.placed_at
-                    and changed_steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
+                    and {{ on_conversion_path('changed_steps', 'orders') }}
             )
         union
         select previous.order_key from {{ this }} as previous
@@ -85,8 +84,7 @@ matched as (
     inner join steps
         on
             steps.profile_key = orders.profile_key
-            and steps.step_at < orders.placed_at
-            and steps.step_at >= orders.placed_at - {{ attribution_lookback() }}
+            and {{ on_conversion_path('steps', 'orders') }}
 ),
 
 direct as (
