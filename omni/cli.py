@@ -167,9 +167,13 @@ def build_warehouse(paths: Paths, select: str | None = None, full_refresh: bool 
 def publish(paths: Paths) -> None:
     """Publish the marts for BI (read-only DuckDB file and Parquet; `omni build` does it after a build)."""
     from omni.erasure import pending_erasures
+    from omni.publish import incremental_keys
     from omni.publish import publish as run_publish
+    from omni.settings import dbt_target_dir
 
-    publication = run_publish(paths, fresh=bool(pending_erasures(paths)))
+    manifest = dbt_target_dir() / "manifest.json"  # the incremental marts' keys, to patch what changed
+    keys = incremental_keys(manifest) if manifest.exists() else {}
+    publication = run_publish(paths, fresh=bool(pending_erasures(paths)), keys=keys)
     _echo(
         f"published {len(publication.tables)} tables ({sum(publication.tables.values()):,} rows) "
         f"as version {publication.version}"

@@ -28,6 +28,14 @@ a daily incremental build most marts are unchanged; the full tables rebuilt with
 unchanged too. A version without a previous one, or whose previous one has no fingerprints, is written
 whole, and so is the version published while an erasure is pending (`fresh`): the copied file would keep
 the replaced tables' bytes in its free blocks.
+
+A changed incremental mart is patched rather than copied again (`keys`: its unique key, from the dbt
+manifest): every row of an incremental mart carries the batch that wrote it (`_omni_batch`), and the
+manifest keeps the newest batch each version published (`stamps`). In the copied file the rows of the keys
+written since then are deleted and written again, and the rows whose key is no longer in the warehouse
+deleted; the patched table must then have the warehouse table's fingerprint, else it is copied whole. Its
+Parquet file is written again whole (a Parquet file cannot be changed in place). The patched table's rows
+are no longer in the warehouse's order (no reader may rely on an order without `order by`).
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from pathlib import Path
 
 import duckdb
 
+from omni.privacy import STAMP
 from omni.settings import Paths
 
 STORAGE_VERSION = "v1.0.0"  # readable by every DuckDB from 1.0 on
@@ -61,6 +70,8 @@ class Publication:
     # the tables written in this version; the others were taken unchanged from `previous`
     written: tuple[str, ...] = ()
     previous: str | None = None
+    # of the tables written, those patched in the previous version's file (rows written since it)
+    patched: tuple[str, ...] = ()
 
 
 def published_dir(paths: Paths) -> Path:
@@ -72,10 +83,13 @@ def current_version(paths: Paths) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
-def publish(paths: Paths, schema: str = "marts", fresh: bool = False) -> Publication:
+def publish(
+    paths: Paths, schema: str = "marts", fresh: bool = False, keys: dict[str, list[str]] | None = None
+) -> Publication:
     """Publish a new version of the `schema` tables. `fresh`: write every table into a new file instead of
     starting from the previous version (after an erasure: a copied file keeps the bytes of the tables it
-    replaced in its free blocks, and an erased person must leave none)."""
+    replaced in its free blocks, and an erased person must leave none). `keys`: the unique key of each
+    incremental table (`incremental_keys`), whose changes are patched into the copied file."""
     started = time.perf_counter()
     root = published_dir(paths)
     versions = root / "versions"
@@ -85,7 +99,9 @@ def publish(paths: Paths, schema: str = "marts", fresh: bool = False) -> Publica
     (work / "parquet").mkdir(parents=True)
     previous = None if fresh else current_version(paths)
     try:
-        tables, fingerprints, written, base = _export(paths.warehouse, schema, work, previous)
+        tables, fingerprints, stamps, written, patched, base = _export(
+            paths.warehouse, schema, work, previous, keys or {}
+        )
         (work / "manifest.json").write_text(
             json.dumps(
                 {
@@ -96,8 +112,12 @@ def publish(paths: Paths, schema: str = "marts", fresh: bool = False) -> Publica
                     "storage_version": STORAGE_VERSION,
                     "tables": tables,
                     "fingerprints": fingerprints,
+                    # the newest `_omni_batch` of each table that has the column
+                    "stamps": stamps,
                     # the tables written in this version; the others are the previous version's, unchanged
                     "written": written,
+                    # of those, the tables patched in the previous version's file (the rows written since)
+                    "patched": patched,
                     "previous_version": base,
                 },
                 indent=2,
@@ -114,14 +134,17 @@ def publish(paths: Paths, schema: str = "marts", fresh: bool = False) -> Publica
         if not (root / name).is_symlink():
             _swap_link(root / name, Path(target))
     _prune(versions, keep=final)
-    return Publication(version, final, tables, time.perf_counter() - started, tuple(written), base)
+    return Publication(
+        version, final, tables, time.perf_counter() - started, tuple(written), base, tuple(patched)
+    )
 
 
 def _export(
-    warehouse: Path, schema: str, target: Path, previous: Path | None
-) -> tuple[dict[str, int], dict[str, str], list[str], str | None]:
+    warehouse: Path, schema: str, target: Path, previous: Path | None, keys: dict[str, list[str]]
+) -> tuple[dict[str, int], dict[str, str], dict[str, int], list[str], list[str], str | None]:
     """Write the version's files into `target`, starting from the `previous` version where it has
-    fingerprints: (rows per table, fingerprint per table, the tables written, the version started from)."""
+    fingerprints: (rows per table, fingerprint per table, newest batch per stamped table, the tables written,
+    those of them patched, the version started from)."""
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: build it first")
     spill = tempfile.TemporaryDirectory(prefix="omni-publish-")
@@ -139,51 +162,128 @@ def _export(
         if not listed:
             raise RuntimeError(f"the warehouse has no tables in schema {schema!r}: nothing to publish")
         counted = {name: _fingerprint(con, schema, name, comment) for name, comment in listed}
-        fingerprints = {name: fingerprint for name, (_rows, fingerprint) in counted.items()}
+        fingerprints = {name: fingerprint for name, (_rows, fingerprint, _stamp) in counted.items()}
+        stamps = {name: stamp for name, (_rows, _fp, stamp) in counted.items() if stamp is not None}
         before = _previous_fingerprints(previous) if previous is not None else None
+        before_stamps: dict[str, int] = {}
         if previous is not None and before is not None:
             # the previous version's file, copied whole (sequential I/O), then only the changed tables
             shutil.copyfile(previous / "marts.duckdb", target / "marts.duckdb")
             base = previous.name
+            before_stamps = _previous_stamps(previous)
         else:
             before, base = {}, None
         con.execute(f"ATTACH '{target / 'marts.duckdb'}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
         kept = {name for name, fingerprint in fingerprints.items() if before.get(name) == fingerprint}
+        # changed tables of the same columns whose rows say when they were written: patched in place
+        patchable = {
+            name
+            for name in fingerprints
+            if name not in kept
+            and name in keys
+            and name in before_stamps
+            and name in stamps
+            and _same_columns(before.get(name), fingerprints[name])
+        }
         present = [
             r[0]
             for r in con.execute(
                 "select table_name from duckdb_tables() where database_name = 'pub'"
             ).fetchall()
         ]
-        for gone in sorted(set(present) - kept):  # changed, or no longer in the warehouse
+        for gone in sorted(set(present) - kept - patchable):  # changed, or no longer in the warehouse
             con.execute(f'DROP TABLE pub.main."{gone}"')
         tables: dict[str, int] = {}
         written: list[str] = []
+        patched: list[str] = []
         for name, comment in listed:
             parquet = target / "parquet" / f"{name}.parquet"
             if previous is not None and name in kept:
                 _share(previous / "parquet" / f"{name}.parquet", parquet)
             else:
-                con.execute(f'CREATE TABLE pub.main."{name}" AS SELECT * FROM wh."{schema}"."{name}"')
-                if comment:
-                    con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
-                _copy_column_comments(con, schema, name)
+                if (
+                    name in patchable
+                    and name in present
+                    and _patch(con, schema, name, keys[name], before_stamps[name], counted[name][:2])
+                ):
+                    patched.append(name)
+                else:
+                    con.execute(f'DROP TABLE IF EXISTS pub.main."{name}"')
+                    con.execute(f'CREATE TABLE pub.main."{name}" AS SELECT * FROM wh."{schema}"."{name}"')
+                    if comment:
+                        con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
+                    _copy_column_comments(con, schema, name)
                 con.execute(f"""COPY pub.main."{name}" TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)""")
                 written.append(name)
             tables[name] = counted[name][0]
         con.execute("CHECKPOINT pub")
         con.execute("DETACH pub")
-        return tables, fingerprints, written, base
+        return tables, fingerprints, stamps, written, patched, base
     finally:
         con.close()
         spill.cleanup()
 
 
+def _patch(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    key: list[str],
+    since: int,
+    expected: tuple[int, str],
+) -> bool:
+    """Bring the copied file's `table` to the warehouse's: the rows of the keys the warehouse wrote after
+    batch `since` replaced, the keys it no longer holds deleted. True when the result has the warehouse
+    table's fingerprint (`expected`: rows and fingerprint); else the table is left for a whole copy."""
+    source, copy = f'wh."{schema}"."{table}"', f'pub.main."{table}"'
+    listed = ", ".join(f'"{c}"' for c in key)
+    same_key = " and ".join(f'current_rows."{c}" = {copy}."{c}"' for c in key)
+    con.execute(
+        f"""delete from {copy} where ({listed}) in (
+                select ({listed}) from {source} where "{STAMP}" > {int(since)})"""
+    )
+    con.execute(f"""delete from {copy} where not exists (
+                select 1 from {source} as current_rows where {same_key})""")
+    con.execute(f'insert into {copy} select * from {source} where "{STAMP}" > {int(since)}')
+    rows, fingerprint = expected
+    return _content(con, copy, _column_names(con, "wh", schema, table)) == [
+        str(rows),
+        fingerprint.split(":")[1],
+    ]
+
+
+def _content(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
+    """[row count, order-free hash of the rows] of a relation, as text (the first two parts of a
+    fingerprint)."""
+    listed = ", ".join(f'"{name}"' for name in columns)
+    rows, digest = con.execute(
+        f"select count(*), coalesce(sum(hash({listed}))::hugeint, 0) from {relation}"
+    ).fetchone()
+    return [str(rows), str(digest)]
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            """select column_name from duckdb_columns()
+               where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
+            [database, schema, table],
+        ).fetchall()
+    ]
+
+
+def _same_columns(before: str | None, now: str) -> bool:
+    """Whether two fingerprints describe the same columns and comments (their third part)."""
+    return before is not None and before.rsplit(":", 1)[-1] == now.rsplit(":", 1)[-1]
+
+
 def _fingerprint(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None
-) -> tuple[int, str]:
-    """The table's row count, and what a reader of it sees as one string: its comment, its columns (name,
-    type, comment), its row count and an order-free hash of its rows."""
+) -> tuple[int, str, int | None]:
+    """The table's row count, what a reader of it sees as one string (its comment, its columns: name,
+    type, comment, its row count and an order-free hash of its rows), and its newest batch stamp when it
+    has the column."""
     columns = con.execute(
         """
         select column_name, data_type, comment from duckdb_columns()
@@ -192,11 +292,14 @@ def _fingerprint(
         [schema, table],
     ).fetchall()
     listed = ", ".join(f'"{name}"' for name, *_ in columns)
-    rows, digest = con.execute(
-        f'select count(*), coalesce(sum(hash({listed}))::hugeint, 0) from wh."{schema}"."{table}"'
+    stamped = any(name == STAMP for name, *_ in columns)
+    newest = f'max("{STAMP}")' if stamped else "null"
+    rows, digest, stamp = con.execute(
+        f'select count(*), coalesce(sum(hash({listed}))::hugeint, 0), {newest} from wh."{schema}"."{table}"'
     ).fetchone()
     described = json.dumps([comment, columns], sort_keys=True)
-    return int(rows), f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
+    fingerprint = f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
+    return int(rows), fingerprint, (int(stamp) if stamp is not None else None)
 
 
 def _share(published: Path, target: Path) -> None:
@@ -224,6 +327,32 @@ def _previous_fingerprints(previous: Path) -> dict[str, str] | None:
         for name, value in fingerprints.items()
         if (previous / "parquet" / f"{name}.parquet").exists()
     }
+
+
+def _previous_stamps(previous: Path) -> dict[str, int]:
+    """The newest batch stamp of each table the previous version published (none for older versions)."""
+    try:
+        stamps = json.loads((previous / "manifest.json").read_text()).get("stamps")
+    except (OSError, ValueError):
+        return {}
+    return {name: int(value) for name, value in stamps.items()} if isinstance(stamps, dict) else {}
+
+
+def incremental_keys(manifest_path: Path, schema: str = "marts") -> dict[str, list[str]]:
+    """The unique key of every incremental model of `schema` in a dbt manifest: {table: key columns}."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    keys: dict[str, list[str]] = {}
+    for node in manifest["nodes"].values():
+        config = node.get("config") or {}
+        key = config.get("unique_key")
+        if (
+            node.get("resource_type") == "model"
+            and node.get("schema") == schema
+            and config.get("materialized") == "incremental"
+            and key
+        ):
+            keys[node.get("alias") or node["name"]] = [key] if isinstance(key, str) else list(key)
+    return keys
 
 
 def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:

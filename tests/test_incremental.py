@@ -207,6 +207,48 @@ def test_an_incremental_build_keeps_the_clv_fit_until_refit_days_passed(day_by_d
 
 
 @pytest.mark.xdist_group("incremental-days")
+def test_a_new_pseudonymisation_key_rekeys_every_pseudonym_of_the_identity_map(
+    day_by_day, tmp_path, monkeypatch
+):
+    """Pseudonyms are kept from one run to the next (int_identity__pseudonyms) with the name of the key that
+    made them: an incremental run under another key computes every one again, and the map then holds the
+    new pseudonyms only, none made with the old key."""
+    from omni.pseudonymisation import key_id, load_key, pseudonym
+
+    paths, _full, _runs, _planted, _accounts = day_by_day
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, warehouse)
+    shutil.copytree(paths.data_dir / "secrets", tmp_path / "secrets")
+    old_key = load_key(paths.data_dir)
+    map_ids = (
+        "select entity_id from marts.customer_identity_map "
+        "where entity_type in ('email', 'phone', 'loyalty_card')"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = {row[0] for row in con.execute(map_ids).fetchall()}
+    assert len(before) > 100
+    new_key = "rotated-" + "n" * 40
+    monkeypatch.setenv("OMNI_PSEUDONYMISATION_KEY", new_key)
+
+    out = dbt(warehouse, "run", "--select", "int_identity__pseudonyms+", "--exclude", "erasure_lookup")
+
+    assert out.returncode == 0, out.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        held = con.execute(
+            "select identifier_value, pseudonym, key_id from intermediate.int_identity__pseudonyms"
+        ).fetchall()
+        after = {row[0] for row in con.execute(map_ids).fetchall()}
+        modes = con.execute(
+            "select mode from meta.incremental_runs where model = 'customer_identity_map' order by batch"
+        ).fetchall()
+    assert modes[-1] == ("incremental",)
+    assert {row[2] for row in held} == {key_id(new_key.encode())} != {key_id(old_key)}
+    assert all(row[1] == pseudonym(new_key.encode(), row[0]) for row in held)
+    assert after == {row[1] for row in held}
+    assert len(after) == len(before) and not after & before
+
+
+@pytest.mark.xdist_group("incremental-days")
 def test_row_wise_data_tests_judge_the_rows_written_since_they_last_passed(day_by_day, tmp_path):
     """not_null and accepted_values on an incremental model read the rows stamped after their last pass: a
     bad value in a new row fails them (and keeps no record, so the next run judges it again); a row they

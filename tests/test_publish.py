@@ -177,3 +177,74 @@ def test_a_fresh_publication_writes_every_table_into_a_new_file(tmp_path):
     assert not (second.directory / "parquet" / "a.parquet").samefile(
         first.directory / "parquet" / "a.parquet"
     )
+
+
+def _stamped(paths: Paths, sql: list[str]) -> None:
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        for statement in sql:
+            con.execute(statement)
+
+
+def _published_rows(publication, table: str) -> tuple[list, list]:
+    with duckdb.connect(str(publication.directory / "marts.duckdb"), read_only=True) as pub:
+        rows = sorted(pub.execute(f"select * from {table}").fetchall())
+        parquet = publication.directory / "parquet" / f"{table}.parquet"
+        return rows, sorted(pub.execute(f"select * from read_parquet('{parquet}')").fetchall())
+
+
+def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_last_version(tmp_path):
+    """An incremental mart (unique key, `_omni_batch` on every row) is patched in the copied file: the rows
+    of its keys stamped after the previous version's newest batch replaced, its vanished keys deleted. The
+    result equals the warehouse table; a table whose stamps do not tell every change is copied whole."""
+    from omni.publish import publish
+
+    paths = Paths.from_env(tmp_path / "data")
+    paths.data_dir.mkdir(parents=True)
+    _stamped(
+        paths,
+        [
+            "create table marts.facts (k integer, part integer, label varchar, _omni_batch bigint)",
+            "insert into marts.facts select i // 2, i % 2, 'v' || i, 100 from range(40) t(i)",
+            "comment on table marts.facts is 'facts, two parts per key'",
+            "comment on column marts.facts.label is 'a label'",
+        ],
+    )
+    keys = {"facts": ["k"]}
+    first = publish(paths, keys=keys)
+    assert first.written == ("facts",) and first.patched == ()
+    assert json.loads((first.directory / "manifest.json").read_text())["stamps"] == {"facts": 100}
+
+    # batch 200: key 3 rewritten (one row fewer), key 25 new, key 7 gone
+    _stamped(
+        paths,
+        [
+            "delete from marts.facts where k in (3, 7)",
+            "insert into marts.facts values (3, 0, 'changed', 200), (25, 0, 'new', 200), (25, 1, 'new', 200)",
+        ],
+    )
+    second = publish(paths, keys=keys)
+    assert second.written == ("facts",) and second.patched == ("facts",)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
+        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    published, parquet = _published_rows(second, "facts")
+    assert published == parquet == expected and len(expected) == 40 - 4 + 3
+    with duckdb.connect(str(second.directory / "marts.duckdb"), read_only=True) as pub:
+        assert pub.execute("select comment from duckdb_tables() where table_name = 'facts'").fetchone() == (
+            "facts, two parts per key",
+        )
+    # the previous version is untouched
+    assert len(_published_rows(first, "facts")[0]) == 40
+
+    # a row changed without a newer stamp: the patch would miss it, so the table is copied whole
+    _stamped(paths, ["update marts.facts set label = 'silent' where k = 10 and part = 0"])
+    third = publish(paths, keys=keys)
+    assert third.written == ("facts",) and third.patched == ()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
+        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    assert _published_rows(third, "facts") == (expected, expected)
+
+    # without the key (a full table), the same change is copied whole too
+    _stamped(paths, ["update marts.facts set label = 'again', _omni_batch = 300 where k = 11"])
+    fourth = publish(paths)
+    assert fourth.written == ("facts",) and fourth.patched == ()

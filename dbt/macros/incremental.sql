@@ -175,3 +175,14 @@ every load): the rows of loads newer than the newest load id the model already h
 {% macro drop_recomputed_keys() -%}
     drop table if exists {{ recomputed_keys_relation() }}
 {%- endmacro %}
+
+{#- post-hook of customer_identity_map: the identifier rows whose value int_identity__map_values no longer
+    holds (a corrected re-export replaced it, a rule now sets it aside as an attribute) -#}
+{% macro delete_vanished_identity_values() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where entity_kind = 'identifier' and not exists (
+            select 1 from {{ ref('int_identity__map_values') }} as current_values
+            where current_values.identity_map_key = {{ this.identifier }}.identity_map_key
+        )
+    {%- endif -%}
+{%- endmacro %}

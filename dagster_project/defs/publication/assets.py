@@ -20,7 +20,7 @@ from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from omni.erasure import pending_erasures
 from omni.privacy import STAMP, Coverage, load_classification, scan_published
-from omni.publish import publish, published_dir
+from omni.publish import incremental_keys, publish, published_dir
 from omni.report import render
 from omni.watermarks import passed_stamps, record_stamps
 
@@ -54,10 +54,16 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
     )
     def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         # while an erasure is pending, every table is written into a new file (no bytes of the old ones)
-        publication = publish(warehouse.paths, fresh=bool(pending_erasures(warehouse.paths)))
+        # a changed incremental mart is patched (its rows written since the last version) by its unique key
+        publication = publish(
+            warehouse.paths,
+            fresh=bool(pending_erasures(warehouse.paths)),
+            keys=incremental_keys(dbt_project.manifest_path),
+        )
         context.log.info(
             f"published {len(publication.tables)} tables as version {publication.version}: "
-            f"{len(publication.written)} written, the others unchanged since {publication.previous}"
+            f"{len(publication.written)} written ({len(publication.patched)} of them patched), "
+            f"the others unchanged since {publication.previous}"
         )
         return MaterializeResult(
             metadata={
@@ -66,6 +72,7 @@ def publication_assets() -> tuple[list[AssetsDefinition], list[AssetChecksDefini
                 "tables": MetadataValue.json(publication.tables),
                 "rows": sum(publication.tables.values()),
                 "tables_written": MetadataValue.json(list(publication.written)),
+                "tables_patched": MetadataValue.json(list(publication.patched)),
                 "tables_unchanged": len(publication.tables) - len(publication.written),
                 "seconds": round(publication.seconds, 2),
             }

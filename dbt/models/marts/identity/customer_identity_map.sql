@@ -1,36 +1,15 @@
 -- Every source record and every identifier value with the profile it belongs to and the rule that
 -- decided it. Personal values (e-mails, phones, cards) appear only as keyed pseudonyms.
+-- Incremental (docs/incremental.md): a run writes the records int_identity__record_keys changed since its
+-- last run (new records, and those a merge or a probabilistic link re-keyed), and the identifier values
+-- whose row in int_identity__map_values differs from the stored one; values no longer observed are deleted.
+{{ config(
+    materialized='incremental',
+    unique_key='identity_map_key',
+    post_hook="{{ delete_vanished_identity_values() }}"
+) }}
+
 with
-
-record_keys as (
-    select * from {{ ref('int_identity__record_keys') }}
-),
-
-identifiers as (
-    select * from {{ ref('int_identity__identifiers') }}
-    where link_rule <> 'attribute'
-),
-
-components as (
-    select * from {{ ref('int_identity__components') }}
-),
-
-profiles as (
-    select * from {{ ref('int_identity__profiles') }}
-),
-
--- the household of each shared value's profiles (the evidence is keyed by a hash of the value)
-value_households as (
-    select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        any_value(households.household_key) as household_key
-    from {{ ref('int_identity__identifiers') }} as identifiers
-    inner join {{ ref('int_identity__household_evidence') }} as evidence
-        on evidence.evidence_id = {{ surrogate_key(["identifiers.identifier_type", "identifiers.identifier_value"]) }}
-    inner join {{ ref('int_identity__households') }} as households on households.component = evidence.component
-    group by identifiers.identifier_type, identifiers.identifier_value
-),
 
 records as (
     select
@@ -54,53 +33,33 @@ records as (
         observed_at as first_seen_at,
         observed_at as last_seen_at,
         cast(1 as bigint) as record_count
-    from record_keys
+    from {{ ref('int_identity__record_keys') }}
+    {% if is_incremental() %}
+        where {{ changed_since_last_run() }}
+    {% endif %}
 ),
 
 values_ as (
-    select
-        'identifier' as entity_kind,
-        identifiers.identifier_type as entity_type,
-        case
-            when {{ published_as_pseudonym('identifiers.identifier_type', 'identifiers.is_person_level') }}
-                then {{ pseudonymize('identifiers.identifier_value') }}
-            else identifiers.identifier_value
-        end as entity_id,
-        profiles.customer_key,
-        profiles.anonymous_id,
-        case
-            when components.refused_reason like 'shared:%' then 'shared'
-            when components.refused_reason is not null then 'refused_by_limit'
-            else identifiers.link_rule
-        end as link_rule,
-        coalesce(components.refused_reason, identifiers.rule_detail) as rule_detail,
-        cast(null as double) as match_probability,
-        -- a shared value (a family phone) names the household whose profiles share it
-        value_households.household_key,
-        identifiers.first_seen_at,
-        identifiers.last_seen_at,
-        identifiers.record_count
-    from identifiers
-    inner join components on components.node_id = identifiers.node_id
-    -- values that link nothing belong to no profile
-    left join profiles
-        on
-            profiles.component = components.component
-            and identifiers.link_rule = 'identifying'
-            and components.refused_reason is null
-    left join value_households
-        on
-            value_households.identifier_type = identifiers.identifier_type
-            and value_households.identifier_value = identifiers.identifier_value
+    select map_values.*
+    from {{ ref('int_identity__map_values') }} as map_values
+    {% if is_incremental() %}
+        left join {{ this }} as previous on previous.identity_map_key = map_values.identity_map_key
+        where
+            previous.identity_map_key is null
+            or {{ any_differs('map_values', 'previous', ['customer_key', 'anonymous_id', 'link_rule', 'rule_detail', 'household_key', 'first_seen_at', 'last_seen_at', 'record_count']) }}
+    {% endif %}
 ),
 
 entities as (
-    select * from records
+    select
+        {{ surrogate_key(["entity_kind", "entity_type", "entity_id"]) }} as identity_map_key,
+        *
+    from records
     union all
     select * from values_
 )
 
 select
-    {{ surrogate_key(["entity_kind", "entity_type", "entity_id"]) }} as identity_map_key,
-    *
+    entities.*,
+    {{ batch_column() }}
 from entities
