@@ -230,13 +230,21 @@ def test_a_new_pseudonymisation_key_rekeys_every_pseudonym_of_the_identity_map(
     new_key = "rotated-" + "n" * 40
     monkeypatch.setenv("OMNI_PSEUDONYMISATION_KEY", new_key)
 
-    out = dbt(warehouse, "run", "--select", "int_identity__pseudonyms+", "--exclude", "erasure_lookup")
+    out = dbt(warehouse, "run", "--select", "int_identity__pseudonyms+")
 
     assert out.returncode == 0, out.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         held = con.execute(
-            "select identifier_value, pseudonym, key_id from intermediate.int_identity__pseudonyms"
+            "select identifier_value, pseudonym, key_id from intermediate.int_identity__pseudonyms "
+            "where pseudonym is not null"
         ).fetchall()
+        tokens = con.execute(
+            "select identifier_type || ':' || identifier_value, erasure_token, key_id "
+            "from intermediate.int_identity__pseudonyms"
+        ).fetchall()
+        looked_up = {
+            row[0] for row in con.execute("select erasure_token from marts.erasure_lookup").fetchall()
+        }
         after = {row[0] for row in con.execute(map_ids).fetchall()}
         modes = con.execute(
             "select mode from meta.incremental_runs where model = 'customer_identity_map' order by batch"
@@ -245,6 +253,10 @@ def test_a_new_pseudonymisation_key_rekeys_every_pseudonym_of_the_identity_map(
     assert {row[2] for row in held} == {key_id(new_key.encode())} != {key_id(old_key)}
     assert all(row[1] == pseudonym(new_key.encode(), row[0]) for row in held)
     assert after == {row[1] for row in held}
+    # the erasure look-up's tokens are the new key's too
+    assert {row[2] for row in tokens} == {key_id(new_key.encode())}
+    assert all(row[1] == pseudonym(new_key.encode(), row[0]) for row in tokens)
+    assert looked_up and looked_up <= {row[1] for row in tokens}
     assert len(after) == len(before) and not after & before
 
 

@@ -1,9 +1,12 @@
--- The keyed pseudonym of every identifier value published as one (macro published_as_pseudonym): e-mails,
--- phones, loyalty cards. customer_identity_map reads them here instead of calling `omni_pseudonym` (HMAC in
--- Python, dbt-duckdb plugin omni.dbt_plugin) on every value in every run.
--- Incremental (docs/incremental.md): a run computes the pseudonyms of the values it does not hold yet
--- under the key in force (`key_id`, the name of the key, never the key); after a change of key every value
--- is computed again. Values no longer observed are deleted (a corrected re-export that changed an e-mail).
+-- The keyed hashes of every identifier value (attributes aside) under the pseudonymisation key, computed
+-- once per value and key instead of in every run (`omni_pseudonym`: HMAC-SHA256 in Python, registered by
+-- the dbt-duckdb plugin omni.dbt_plugin):
+--   pseudonym      of the value, for the types published as pseudonyms (macro published_as_pseudonym:
+--                  e-mails, phones, loyalty cards), as customer_identity_map shows them; else null
+--   erasure_token  of `<identifier_type>:<value>`, the hash an erasure request remembers (erasure_lookup)
+-- Incremental (docs/incremental.md): a run computes the hashes of the values it does not hold yet under the
+-- key in force (`key_id`, the name of the key, never the key); after a change of key every value is
+-- computed again. Values no longer observed are deleted (a corrected re-export that changed an e-mail).
 {{ config(
     materialized='incremental',
     unique_key=['identifier_type', 'identifier_value'],
@@ -13,19 +16,19 @@
 with
 
 values_ as (
-    select distinct
+    select
         identifiers.identifier_type,
-        identifiers.identifier_value
+        identifiers.identifier_value,
+        {{ published_as_pseudonym('identifiers.identifier_type', 'identifiers.is_person_level') }} as is_pseudonymised
     from {{ ref('int_identity__identifiers') }} as identifiers
-    where
-        identifiers.link_rule <> 'attribute'
-        and {{ published_as_pseudonym('identifiers.identifier_type', 'identifiers.is_person_level') }}
+    where identifiers.link_rule <> 'attribute'
 )
 
 select
     values_.identifier_type,
     values_.identifier_value,
-    {{ pseudonymize('values_.identifier_value') }} as pseudonym,
+    case when values_.is_pseudonymised then {{ pseudonymize('values_.identifier_value') }} end as pseudonym,
+    {{ pseudonymize("values_.identifier_type || ':' || values_.identifier_value") }} as erasure_token,
     omni_pseudonym_key_id() as key_id
 from values_
 {% if is_incremental() %}

@@ -57,19 +57,25 @@ carrying_records as (
         )
 ),
 
+-- the token of each value, computed once per value and key (int_identity__pseudonyms, which holds every
+-- value: the not_null test of erasure_token would say otherwise)
 tokens as (
     select
-        identifier_type,
-        {{ pseudonymize("identifier_type || ':' || identifier_value") }} as erasure_token,
-        customer_key,
-        anonymous_id,
-        record_type,
-        record_id
+        lookup.identifier_type,
+        pseudonyms.erasure_token,
+        lookup.customer_key,
+        lookup.anonymous_id,
+        lookup.record_type,
+        lookup.record_id
     from (
         select * from profile_values
         union all
         select * from carrying_records
     ) as lookup
+    left join {{ ref('int_identity__pseudonyms') }} as pseudonyms
+        on
+            pseudonyms.identifier_type = lookup.identifier_type
+            and pseudonyms.identifier_value = lookup.identifier_value
 )
 
 select
