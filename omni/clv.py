@@ -2,7 +2,8 @@
 what they will spend, from the orders up to the analytics as-of date.
 
 Two standard probabilistic models, fitted with PyMC-Marketing (maximum a posteriori with flat priors, i.e.
-maximum likelihood, as the models' authors fit them) on every full build (incremental builds: refit_reason):
+maximum likelihood, as the models' authors fit them; the optimiser's result is polished with Newton steps,
+as it stops short on large data sets) on every full build (incremental builds: refit_reason):
 
 * **BG/NBD** (Fader, Hardie & Lee 2005, `pymc_marketing.clv.BetaGeoModel`) for purchases: while a
   customer is alive they buy at a rate lambda ~ Gamma(shape r, rate alpha) per day; after each repeat
@@ -70,8 +71,17 @@ CLV_HORIZON_MONTHS = 12
 # 1 / sqrt(q) < 1%), BG/NBD's a + b (the probability to leave varies by less than 1 point)
 HOMOGENEOUS = 1e4
 # the optimiser's tolerance (scipy L-BFGS-B through pymc.find_MAP): its default stops on the flat ridge
-# along which the likelihood still rises when everyone leaves with the same probability (a and b large)
+# along which the likelihood still rises when everyone leaves with the same probability (a and b large).
+# It is relative to the size of the log-likelihood, which grows with the number of customers: the fit
+# polishes the optimiser's result (`_polish`)
 OPTIMIZER_TOLERANCE = 1e-10
+# the polish takes at most this many steps (each costs about one convergence check) and aims at this share
+# of `max_likelihood_gain`, to end clear of it
+POLISH_STEPS = 10
+POLISH_TARGET = 0.1
+# the steps (in the optimiser's parameters, both ways) at which the convergence check looks at the
+# log-likelihood directly along the directions where it does not curve down clearly
+PROBE_STEPS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,8 @@ def _fit_model(
                 tol=OPTIMIZER_TOLERANCE,
             )
             values = {k: float(model.fit_result[k].values.squeeze()) for k in PARAMETERS[name]}
-            converged, check = _convergence(model, settings)
+            converged, check = _polish(model, settings)  # the optimiser's values stay if this fails
+            values = {k: float(model.fit_result[k].values.squeeze()) for k in PARAMETERS[name]}
             reason = _unusable(name, values, converged, check)
         except Exception as exc:  # an optimiser failure is a finding of this build, not a failed build
             converged = False
@@ -314,46 +325,147 @@ def _convergence(model, settings: ClvSettings) -> tuple[bool, str]:
     Along the directions where the likelihood curves down clearly (the Hessian's eigenvectors with
     curvature below -1: a step of 1, a factor e on the parameters, costs more than half a unit) the rise
     is the Newton step's; along the others, flat or curving up, it is looked at directly, at steps of
-    0.5 to 2 both ways. A ridge (a parameter pair running off to infinity together, as a and b do when
-    every customer leaves with the same probability) is a maximum when it has levelled off.
-    Returns (converged, why not)."""
-    pm_model = model.model
-    for rv in pm_model.free_RVs:
-        pm_model.set_initval(rv, model.fit_result[rv.name].values.squeeze())
-    point = pm_model.initial_point()
-    names = [v.name for v in pm_model.continuous_value_vars]  # every parameter is a scalar here
-    logp = pm_model.compile_logp(jacobian=False)
-    dlogp = pm_model.compile_dlogp(jacobian=False)
+    0.5 to 2 both ways, and at the Newton step where the likelihood curves down gently and that step is
+    shorter than 2 (a rise closer than 0.5 would escape the other steps). A ridge (a parameter pair
+    running off to infinity together, as a and b do when every customer leaves with the same
+    probability) is a maximum when it has levelled off. Returns (converged, why not)."""
+    likelihood = _LogLikelihood(model)
+    return _verdict(likelihood.ascent(likelihood.start), settings)
 
-    def at(x: np.ndarray) -> dict:
-        return {**point, **{n: np.asarray(v) for n, v in zip(names, x, strict=True)}}
 
-    x = np.array([float(point[n]) for n in names])
-    level = float(logp(at(x)))
-    gradient = np.asarray(dlogp(at(x)), dtype=float)
-    # the Hessian by central differences of the exact gradient (compiling its own graph takes far longer)
-    step = 1e-3
-    hessian = np.column_stack(
-        [
-            (
-                np.asarray(dlogp(at(x + step * e)), dtype=float)
-                - np.asarray(dlogp(at(x - step * e)), dtype=float)
-            )
-            / (2 * step)
-            for e in np.eye(len(x))
-        ]
-    )
-    if not (np.isfinite(level) and np.all(np.isfinite(gradient)) and np.all(np.isfinite(hessian))):
+def _polish(model, settings: ClvSettings) -> tuple[bool, str]:
+    """Climb from the optimiser's result to the maximum `_convergence` looks for, and judge the point
+    reached as `_convergence` does; that point becomes the model's fit result. Returns (converged, why
+    not).
+
+    The optimiser stops short on large data sets: it stops when a step improves the log-likelihood by
+    less than OPTIMIZER_TOLERANCE times the log-likelihood, which grows with the number of customers
+    (with 150,000 customers, a step under 2e-4 ends the fit while the flat valley of BG/NBD's a and b
+    still rises by more than 1), and its line search fails along a ridge that rises by thousandths
+    while rounding moves a log-likelihood of 1e5 customers by about 1e-4 (Gamma-Gamma's q and v when
+    spend levels hardly differ). Each step here is what `_convergence` measures: the Newton step along
+    the directions where the likelihood curves down clearly and the best looked-at step along the
+    others; the first of both together, each alone, or the Newton step halved or quartered that raises
+    the log-likelihood by more than the target is taken. The polish stops once the possible gain is
+    under POLISH_TARGET * `settings.max_likelihood_gain`, when no step rises by that much, or after
+    POLISH_STEPS steps; on a fit that has already converged it costs one check."""
+    likelihood = _LogLikelihood(model)
+    target = POLISH_TARGET * settings.max_likelihood_gain
+    x = likelihood.start
+    ascent = likelihood.ascent(x)
+    for _ in range(POLISH_STEPS):
+        if not ascent.gain > target:  # nan (not finite) too: nothing to climb
+            break
+        candidates = (
+            ascent.newton + ascent.probe,
+            ascent.newton,
+            ascent.probe,
+            ascent.newton / 2,
+            ascent.newton / 4,
+        )
+        tried: list[np.ndarray] = []
+        for step in candidates:
+            if not np.any(step) or any(np.array_equal(step, other) for other in tried):
+                continue
+            tried.append(step)
+            if likelihood(x + step) - ascent.level > target:
+                break
+        else:
+            break
+        x = x + step
+        ascent = likelihood.ascent(x)
+    if x is not likelihood.start:
+        likelihood.keep(x)
+    return _verdict(ascent, settings)
+
+
+@dataclass(frozen=True)
+class _Ascent:
+    """What the log-likelihood does near a point: its `level` there, how much it could still rise nearby
+    (`gain`; nan when the log-likelihood or its derivatives are not finite there), the Newton step along
+    the directions where it curves down clearly (`newton`) and the best looked-at step along the others
+    (`probe`, zero where none rises)."""
+
+    level: float
+    gain: float
+    newton: np.ndarray
+    probe: np.ndarray
+
+
+class _LogLikelihood:
+    """The log-likelihood of a fitted model, as a function of the parameters the optimiser moves (their
+    logarithms: `start` is the model's fit result), with what it does near a point (`ascent`)."""
+
+    def __init__(self, model):
+        self.model = model
+        pm_model = model.model
+        for rv in pm_model.free_RVs:
+            pm_model.set_initval(rv, model.fit_result[rv.name].values.squeeze())
+        self._point = pm_model.initial_point()
+        self._names = [v.name for v in pm_model.continuous_value_vars]  # every parameter is a scalar here
+        self._logp = pm_model.compile_logp(jacobian=False)
+        self._dlogp = pm_model.compile_dlogp(jacobian=False)
+        self.start = np.array([float(self._point[n]) for n in self._names])
+
+    def _at(self, x: np.ndarray) -> dict:
+        return {**self._point, **{n: np.asarray(v) for n, v in zip(self._names, x, strict=True)}}
+
+    def __call__(self, x: np.ndarray) -> float:
+        return float(self._logp(self._at(x)))
+
+    def _gradient(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._dlogp(self._at(x)), dtype=float)
+
+    def ascent(self, x: np.ndarray) -> _Ascent:
+        """The gain `_convergence` describes, with the steps that would take it."""
+        level = self(x)
+        gradient = self._gradient(x)
+        # the Hessian by central differences of the exact gradient (compiling its own graph takes far longer)
+        step = 1e-3
+        hessian = np.column_stack(
+            [
+                (self._gradient(x + step * e) - self._gradient(x - step * e)) / (2 * step)
+                for e in np.eye(len(x))
+            ]
+        )
+        zero = np.zeros_like(x)
+        if not (np.isfinite(level) and np.all(np.isfinite(gradient)) and np.all(np.isfinite(hessian))):
+            return _Ascent(level, math.nan, zero, zero)
+        curvature, directions = np.linalg.eigh((hessian + hessian.T) / 2)
+        slopes = directions.T @ gradient
+        curved = curvature < -1.0
+        gain = float(np.sum(slopes[curved] ** 2 / (2 * -curvature[curved])))
+        newton = directions[:, curved] @ (slopes[curved] / -curvature[curved])
+        probe = zero.copy()
+        flat = ~curved
+        for direction, slope, bend in zip(directions[:, flat].T, slopes[flat], curvature[flat], strict=True):
+            steps = list(PROBE_STEPS)
+            if bend < 0 and 0 < abs(slope / bend) < max(PROBE_STEPS):
+                steps.append(float(slope / -bend))
+            rises = {t: self(x + t * direction) - level for t in steps}
+            best = max((t for t in rises if np.isfinite(rises[t])), key=rises.get, default=None)
+            if best is not None and rises[best] > 0:
+                gain += rises[best]
+                probe += best * direction
+        return _Ascent(level, gain, newton, probe)
+
+    def keep(self, x: np.ndarray) -> None:
+        """Make the point `x` the model's fit result."""
+        pm_model = self.model.model
+        values = pm_model.compile_fn(
+            pm_model.replace_rvs_by_values(pm_model.free_RVs),
+            inputs=pm_model.value_vars,
+            on_unused_input="ignore",
+        )(self._at(x))
+        for rv, value in zip(pm_model.free_RVs, values, strict=True):
+            self.model.fit_result[rv.name].values[...] = value
+
+
+def _verdict(ascent: _Ascent, settings: ClvSettings) -> tuple[bool, str]:
+    if math.isnan(ascent.gain):
         return False, "the log-likelihood or its derivatives are not finite at the fitted point"
-    curvature, directions = np.linalg.eigh((hessian + hessian.T) / 2)
-    slopes = directions.T @ gradient
-    curved = curvature < -1.0
-    gain = float(np.sum(slopes[curved] ** 2 / (2 * -curvature[curved])))
-    for direction in directions[:, ~curved].T:
-        rises = [float(logp(at(x + t * direction))) - level for t in (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)]
-        gain += max(0.0, *(r for r in rises if np.isfinite(r)))
-    if gain > settings.max_likelihood_gain:
-        return False, f"the log-likelihood still rises by {gain:.3g} near the fitted point"
+    if ascent.gain > settings.max_likelihood_gain:
+        return False, f"the log-likelihood still rises by {ascent.gain:.3g} near the fitted point"
     return True, ""
 
 
@@ -429,15 +541,18 @@ def refit_reason(
 ) -> str | None:
     """Why an incremental build fits the models again instead of keeping `previous` (the parameters table
     of the last fit), or None to keep it: the models are refitted when `refit_days` have passed since
-    the as-of date of the last fit (0: every build), when it was not fitted (too little data then: a
-    fit is cheap), when the as-of date moved back, or when the number of `buyers` now differs from the
-    number the fit was made on by more than REFIT_BUYERS_CHANGE. The predictions always use the current
-    data."""
+    the as-of date of the last fit (0: every build), when a model was not fitted for too little data
+    (no `fit_seconds`: the fit was not tried, and with more data it may be), when the as-of date moved
+    back, or when the number of `buyers` now differs from the number the fit was made on by more than
+    REFIT_BUYERS_CHANGE. A fit that was tried and did not converge is kept like a fitted one until one
+    of these holds: the same optimiser on nearly the same data would fail again, at the cost of a whole
+    fit in every build. The predictions always use the current data."""
     if refit_days < 0:
         raise ValueError(f"CLV refit_days must be 0 or more, not {refit_days}")
     if previous is None or previous.empty:
         return "no fit yet"
-    if not previous["is_fitted"].all():
+    tried = previous["fit_seconds"].notna() if "fit_seconds" in previous else True
+    if not (previous["is_fitted"] | tried).all():
         return "the last fit has a model that was not fitted"
     fitted_buyers = previous.loc[previous["model"] == BG_NBD, "customer_count"]
     if buyers is not None and not fitted_buyers.empty:

@@ -33,7 +33,9 @@ A changed incremental mart is patched rather than copied again (`keys`: its uniq
 manifest): every row of an incremental mart carries the batch that wrote it (`_omni_batch`), and the
 manifest keeps the newest batch each version published (`stamps`). In the copied file the rows of the keys
 written since then are deleted and written again, and the rows whose key is no longer in the warehouse
-deleted; the patched table must then have the warehouse table's fingerprint, else it is copied whole. Its
+deleted; the patched table must then have the warehouse table's fingerprint, else it is copied whole.
+The rows a patch deletes stay in the file as dead rows; the manifest counts them (`dead_rows`), and a
+table whose dead rows would pass MAX_DEAD_SHARE of its rows is written whole instead. Its
 Parquet file is written again whole (a Parquet file cannot be changed in place). The patched table's rows
 are no longer in the warehouse's order (no reader may rely on an order without `order by`).
 """
@@ -59,6 +61,9 @@ STORAGE_VERSION = "v1.0.0"  # readable by every DuckDB from 1.0 on
 KEEP_VERSIONS = 3
 # what the copying DuckDB connection may hold in memory before it spills to a temporary directory
 MEMORY_LIMIT = "1GB"
+# a patched table's deleted rows stay in the file (DuckDB marks them deleted in their row groups): once they
+# would pass this share of the table's rows, the table is written whole again instead
+MAX_DEAD_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def publish(
     (work / "parquet").mkdir(parents=True)
     previous = None if fresh else current_version(paths)
     try:
-        tables, fingerprints, stamps, written, patched, base = _export(
+        tables, fingerprints, stamps, dead, written, patched, base = _export(
             paths.warehouse, schema, work, previous, keys or {}
         )
         (work / "manifest.json").write_text(
@@ -114,6 +119,9 @@ def publish(
                     "fingerprints": fingerprints,
                     # the newest `_omni_batch` of each table that has the column
                     "stamps": stamps,
+                    # the rows patched out of each table of the DuckDB file since the table was written
+                    # whole: they stay in the file as dead rows until it is (MAX_DEAD_SHARE)
+                    "dead_rows": dead,
                     # the tables written in this version; the others are the previous version's, unchanged
                     "written": written,
                     # of those, the tables patched in the previous version's file (the rows written since)
@@ -141,10 +149,11 @@ def publish(
 
 def _export(
     warehouse: Path, schema: str, target: Path, previous: Path | None, keys: dict[str, list[str]]
-) -> tuple[dict[str, int], dict[str, str], dict[str, int], list[str], list[str], str | None]:
+) -> tuple[dict[str, int], dict[str, str], dict[str, int], dict[str, int], list[str], list[str], str | None]:
     """Write the version's files into `target`, starting from the `previous` version where it has
-    fingerprints: (rows per table, fingerprint per table, newest batch per stamped table, the tables written,
-    those of them patched, the version started from)."""
+    fingerprints: (rows per table, fingerprint per table, newest batch per stamped table, rows patched out
+    of each patched table's copy since it was written whole, the tables written, those of them patched,
+    the version started from)."""
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: build it first")
     spill = tempfile.TemporaryDirectory(prefix="omni-publish-")
@@ -166,11 +175,14 @@ def _export(
         stamps = {name: stamp for name, (_rows, _fp, stamp) in counted.items() if stamp is not None}
         before = _previous_fingerprints(previous) if previous is not None else None
         before_stamps: dict[str, int] = {}
+        before_dead: dict[str, int] = {}
+        dead: dict[str, int] = {}
         if previous is not None and before is not None:
             # the previous version's file, copied whole (sequential I/O), then only the changed tables
             shutil.copyfile(previous / "marts.duckdb", target / "marts.duckdb")
             base = previous.name
-            before_stamps = _previous_stamps(previous)
+            before_stamps = _previous_counts(previous, "stamps")
+            before_dead = _previous_counts(previous, "dead_rows")
         else:
             before, base = {}, None
         con.execute(f"ATTACH '{target / 'marts.duckdb'}' AS pub (STORAGE_VERSION '{STORAGE_VERSION}')")
@@ -200,13 +212,23 @@ def _export(
             parquet = target / "parquet" / f"{name}.parquet"
             if previous is not None and name in kept:
                 _share(previous / "parquet" / f"{name}.parquet", parquet)
+                if name in before_dead:
+                    dead[name] = before_dead[name]
             else:
-                if (
-                    name in patchable
-                    and name in present
-                    and _patch(con, schema, name, keys[name], before_stamps[name], counted[name][:2])
-                ):
+                deleted = None
+                if name in patchable and name in present:
+                    deleted = _patch(
+                        con,
+                        schema,
+                        name,
+                        keys[name],
+                        before_stamps[name],
+                        counted[name][:2],
+                        before_dead.get(name, 0),
+                    )
+                if deleted is not None:
                     patched.append(name)
+                    dead[name] = deleted
                 else:
                     con.execute(f'DROP TABLE IF EXISTS pub.main."{name}"')
                     con.execute(f'CREATE TABLE pub.main."{name}" AS SELECT * FROM wh."{schema}"."{name}"')
@@ -218,7 +240,7 @@ def _export(
             tables[name] = counted[name][0]
         con.execute("CHECKPOINT pub")
         con.execute("DETACH pub")
-        return tables, fingerprints, stamps, written, patched, base
+        return tables, fingerprints, stamps, dead, written, patched, base
     finally:
         con.close()
         spill.cleanup()
@@ -231,25 +253,33 @@ def _patch(
     key: list[str],
     since: int,
     expected: tuple[int, str],
-) -> bool:
+    deleted_before: int,
+) -> int | None:
     """Bring the copied file's `table` to the warehouse's: the rows of the keys the warehouse wrote after
-    batch `since` replaced, the keys it no longer holds deleted. True when the result has the warehouse
-    table's fingerprint (`expected`: rows and fingerprint); else the table is left for a whole copy."""
+    batch `since` replaced, the keys it no longer holds deleted. Returns the rows deleted from the file's
+    copy of the table since it was last written whole (`deleted_before` and these), or None when the table
+    is left for a whole copy: the result does not have the warehouse table's fingerprint (`expected`: rows
+    and fingerprint), or the deleted rows, which stay in the file as dead rows, would pass MAX_DEAD_SHARE
+    of the table."""
     source, copy = f'wh."{schema}"."{table}"', f'pub.main."{table}"'
+    rows, fingerprint = expected
+    (written,) = con.execute(f'select count(*) from {source} where "{STAMP}" > {int(since)}').fetchone()
+    if deleted_before + written > MAX_DEAD_SHARE * rows:
+        return None
     listed = ", ".join(f'"{c}"' for c in key)
     same_key = " and ".join(f'current_rows."{c}" = {copy}."{c}"' for c in key)
-    con.execute(
+    (replaced,) = con.execute(
         f"""delete from {copy} where ({listed}) in (
                 select ({listed}) from {source} where "{STAMP}" > {int(since)})"""
-    )
-    con.execute(f"""delete from {copy} where not exists (
-                select 1 from {source} as current_rows where {same_key})""")
+    ).fetchone()
+    (gone,) = con.execute(f"""delete from {copy} where not exists (
+                select 1 from {source} as current_rows where {same_key})""").fetchone()
     con.execute(f'insert into {copy} select * from {source} where "{STAMP}" > {int(since)}')
-    rows, fingerprint = expected
-    return _content(con, copy, _column_names(con, "wh", schema, table)) == [
-        str(rows),
-        fingerprint.split(":")[1],
-    ]
+    deleted = deleted_before + int(replaced) + int(gone)
+    if deleted > MAX_DEAD_SHARE * rows:
+        return None
+    content = _content(con, copy, _column_names(con, "wh", schema, table))
+    return deleted if content == [str(rows), fingerprint.split(":")[1]] else None
 
 
 def _content(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
@@ -329,13 +359,14 @@ def _previous_fingerprints(previous: Path) -> dict[str, str] | None:
     }
 
 
-def _previous_stamps(previous: Path) -> dict[str, int]:
-    """The newest batch stamp of each table the previous version published (none for older versions)."""
+def _previous_counts(previous: Path, entry: str) -> dict[str, int]:
+    """A per-table number the previous version's manifest keeps (`stamps`: the newest batch stamp of each
+    table; `dead_rows`: the rows patched out of each table of its file); empty for older versions."""
     try:
-        stamps = json.loads((previous / "manifest.json").read_text()).get("stamps")
+        counts = json.loads((previous / "manifest.json").read_text()).get(entry)
     except (OSError, ValueError):
         return {}
-    return {name: int(value) for name, value in stamps.items()} if isinstance(stamps, dict) else {}
+    return {name: int(value) for name, value in counts.items()} if isinstance(counts, dict) else {}
 
 
 def incremental_keys(manifest_path: Path, schema: str = "marts") -> dict[str, list[str]]:

@@ -13,6 +13,8 @@ and what happens when there is too little data.
   9%, q 5%, r / alpha 7%, a / (a + b) 10%, p v / (q - 1) 3%, a 19%, b 35%, p 20%, v 23%: the tolerances
   are about three standard errors. The fitted models' 12-month CLV of the population is within 5% of
   the true parameters'.
+* A large population (100,000 customers), where the optimiser alone stops short of the maximum, is
+  fitted to it: both models converge.
 * Predictions match the published closed forms (Fader, Hardie & Lee) computed here, in days.
 * Too little data: nothing is fitted, every parameter row says why, every prediction is null, and a
   warehouse of four customers builds.
@@ -211,6 +213,20 @@ def test_the_convergence_check_tells_a_stopped_fit_from_a_maximum():
         assert expected or why.startswith("the log-likelihood still rises by")
 
 
+def test_a_large_population_is_fitted_to_the_maximum():
+    """With 100,000 customers the log-likelihood is of the order of 1e6 and the optimiser, whose tolerance
+    is relative to it, stops short of the maximum: in the flat valley of BG/NBD's a and b (customers who
+    hardly ever leave) and on Gamma-Gamma's ridge (spend levels that do not differ between customers: q
+    and v without bound). The fit climbs on to the maximum, and both models converge."""
+    bg, gg = BgNbd(r=1.65, alpha=185.0, a=0.18, b=26.0), GammaGamma(p=0.64, q=1e9, v=1.7e12)
+    summary, _ = simulate(100_000, bg, gg, seed=6, min_t_days=0.0, max_t_days=366.0)
+    parameters = fit(summary, AS_OF)
+    assert parameters["is_fitted"].all() and parameters["is_converged"].all(), parameters["note"].unique()
+    fitted = dict(zip(parameters["parameter"], parameters["value"], strict=True))
+    assert fitted["r"] / fitted["alpha"] == pytest.approx(bg.r / bg.alpha, rel=0.05)
+    assert fitted["p"] * fitted["v"] / (fitted["q"] - 1) == pytest.approx(gg.p * gg.v / gg.q, rel=0.05)
+
+
 # --- predictions -------------------------------------------------------------------------------------
 
 
@@ -370,8 +386,13 @@ def test_an_incremental_build_keeps_a_fit_until_refit_days_passed():
     assert refit_reason(None, dt.date(2026, 5, 1), 7) == "no fit yet"
     assert refit_reason(fitted.iloc[:0], dt.date(2026, 5, 1), 7) == "no fit yet"
     assert refit_reason(fitted, None, 7) == "no as-of date"
-    unfitted = fitted.assign(is_fitted=[True, False])
+    # a model not fitted for too little data (not tried) is tried again; one whose fit was tried and failed
+    # is kept like a fitted one until refit_days (it would fail again on nearly the same data)
+    unfitted = fitted.assign(is_fitted=[True, False], fit_seconds=[1.5, None])
     assert refit_reason(unfitted, dt.date(2026, 5, 2), 7) == "the last fit has a model that was not fitted"
+    failed = fitted.assign(is_fitted=[True, False], fit_seconds=[1.5, 30.7])
+    assert refit_reason(failed, dt.date(2026, 5, 2), 7) is None
+    assert refit_reason(failed, dt.date(2026, 5, 8), 7) == "7 day(s) since the last fit, refit every 7"
     mixed = fitted.assign(as_of_date=[dt.date(2026, 5, 1), dt.date(2026, 4, 1)])
     assert refit_reason(mixed, dt.date(2026, 5, 2), 7) == "the last fit has no single as-of date"
     # the buyers the BG/NBD fit was made on: a change of more than a tenth refits

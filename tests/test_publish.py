@@ -205,7 +205,7 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
         paths,
         [
             "create table marts.facts (k integer, part integer, label varchar, _omni_batch bigint)",
-            "insert into marts.facts select i // 2, i % 2, 'v' || i, 100 from range(40) t(i)",
+            "insert into marts.facts select i // 2, i % 2, 'v' || i, 100 from range(400) t(i)",
             "comment on table marts.facts is 'facts, two parts per key'",
             "comment on column marts.facts.label is 'a label'",
         ],
@@ -215,12 +215,12 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
     assert first.written == ("facts",) and first.patched == ()
     assert json.loads((first.directory / "manifest.json").read_text())["stamps"] == {"facts": 100}
 
-    # batch 200: key 3 rewritten (one row fewer), key 25 new, key 7 gone
+    # batch 200: key 3 rewritten (one row fewer), key 250 new, key 7 gone
     _stamped(
         paths,
         [
             "delete from marts.facts where k in (3, 7)",
-            "insert into marts.facts values (3, 0, 'changed', 200), (25, 0, 'new', 200), (25, 1, 'new', 200)",
+            "insert into marts.facts values (3, 0, 'changed', 200), (250, 0, 'new', 200), (250, 1, 'new', 200)",
         ],
     )
     second = publish(paths, keys=keys)
@@ -228,13 +228,15 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
     with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
         expected = sorted(wh.execute("select * from marts.facts").fetchall())
     published, parquet = _published_rows(second, "facts")
-    assert published == parquet == expected and len(expected) == 40 - 4 + 3
+    assert published == parquet == expected and len(expected) == 400 - 4 + 3
+    # the four rows deleted stay in the file as dead rows: counted
+    assert json.loads((second.directory / "manifest.json").read_text())["dead_rows"] == {"facts": 4}
     with duckdb.connect(str(second.directory / "marts.duckdb"), read_only=True) as pub:
         assert pub.execute("select comment from duckdb_tables() where table_name = 'facts'").fetchone() == (
             "facts, two parts per key",
         )
     # the previous version is untouched
-    assert len(_published_rows(first, "facts")[0]) == 40
+    assert len(_published_rows(first, "facts")[0]) == 400
 
     # a row changed without a newer stamp: the patch would miss it, so the table is copied whole
     _stamped(paths, ["update marts.facts set label = 'silent' where k = 10 and part = 0"])
@@ -244,7 +246,21 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
         expected = sorted(wh.execute("select * from marts.facts").fetchall())
     assert _published_rows(third, "facts") == (expected, expected)
 
+    assert json.loads((third.directory / "manifest.json").read_text())["dead_rows"] == {}
+
     # without the key (a full table), the same change is copied whole too
     _stamped(paths, ["update marts.facts set label = 'again', _omni_batch = 300 where k = 11"])
     fourth = publish(paths)
     assert fourth.written == ("facts",) and fourth.patched == ()
+
+    # patches add up their dead rows; past a tenth of the table it is written whole again
+    _stamped(paths, ["update marts.facts set label = 'x', _omni_batch = 400 where k < 15"])
+    fifth = publish(paths, keys=keys)
+    assert fifth.patched == ("facts",)
+    assert json.loads((fifth.directory / "manifest.json").read_text())["dead_rows"] == {"facts": 27}
+    _stamped(paths, ["update marts.facts set label = 'y', _omni_batch = 500 where k between 15 and 22"])
+    sixth = publish(paths, keys=keys)
+    assert sixth.written == ("facts",) and sixth.patched == ()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
+        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    assert _published_rows(sixth, "facts") == (expected, expected)
