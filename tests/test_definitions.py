@@ -196,3 +196,64 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     assert left == set(names[:10]) | {"compiled", "manifest.json"}
     # nothing younger than the minimum age goes, however many there are
     assert prune_invocation_targets(tmp_path, keep=2, min_age_hours=24 * 30) == 0
+
+
+def test_a_change_of_an_incremental_models_code_rebuilds_every_model(tmp_path):
+    """The code of each incremental model (its file, key and hooks, the project's macros it calls) is kept
+    with the settings of a build: a change of it, in the model or in a macro it calls through another one,
+    is named and rebuilds every model; a macro no incremental model calls changes nothing."""
+    import copy
+    import json
+
+    from dagster_project.defs.dbt.assets import (
+        changed_settings,
+        incremental_model_code,
+        record_settings,
+        refresh_mode,
+    )
+    from dagster_project.defs.dbt.project import dbt_project
+    from dagster_project.defs.resources import WarehouseResource
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    code = incremental_model_code(manifest)
+    incremental = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
+    assert {name.removeprefix("code of ") for name in code} == incremental
+    assert {
+        "customer_identity_map",
+        "fct_touchpoints",
+        "int_identity__deterministic_components",
+    } <= incremental
+
+    # omni_batch is called by every incremental model through batch_column / last_batch / record_incremental_run
+    edited = copy.deepcopy(manifest)
+    edited["macros"]["macro.omnichannel.omni_batch"]["macro_sql"] += "\n"
+    assert set(incremental_model_code(edited)) == set(code)
+    assert all(incremental_model_code(edited)[name] != code[name] for name in code)
+    # a macro only the identity map's hook calls: only the identity map
+    edited = copy.deepcopy(manifest)
+    edited["macros"]["macro.omnichannel.delete_vanished_identity_values"]["macro_sql"] += "\n"
+    assert [name for name in code if incremental_model_code(edited)[name] != code[name]] == [
+        "code of customer_identity_map"
+    ]
+    # the model's own file
+    edited = copy.deepcopy(manifest)
+    node = next(n for n in edited["nodes"].values() if n["name"] == "fct_sessions")
+    node["checksum"]["checksum"] = "another"
+    assert [name for name in code if incremental_model_code(edited)[name] != code[name]] == [
+        "code of fct_sessions"
+    ]
+
+    warehouse = WarehouseResource(data_dir=str(tmp_path))
+    record_settings(warehouse, code)
+    assert changed_settings(warehouse, code) == []
+    changed = changed_settings(warehouse, incremental_model_code(edited))
+    assert changed == ["code of fct_sessions"]
+    full, why = refresh_mode("incremental", [], settings_changed=[*changed, "enabled_sources"])
+    assert full and why == (
+        "the settings changed since the last build (enabled_sources); the code of incremental models "
+        "changed since the last build (fct_sessions): every model is rebuilt"
+    )

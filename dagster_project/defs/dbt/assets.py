@@ -1,6 +1,8 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dbt tests -> checks)."""
 
+import hashlib
 import json
+import re
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -32,7 +34,11 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             context.log.info(
                 f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}"
             )
-        settings = config.dbt_vars()
+        # the settings dbt reads, and the code of the incremental models: a change of either rebuilds all
+        settings = {
+            **config.dbt_vars(),
+            **incremental_model_code(json.loads(dbt_project.manifest_path.read_text())),
+        }
         full, why = refresh_mode(
             context.run.tags.get(REFRESH_TAG),
             pending_erasures(warehouse.paths),
@@ -66,10 +72,15 @@ def refresh_mode(
     if not has_run_before:
         return True, "the first build of this warehouse builds every model from all the data"
     if settings_changed:
-        return (
-            True,
-            f"the settings changed since the last build ({', '.join(settings_changed)}): every model is rebuilt",
-        )
+        code = [name.removeprefix(CODE_PREFIX) for name in settings_changed if name.startswith(CODE_PREFIX)]
+        other = [name for name in settings_changed if not name.startswith(CODE_PREFIX)]
+        reasons = []
+        if other:
+            reasons.append(f"the settings changed since the last build ({', '.join(other)})")
+        if code:
+            listed = ", ".join(code[:8]) + (f" and {len(code) - 8} more" if len(code) > 8 else "")
+            reasons.append(f"the code of incremental models changed since the last build ({listed})")
+        return True, "; ".join(reasons) + ": every model is rebuilt"
     if pending_erasures:
         return (
             True,
@@ -81,6 +92,45 @@ def refresh_mode(
 
 
 SETTINGS_TABLE = "meta.build_settings"
+# the key of an incremental model's code among the settings a build keeps
+CODE_PREFIX = "code of "
+
+
+def incremental_model_code(manifest: dict) -> dict[str, str]:
+    """A hash of what decides the rows of each incremental model, keyed `code of <model>`: its file, its
+    unique key and hooks, and the project's macros it calls (directly, in its hooks, or through other
+    macros). An incremental model keeps the rows its earlier runs wrote; once its code changed they may be
+    rows the new code would not write (or lack a column it adds), so the build compares these hashes with
+    those of the last successful build like the settings, and rebuilds every model when one differs. The
+    Python modules a Python model imports are not part of it."""
+    project = manifest.get("metadata", {}).get("project_name")
+    macros = {
+        unique_id: macro
+        for unique_id, macro in manifest.get("macros", {}).items()
+        if project is None or macro.get("package_name") == project
+    }
+    by_name = {macro["name"]: unique_id for unique_id, macro in macros.items()}
+    code: dict[str, str] = {}
+    for node in manifest["nodes"].values():
+        config = node.get("config") or {}
+        if node.get("resource_type") != "model" or config.get("materialized") != "incremental":
+            continue
+        hooks = json.dumps([config.get("pre-hook"), config.get("post-hook")], sort_keys=True, default=str)
+        pending = [*node.get("depends_on", {}).get("macros", [])]
+        pending += [by_name[name] for name in re.findall(r"\b(\w+)\s*\(", hooks) if name in by_name]
+        seen: set[str] = set()
+        while pending:
+            unique_id = pending.pop()
+            if unique_id in seen or unique_id not in macros:
+                continue
+            seen.add(unique_id)
+            pending += macros[unique_id].get("depends_on", {}).get("macros", [])
+        digest = hashlib.sha256(node.get("checksum", {}).get("checksum", "").encode())
+        digest.update(json.dumps([config.get("unique_key"), hooks]).encode())
+        for unique_id in sorted(seen):
+            digest.update(macros[unique_id].get("macro_sql", "").encode())
+        code[f"{CODE_PREFIX}{node['name']}"] = digest.hexdigest()[:16]
+    return code
 
 
 def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> list[str]:
