@@ -247,6 +247,15 @@ def test_a_change_of_an_incremental_models_code_rebuilds_every_model(tmp_path):
         "code of fct_sessions"
     ]
 
+    # a Python model: the omni modules it imports, and those they import
+    python = copy.deepcopy(manifest)
+    node = next(n for n in python["nodes"].values() if n["name"] == "int_identity__deterministic_components")
+    assert "from omni.identity.graph import" in node["raw_code"]
+    node["raw_code"] = node["raw_code"].replace("from omni.identity.graph import", "from omni.clv import")
+    assert [name for name in code if incremental_model_code(python)[name] != code[name]] == [
+        "code of int_identity__deterministic_components"
+    ]
+
     warehouse = WarehouseResource(data_dir=str(tmp_path))
     record_settings(warehouse, code)
     assert changed_settings(warehouse, code) == []

@@ -1,8 +1,10 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dbt tests -> checks)."""
 
 import hashlib
+import importlib.util
 import json
 import re
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -99,10 +101,10 @@ CODE_PREFIX = "code of "
 def incremental_model_code(manifest: dict) -> dict[str, str]:
     """A hash of what decides the rows of each incremental model, keyed `code of <model>`: its file, its
     unique key and hooks, and the project's macros it calls (directly, in its hooks, or through other
-    macros). An incremental model keeps the rows its earlier runs wrote; once its code changed they may be
-    rows the new code would not write (or lack a column it adds), so the build compares these hashes with
-    those of the last successful build like the settings, and rebuilds every model when one differs. The
-    Python modules a Python model imports are not part of it."""
+    macros), and for a Python model the modules of the `omni` package it imports (and those they import).
+    An incremental model keeps the rows its earlier runs wrote; once its code changed they may be rows the
+    new code would not write (or lack a column it adds), so the build compares these hashes with those of
+    the last successful build like the settings, and rebuilds every model when one differs."""
     project = manifest.get("metadata", {}).get("project_name")
     macros = {
         unique_id: macro
@@ -129,8 +131,27 @@ def incremental_model_code(manifest: dict) -> dict[str, str]:
         digest.update(json.dumps([config.get("unique_key"), hooks]).encode())
         for unique_id in sorted(seen):
             digest.update(macros[unique_id].get("macro_sql", "").encode())
+        if node.get("language") == "python":
+            for source in _imported_sources(node.get("raw_code", "")):
+                digest.update(source.encode())
         code[f"{CODE_PREFIX}{node['name']}"] = digest.hexdigest()[:16]
     return code
+
+
+def _imported_sources(code: str) -> list[str]:
+    """The source of every module of this project's `omni` package a Python model imports, and of those
+    they import in turn, in a stable order."""
+    sources: dict[str, str] = {}
+    pending = [code]
+    while pending:
+        for name in re.findall(r"^\s*(?:from|import)\s+(omni(?:\.\w+)*)", pending.pop(), flags=re.M):
+            if name in sources:
+                continue
+            spec = importlib.util.find_spec(name)
+            origin = Path(spec.origin) if spec is not None and spec.origin else None
+            sources[name] = origin.read_text() if origin is not None and origin.exists() else ""
+            pending.append(sources[name])
+    return [sources[name] for name in sorted(sources)]
 
 
 def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) -> list[str]:
