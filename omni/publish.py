@@ -263,44 +263,50 @@ def _patch(
     of the table."""
     source, copy = f'wh."{schema}"."{table}"', f'pub.main."{table}"'
     rows, fingerprint = expected
-    (written,) = con.execute(f'select count(*) from {source} where "{STAMP}" > {int(since)}').fetchone()
+    newer = f'from {source} where "{STAMP}" > {int(since)}'
+    (written,) = con.execute(f"select count(*) {newer}").fetchone()
     if deleted_before + written > MAX_DEAD_SHARE * rows:
         return None
+    # the rows written since, read once from the warehouse (at most MAX_DEAD_SHARE of the table)
+    con.execute(f"create or replace temporary table written_rows as select * {newer}")
     listed = ", ".join(f'"{c}"' for c in key)
     same_key = " and ".join(f'current_rows."{c}" = {copy}."{c}"' for c in key)
-    (replaced,) = con.execute(
-        f"""delete from {copy} where ({listed}) in (
-                select ({listed}) from {source} where "{STAMP}" > {int(since)})"""
-    ).fetchone()
-    (gone,) = con.execute(f"""delete from {copy} where not exists (
-                select 1 from {source} as current_rows where {same_key})""").fetchone()
-    con.execute(f'insert into {copy} select * from {source} where "{STAMP}" > {int(since)}')
+    try:
+        (replaced,) = con.execute(
+            f"delete from {copy} where ({listed}) in (select ({listed}) from written_rows)"
+        ).fetchone()
+        (gone,) = con.execute(f"""delete from {copy} where not exists (
+                    select 1 from {source} as current_rows where {same_key})""").fetchone()
+        con.execute(f"insert into {copy} select * from written_rows")
+    finally:
+        con.execute("drop table if exists written_rows")
     deleted = deleted_before + int(replaced) + int(gone)
     if deleted > MAX_DEAD_SHARE * rows:
         return None
-    content = _content(con, copy, _column_names(con, "wh", schema, table))
-    return deleted if content == [str(rows), fingerprint.split(":")[1]] else None
+    names = [name for name, *_ in _columns(con, schema, table)]
+    return deleted if _content(con, copy, names)[:2] == (rows, fingerprint.split(":")[1]) else None
 
 
-def _content(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[str]:
-    """[row count, order-free hash of the rows] of a relation, as text (the first two parts of a
-    fingerprint)."""
-    listed = ", ".join(f'"{name}"' for name in columns)
-    rows, digest = con.execute(
-        f"select count(*), coalesce(sum(hash({listed}))::hugeint, 0) from {relation}"
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str, str | None]]:
+    """The columns of a warehouse table, in order: (name, type, comment)."""
+    return con.execute(
+        """
+        select column_name, data_type, comment from duckdb_columns()
+        where database_name = 'wh' and schema_name = ? and table_name = ? order by column_index
+    """,
+        [schema, table],
+    ).fetchall()
+
+
+def _content(con: duckdb.DuckDBPyConnection, relation: str, names: list[str]) -> tuple[int, str, int | None]:
+    """The row count of a relation, an order-free hash of its rows (as text) and its newest batch stamp
+    (None without the column)."""
+    listed = ", ".join(f'"{name}"' for name in names)
+    newest = f'max("{STAMP}")' if STAMP in names else "null"
+    rows, digest, stamp = con.execute(
+        f"select count(*), coalesce(sum(hash({listed}))::hugeint, 0), {newest} from {relation}"
     ).fetchone()
-    return [str(rows), str(digest)]
-
-
-def _column_names(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            """select column_name from duckdb_columns()
-               where database_name = ? and schema_name = ? and table_name = ? order by column_index""",
-            [database, schema, table],
-        ).fetchall()
-    ]
+    return int(rows), str(digest), (int(stamp) if stamp is not None else None)
 
 
 def _same_columns(before: str | None, now: str) -> bool:
@@ -314,22 +320,10 @@ def _fingerprint(
     """The table's row count, what a reader of it sees as one string (its comment, its columns: name,
     type, comment, its row count and an order-free hash of its rows), and its newest batch stamp when it
     has the column."""
-    columns = con.execute(
-        """
-        select column_name, data_type, comment from duckdb_columns()
-        where database_name = 'wh' and schema_name = ? and table_name = ? order by column_index
-    """,
-        [schema, table],
-    ).fetchall()
-    listed = ", ".join(f'"{name}"' for name, *_ in columns)
-    stamped = any(name == STAMP for name, *_ in columns)
-    newest = f'max("{STAMP}")' if stamped else "null"
-    rows, digest, stamp = con.execute(
-        f'select count(*), coalesce(sum(hash({listed}))::hugeint, 0), {newest} from wh."{schema}"."{table}"'
-    ).fetchone()
+    columns = _columns(con, schema, table)
+    rows, digest, stamp = _content(con, f'wh."{schema}"."{table}"', [name for name, *_ in columns])
     described = json.dumps([comment, columns], sort_keys=True)
-    fingerprint = f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}"
-    return int(rows), fingerprint, (int(stamp) if stamp is not None else None)
+    return rows, f"{rows}:{digest}:{hashlib.sha256(described.encode()).hexdigest()[:16]}", stamp
 
 
 def _share(published: Path, target: Path) -> None:
@@ -387,14 +381,9 @@ def incremental_keys(manifest_path: Path, schema: str = "marts") -> dict[str, li
 
 
 def _copy_column_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-    for column, comment in con.execute(
-        """
-        select column_name, comment from duckdb_columns()
-        where database_name = 'wh' and schema_name = ? and table_name = ? and comment is not null
-    """,
-        [schema, table],
-    ).fetchall():
-        con.execute(f'COMMENT ON COLUMN pub.main."{table}"."{column}" IS {_literal(comment)}')
+    for column, _type, comment in _columns(con, schema, table):
+        if comment is not None:
+            con.execute(f'COMMENT ON COLUMN pub.main."{table}"."{column}" IS {_literal(comment)}')
 
 
 def _literal(text: str) -> str:

@@ -186,6 +186,11 @@ def _stamped(paths: Paths, sql: list[str]) -> None:
             con.execute(statement)
 
 
+def _warehouse_rows(paths: Paths, table: str) -> list:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
+        return sorted(wh.execute(f"select * from marts.{table}").fetchall())
+
+
 def _published_rows(publication, table: str) -> tuple[list, list]:
     with duckdb.connect(str(publication.directory / "marts.duckdb"), read_only=True) as pub:
         rows = sorted(pub.execute(f"select * from {table}").fetchall())
@@ -225,8 +230,7 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
     )
     second = publish(paths, keys=keys)
     assert second.written == ("facts",) and second.patched == ("facts",)
-    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
-        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    expected = _warehouse_rows(paths, "facts")
     published, parquet = _published_rows(second, "facts")
     assert published == parquet == expected and len(expected) == 400 - 4 + 3
     # the four rows deleted stay in the file as dead rows: counted
@@ -242,8 +246,7 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
     _stamped(paths, ["update marts.facts set label = 'silent' where k = 10 and part = 0"])
     third = publish(paths, keys=keys)
     assert third.written == ("facts",) and third.patched == ()
-    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
-        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    expected = _warehouse_rows(paths, "facts")
     assert _published_rows(third, "facts") == (expected, expected)
 
     assert json.loads((third.directory / "manifest.json").read_text())["dead_rows"] == {}
@@ -261,6 +264,5 @@ def test_a_changed_incremental_mart_is_patched_with_the_rows_written_since_the_l
     _stamped(paths, ["update marts.facts set label = 'y', _omni_batch = 500 where k between 15 and 22"])
     sixth = publish(paths, keys=keys)
     assert sixth.written == ("facts",) and sixth.patched == ()
-    with duckdb.connect(str(paths.warehouse), read_only=True) as wh:
-        expected = sorted(wh.execute("select * from marts.facts").fetchall())
+    expected = _warehouse_rows(paths, "facts")
     assert _published_rows(sixth, "facts") == (expected, expected)

@@ -111,15 +111,14 @@ def incremental_model_code(manifest: dict) -> dict[str, str]:
         for unique_id, macro in manifest.get("macros", {}).items()
         if project is None or macro.get("package_name") == project
     }
-    by_name = {macro["name"]: unique_id for unique_id, macro in macros.items()}
     code: dict[str, str] = {}
     for node in manifest["nodes"].values():
         config = node.get("config") or {}
         if node.get("resource_type") != "model" or config.get("materialized") != "incremental":
             continue
         hooks = json.dumps([config.get("pre-hook"), config.get("post-hook")], sort_keys=True, default=str)
+        # dbt lists the macros of the model's hooks among those it depends on
         pending = [*node.get("depends_on", {}).get("macros", [])]
-        pending += [by_name[name] for name in re.findall(r"\b(\w+)\s*\(", hooks) if name in by_name]
         seen: set[str] = set()
         while pending:
             unique_id = pending.pop()
