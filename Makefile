@@ -20,8 +20,11 @@ $(UV):
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python "$$(command -v $(PYTHON))"
+# --compile-bytecode: the installed packages' bytecode is written once, at install; a process that may not
+# write it (PYTHONDONTWRITEBYTECODE, a read-only environment) would otherwise compile every module it
+# imports from source again, seconds for each dbt, Dagster or test process
+$(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))"
 	@touch $@
 
 demo: install            ## generate the demo world (size s) and build the whole warehouse

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import shutil
@@ -16,6 +17,8 @@ from tests.shared import MadeOnce
 
 # Definitions read OMNI_DATA_DIR when imported: point it at a scratch directory before any import.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="omni-tests-"))
+# removed when the test process ends (a killed process leaves it behind)
+atexit.register(shutil.rmtree, _SESSION_DIR, ignore_errors=True)
 os.environ["OMNI_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

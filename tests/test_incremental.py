@@ -261,10 +261,13 @@ def test_a_new_pseudonymisation_key_rekeys_every_pseudonym_of_the_identity_map(
 
 
 @pytest.mark.xdist_group("incremental-days")
-def test_row_wise_data_tests_judge_the_rows_written_since_they_last_passed(day_by_day, tmp_path):
+def test_data_tests_judge_what_the_rows_written_since_they_last_passed_can_break(day_by_day, tmp_path):
     """not_null and accepted_values on an incremental model read the rows stamped after their last pass: a
     bad value in a new row fails them (and keeps no record, so the next run judges it again); a row they
-    passed before is not read again. Tests over the whole table judge it all."""
+    passed before is not read again. unique reads every row of the keys written since: a new row that
+    repeats an old key fails it, two old rows of one key (judged before) are not read again (the marts
+    refuse a repeated key by their primary key; the staging models rely on the test). Tests over
+    the whole table judge it all."""
     paths, _full, _runs, _planted, _accounts = day_by_day
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(paths.warehouse, warehouse)
@@ -272,10 +275,11 @@ def test_row_wise_data_tests_judge_the_rows_written_since_they_last_passed(day_b
     with duckdb.connect(str(warehouse)) as con:
         passed = dict(con.execute("select test, batch from meta.passed_tests").fetchall())
         last = con.execute("select max(batch) from meta.incremental_runs").fetchone()[0]
-        # every row-wise test of fct_touchpoints passed in the last build, at its batch
+        # every row-wise and key test of fct_touchpoints passed in the last build, at its batch
         tested = [t for t in passed if "_fct_touchpoints_" in t]
         assert tested and {passed[t] for t in tested} == {last}
-        assert not [t for t in passed if ".unique_" in t or ".relationships_" in t]
+        assert [t for t in passed if ".unique_stg_events__events_event_id" in t]
+        assert not [t for t in passed if ".relationships_" in t]
         old, new = con.execute(
             "select min(touchpoint_key), max(touchpoint_key) from marts.fct_touchpoints"
         ).fetchone()
@@ -285,23 +289,45 @@ def test_row_wise_data_tests_judge_the_rows_written_since_they_last_passed(day_b
             "update marts.fct_touchpoints set channel = 'pigeon', _omni_batch = ? where touchpoint_key = ?",
             [last + 1, new],
         )
+        # (the marts' primary keys refuse a repeated key; the staging models have none) a new event
+        # repeating an old event's id; an old order written twice before the last pass
+        con.execute(
+            "insert into staging.stg_events__events select * replace (cast(? as bigint) as _omni_batch) "
+            "from staging.stg_events__events where event_id = (select min(event_id) from staging.stg_events__events)",
+            [last + 1],
+        )
+        con.execute(
+            "insert into staging.stg_webshop__orders select * from staging.stg_webshop__orders "
+            "where order_id = (select min(order_id) from staging.stg_webshop__orders)"
+        )
 
-    out = dbt(warehouse, "test", "--select", "fct_touchpoints")
+    out = dbt(warehouse, "test", "--select", "fct_touchpoints", "stg_events__events", "stg_webshop__orders")
 
     failed = {name for name, status in out.results.items() if status == "fail"}
-    # the new row's channel: not an accepted value, and no channel of dim_channels; the old row's source
-    # system is not judged again
+    # the new row's channel: not an accepted value, and no channel of dim_channels; the repeated key; the
+    # old row's source system and the old repeated order are not judged again
     assert failed == {
         t
         for t in out.results
-        if t.startswith(("accepted_values_fct_touchpoints_channel", "relationships_fct_touchpoints_channel"))
+        if t.startswith(
+            (
+                "accepted_values_fct_touchpoints_channel",
+                "relationships_fct_touchpoints_channel",
+                "unique_stg_events__events_event_id",
+            )
+        )
     }, out.stdout[-3000:]
-    assert len(failed) == 2
+    assert len(failed) == 3
+    assert out.results["unique_stg_webshop__orders_order_id"] == "pass"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = dict(con.execute("select test, batch from meta.passed_tests").fetchall())
-    (channel_test,) = [t for t in after if ".accepted_values_fct_touchpoints_channel" in t]
-    assert after[channel_test] == passed[channel_test]  # failed: no new record
-    assert all(after[t] > last for t in tested if t != channel_test)  # passed: recorded at this run
+    failed_tests = [t for t in after if t.split(".")[2] in failed]
+    assert len(failed_tests) == 2  # the relationships test is never recorded
+    assert all(after[t] == passed[t] for t in failed_tests)  # failed: no new record
+    passing = [t for t in tested if t not in failed_tests] + [
+        t for t in after if ".unique_stg_webshop__orders_order_id" in t
+    ]
+    assert all(after[t] > last for t in passing)  # passed: recorded at this run
 
 
 @pytest.fixture(scope="module")

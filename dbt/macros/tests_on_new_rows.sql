@@ -1,14 +1,19 @@
 {#-
 Data tests on new rows (docs/incremental.md "Checks on new rows").
 
-A row-wise test (`not_null`, `accepted_values`: each row passes or fails on its own) of an incremental
-model whose rows carry the batch that wrote them (`_omni_batch`) judges only the rows written since the
-test last passed: a passing test is recorded in `meta.passed_tests` with its run's batch (on-run-end,
-`record_passed_tests`), and the next run's test reads `_omni_batch` greater than it. A test that fails or
-warns is not recorded, so the next run judges the same rows again, with the new ones; a full refresh
-restamps every row, so its tests judge everything. Tests over the whole table (`unique`,
-`unique_combination`, `relationships`, whose parent may lose a key, consent) and tests of full tables
-are unchanged.
+A test of an incremental model whose rows carry the batch that wrote them (`_omni_batch`) judges only
+what the rows written since the test last passed can break. A passing test is recorded in
+`meta.passed_tests` with its run's batch (on-run-end, `record_passed_tests`); the next run's test reads:
+- a row-wise test (`not_null`, `accepted_values`: each row passes or fails on its own): the rows written
+  since;
+- a key test (`unique`, `unique_combination`): every row whose key is the key of a row written since, old
+  rows too. A repeated key has at least one row written after the test last passed (the repeat was not
+  there then), and the rows of that key are all read, so the test finds it as on the whole table.
+"Written since" reads `_omni_written` where the model has it (a row written again unchanged keeps its
+`_omni_batch`, macro select_stamped), `_omni_batch` elsewhere. A test that fails or warns is not
+recorded, so the next run judges the same rows again, with the new ones; a full refresh restamps every
+row, so its tests judge everything. Tests over the whole table (`relationships`, whose parent may lose a
+key, consent) and tests of full tables are unchanged.
 
 dbt wraps the tested model of every generic test in `get_where_subquery` (its `where` config); this
 project's version adds the batch filter to it.
@@ -35,11 +40,22 @@ project's version adds the batch filter to it.
     {{ return(['not_null', 'accepted_values']) }}
 {%- endmacro %}
 
+{#- the generic tests that judge the rows of a key together -#}
+{% macro key_tests() -%}
+    {{ return(['unique', 'unique_combination']) }}
+{%- endmacro %}
+
+{#- the key columns of a key test (a test node) -#}
+{% macro tested_key(test) -%}
+    {%- set kwargs = test.test_metadata.kwargs -%}
+    {{ return(kwargs.columns if test.test_metadata.name == 'unique_combination' else [kwargs.column_name]) }}
+{%- endmacro %}
+
 {#- the incremental model `test` (a test node: the compiling test's `model`, or a result's node) judges row
     by row; none for any other test -#}
 {% macro tested_incremental_model(test) -%}
     {%- set metadata = test.test_metadata if test.test_metadata is defined else none -%}
-    {%- if not metadata or metadata.name not in row_wise_tests() or metadata.namespace -%}
+    {%- if not metadata or metadata.name not in row_wise_tests() + key_tests() or metadata.namespace -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(test.attached_node or '') -%}
@@ -49,7 +65,7 @@ project's version adds the batch filter to it.
     {{ return(tested) }}
 {%- endmacro %}
 
-{#- the batch after which the test judges rows, or none: all rows -#}
+{#- the batch after which the test judges rows, or none: all rows; with the column of the stamp -#}
 {% macro test_rows_since(relation) -%}
     {%- if not execute -%}
         {{ return(none) }}
@@ -62,6 +78,7 @@ project's version adds the batch filter to it.
     {%- if '_omni_batch' not in columns -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set stamp = '_omni_written' if '_omni_written' in columns else '_omni_batch' -%}
     {%- if load_relation(passed_tests_relation()) is none -%}
         {#- a command that runs no hooks (dbt compile, docs generate) on a warehouse without the table -#}
         {{ return(none) }}
@@ -70,7 +87,7 @@ project's version adds the batch filter to it.
         "select max(batch) from " ~ passed_tests_relation() ~ " where test = '" ~ model.unique_id ~ "'"
     ) -%}
     {%- set batch = found.columns[0].values()[0] if found and found.rows | length else none -%}
-    {{ return(batch) }}
+    {{ return(none if batch is none else (stamp, batch)) }}
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
@@ -80,12 +97,22 @@ project's version adds the batch filter to it.
     {%- if where -%}
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- if since is not none -%}
-        {%- do filters.append('_omni_batch > ' ~ since) -%}
+    {%- if since is not none and model.test_metadata.name in key_tests() -%}
+        {#- the rows of the keys written since; a null is a key value as in the group by of the test -#}
+        {%- set matches = [] -%}
+        {%- for column in tested_key(model) -%}
+            {%- do matches.append('written.' ~ column ~ ' is not distinct from tested.' ~ column) -%}
+        {%- endfor -%}
+        {%- do filters.append(
+            'exists (select 1 from ' ~ relation ~ ' as written where written.' ~ since[0] ~ ' > ' ~ since[1]
+            ~ ' and ' ~ matches | join(' and ') ~ ')'
+        ) -%}
+    {%- elif since is not none -%}
+        {%- do filters.append(since[0] ~ ' > ' ~ since[1]) -%}
     {%- endif -%}
     {%- if filters -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ filters | join(' and ') }}) dbt_subquery
+            (select * from {{ relation }} as tested where {{ filters | join(' and ') }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}
