@@ -33,7 +33,9 @@ A changed incremental mart is patched rather than copied again (`keys`: its uniq
 manifest): every row of an incremental mart carries the batch that wrote it (`_omni_batch`), and the
 manifest keeps the newest batch each version published (`stamps`). In the copied file the rows of the keys
 written since then are deleted and written again, and the rows whose key is no longer in the warehouse
-deleted; the patched table must then have the warehouse table's fingerprint, else it is copied whole.
+deleted; the patched table must then have the warehouse table's row count and row hash, else it is
+copied whole. The row hash is a sum over rows, so the patched table's is computed from the previous
+version's and the rows the patch deleted and inserted, without reading the whole table again.
 The rows a patch deletes stay in the file as dead rows; the manifest counts them (`dead_rows`), and a
 table whose dead rows would pass MAX_DEAD_SHARE of its rows is written whole instead. Its
 Parquet file is written again whole (a Parquet file cannot be changed in place). The patched table's rows
@@ -223,7 +225,8 @@ def _export(
                         name,
                         keys[name],
                         before_stamps[name],
-                        counted[name][:2],
+                        _rows_and_digest(before[name]),
+                        _rows_and_digest(fingerprints[name]),
                         before_dead.get(name, 0),
                     )
                 if deleted is not None:
@@ -252,39 +255,56 @@ def _patch(
     table: str,
     key: list[str],
     since: int,
-    expected: tuple[int, str],
+    published: tuple[int, int],
+    expected: tuple[int, int],
     deleted_before: int,
 ) -> int | None:
     """Bring the copied file's `table` to the warehouse's: the rows of the keys the warehouse wrote after
     batch `since` replaced, the keys it no longer holds deleted. Returns the rows deleted from the file's
     copy of the table since it was last written whole (`deleted_before` and these), or None when the table
-    is left for a whole copy: the result does not have the warehouse table's fingerprint (`expected`: rows
-    and fingerprint), or the deleted rows, which stay in the file as dead rows, would pass MAX_DEAD_SHARE
-    of the table."""
+    is left for a whole copy: the result does not have the warehouse table's rows and hash (`expected`),
+    or the deleted rows, which stay in the file as dead rows, would pass MAX_DEAD_SHARE of the table.
+
+    The row hash of the fingerprint is a sum over rows, so the patched table's is the copied table's
+    (`published`: rows and hash, as the previous version's manifest has them) less the rows deleted plus
+    the rows inserted: only the rows the patch touches are hashed, not the whole table again."""
     source, copy = f'wh."{schema}"."{table}"', f'pub.main."{table}"'
-    rows, fingerprint = expected
+    rows = expected[0]
     newer = f'from {source} where "{STAMP}" > {int(since)}'
-    (written,) = con.execute(f"select count(*) {newer}").fetchone()
+    ((written,),) = con.execute(f"select count(*) {newer}").fetchall()
     if deleted_before + written > MAX_DEAD_SHARE * rows:
         return None
-    # the rows written since, read once from the warehouse (at most MAX_DEAD_SHARE of the table)
-    con.execute(f"create or replace temporary table written_rows as select * {newer}")
+    names = [name for name, *_ in _columns(con, schema, table)]
     listed = ", ".join(f'"{c}"' for c in key)
     same_key = " and ".join(f'current_rows."{c}" = {copy}."{c}"' for c in key)
+    # the rows written since, read once from the warehouse (at most MAX_DEAD_SHARE of the table), and the
+    # keys of the copy that the warehouse no longer holds
+    con.execute(f"create or replace temporary table written_rows as select * {newer}")
+    con.execute(f"""create or replace temporary table gone_keys as select {listed} from {copy}
+                where not exists (select 1 from {source} as current_rows where {same_key})""")
     try:
-        (replaced,) = con.execute(
-            f"delete from {copy} where ({listed}) in (select ({listed}) from written_rows)"
-        ).fetchone()
-        (gone,) = con.execute(f"""delete from {copy} where not exists (
-                    select 1 from {source} as current_rows where {same_key})""").fetchone()
-        con.execute(f"insert into {copy} select * from written_rows")
+        doomed = f"({listed}) in (select ({listed}) from written_rows) or ({listed}) in (select ({listed}) from gone_keys)"
+        removed_rows, removed_hash, _ = _content(con, f"(select * from {copy} where {doomed})", names)
+        con.execute(f"delete from {copy} where {doomed}").fetchall()
+        added_rows, added_hash, _ = _content(con, "written_rows", names)
+        con.execute(f"insert into {copy} select * from written_rows").fetchall()
     finally:
         con.execute("drop table if exists written_rows")
-    deleted = deleted_before + int(replaced) + int(gone)
+        con.execute("drop table if exists gone_keys")
+    deleted = deleted_before + removed_rows
     if deleted > MAX_DEAD_SHARE * rows:
         return None
-    names = [name for name, *_ in _columns(con, schema, table)]
-    return deleted if _content(con, copy, names)[:2] == (rows, fingerprint.split(":")[1]) else None
+    patched = (
+        published[0] - removed_rows + added_rows,
+        published[1] - int(removed_hash) + int(added_hash),
+    )
+    return deleted if patched == expected else None
+
+
+def _rows_and_digest(fingerprint: str) -> tuple[int, int]:
+    """The row count and the row hash of a fingerprint (`_fingerprint`)."""
+    rows, digest, _columns = fingerprint.split(":")
+    return int(rows), int(digest)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str, str | None]]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-import numpy as np
+import duckdb
 import pyarrow as pa
 import pytest
 
-from omni.identity.graph import IdentityGraph, NodeIdCollision, affected_nodes, restitch
+from omni.identity.graph import _VIEW, IdentityGraph, NodeIdCollision, affected_nodes, restitch
 from omni.identity.stitch import ATTRIBUTE, STRONG, WEAK
 
 # type: (priority, max_per_profile (-1: none), strength, conflict check)
@@ -237,18 +237,58 @@ def test_a_linking_edge_to_an_unchanged_node_stitches_everything():
 
 
 def test_affected_nodes_are_whole_previous_components_and_new_nodes():
-    previous = {
-        "node_id": np.array([10, 11, 12, 20, 21]),
-        "node_signature": np.array([1, 1, 1, 1, 1]),
-        "graph_component": np.array([10, 10, 10, 20, 20]),
-    }
+    previous = pa.table(
+        {
+            "node_id": pa.array([10, 11, 12, 20, 21], pa.int64()),
+            "node_signature": pa.array([1, 1, 1, 1, 1], pa.int64()),
+            "graph_component": pa.array([10, 10, 10, 20, 20], pa.int64()),
+        }
+    )
+
+    def affected(ids: list[int], signatures: list[int]):
+        con = duckdb.connect()
+        con.register(_VIEW.format("previous"), previous)
+        con.register(
+            _VIEW.format("nodes"),
+            pa.table(
+                {"node_id": pa.array(ids, pa.int64()), "node_signature": pa.array(signatures, pa.int64())}
+            ),
+        )
+        return affected_nodes(con)
+
     # 12 changed, 21 gone, 30 new: all of component 10 and 20, and 30
-    affected = affected_nodes(np.array([10, 11, 12, 20, 30]), np.array([1, 1, 2, 1, 1]), previous)
-    assert affected.nodes.tolist() == [10, 11, 12, 20, 30]
-    assert affected.vanished.tolist() == [21]
-    assert affected.touched == 3
-    unchanged = affected_nodes(np.array([10, 11, 12, 20, 21]), np.ones(5, np.int64), previous)
-    assert (unchanged.nodes.tolist(), unchanged.touched) == ([], 0)
+    changed = affected([10, 11, 12, 20, 30], [1, 1, 2, 1, 1])
+    assert changed.nodes.tolist() == [10, 11, 12, 20, 30]
+    assert changed.signatures.tolist() == [1, 1, 2, 1, 1]
+    assert changed.vanished.tolist() == [21]
+    assert (changed.touched, changed.total) == (3, 5)
+    unchanged = affected([10, 11, 12, 20, 21], [1] * 5)
+    assert (unchanged.nodes.tolist(), unchanged.vanished.tolist(), unchanged.touched) == ([], [], 0)
+
+
+def test_the_stitch_of_warehouse_relations_equals_the_stitch_of_tables():
+    """In the dbt model the inputs are relations of the warehouse's connection: the same rows."""
+    before = Graph({"r:1": ["email:a", "first_name:x"], "r:2": ["cookie:c"], **BYSTANDER})
+    after = before.copy()
+    after.records["r:3"] = ["cookie:c", "email:a"]
+    previous = restitch(**before.tables()).rows
+    con = duckdb.connect()
+    for name, table in {**after.tables(), "previous": previous}.items():
+        con.from_arrow(table).create(name)
+    relations = {name: con.table(name) for name in ("edges", "identifiers", "types", "nodes", "previous")}
+
+    from_relations = restitch(**relations, max_share=1.0, con=con)
+    from_tables = restitch(**after.tables(), previous=previous, max_share=1.0)
+
+    assert from_relations.mode == from_tables.mode == "partial"
+    assert rows_by_node(from_relations.rows) == rows_by_node(from_tables.rows)
+    assert from_relations.vanished.tolist() == from_tables.vanished.tolist()
+    # the run leaves nothing behind on the connection
+    left = con.sql(
+        "select table_name from duckdb_tables() where temporary "
+        "union all select view_name from duckdb_views() where view_name like 'omni_restitch%'"
+    ).fetchall()
+    assert left == []
 
 
 def test_a_collision_of_stable_ids_stops_the_stitch():

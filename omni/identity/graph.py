@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -177,44 +178,59 @@ def _dense(node_ids: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
 @dataclass(frozen=True)
 class Affected:
     nodes: np.ndarray  # stable ids of the current nodes to re-stitch, ascending
+    signatures: np.ndarray  # their signatures
     vanished: np.ndarray  # stable ids of the previous nodes that are gone
     touched: int  # nodes that are new, gone, or whose signature changed
+    total: int  # current nodes
 
 
-def affected_nodes(
-    node_ids: np.ndarray, signatures: np.ndarray, previous: pa.Table | dict[str, np.ndarray]
-) -> Affected:
+# the views and the temporary table a run makes on its connection (dropped when it ends)
+_VIEW = "omni_restitch_{}"
+_AFFECTED = "omni_restitch_affected"
+
+
+def affected_nodes(con: duckdb.DuckDBPyConnection) -> Affected:
     """The nodes an incremental run re-stitches: every node of a previous graph component that holds a
-    touched node (new, gone, or with another signature), and every new node. `previous`: the last result's
-    node_id, node_signature and graph_component."""
-    node_ids = np.asarray(node_ids, np.int64)
-    signatures = np.asarray(signatures, np.int64)
-    prev_ids = _column(previous, "node_id")
-    prev_sig = _column(previous, "node_signature")
-    prev_comp = _column(previous, "graph_component")
-    if not len(prev_ids):
-        return Affected(nodes=np.sort(node_ids), vanished=np.zeros(0, np.int64), touched=len(node_ids))
-    order = np.argsort(prev_ids)
-    prev_ids, prev_sig, prev_comp = prev_ids[order], prev_sig[order], prev_comp[order]
-    pos = np.minimum(np.searchsorted(prev_ids, node_ids), len(prev_ids) - 1)
-    found = prev_ids[pos] == node_ids
-    new = ~found
-    changed = found & (prev_sig[pos] != signatures)
-    vanished = ~np.isin(prev_ids, node_ids)
-    touched_components = np.unique(np.r_[prev_comp[pos[changed]], prev_comp[vanished]])
-    in_touched = found & np.isin(prev_comp[pos], touched_components)
+    touched node (new, gone, or with another signature), and every new node; computed in DuckDB from the
+    `nodes` and `previous` views of a run (`restitch`), kept in a temporary table for the subgraph's
+    selection."""
+    nodes, previous = _VIEW.format("nodes"), _VIEW.format("previous")
+    con.execute(f"""
+        create or replace temporary table {_AFFECTED} as
+        with compared as (
+            select
+                coalesce(now.node_id, before.node_id) as node_id,
+                now.node_signature,
+                before.graph_component,
+                case
+                    when before.node_id is null then 'new'
+                    when now.node_id is null then 'gone'
+                    when now.node_signature is distinct from before.node_signature then 'changed'
+                    else 'same'
+                end as state
+            from {nodes} as now
+            full outer join {previous} as before on before.node_id = now.node_id
+        )
+        select node_id, node_signature, state from compared
+        where
+            state = 'new'
+            or graph_component in (select graph_component from compared where state in ('changed', 'gone'))
+    """)
+    affected = con.sql(
+        f"select node_id, node_signature from {_AFFECTED} where state <> 'gone' order by node_id"
+    ).to_arrow_table()
+    vanished = con.sql(
+        f"select node_id from {_AFFECTED} where state = 'gone' order by node_id"
+    ).to_arrow_table()
+    ((total,),) = con.sql(f"select count(*) from {nodes}").fetchall()
+    ((touched,),) = con.sql(f"select count(*) from {_AFFECTED} where state <> 'same'").fetchall()
     return Affected(
-        nodes=np.sort(node_ids[new | in_touched]),
-        vanished=prev_ids[vanished],
-        touched=int(new.sum() + changed.sum() + vanished.sum()),
+        nodes=affected["node_id"].to_numpy().astype(np.int64),
+        signatures=affected["node_signature"].to_numpy().astype(np.int64),
+        vanished=vanished["node_id"].to_numpy().astype(np.int64),
+        touched=int(touched),
+        total=int(total),
     )
-
-
-def _column(table: pa.Table | dict[str, np.ndarray], name: str) -> np.ndarray:
-    column = table[name]
-    if isinstance(column, pa.ChunkedArray):
-        column = column.to_numpy()
-    return np.asarray(column, np.int64)
 
 
 @dataclass(frozen=True)
@@ -226,35 +242,83 @@ class Restitched:
     reason: str
 
 
+Input = pa.Table | duckdb.DuckDBPyRelation
+
+
 def restitch(
-    edges: pa.Table,
-    identifiers: pa.Table,
-    types: pa.Table,
-    nodes: pa.Table,
-    previous: pa.Table | None = None,
+    edges: Input,
+    identifiers: Input,
+    types: Input,
+    nodes: Input,
+    previous: Input | None = None,
     max_share: float = MAX_RESTITCH_SHARE,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> Restitched:
     """Stitch the graph: all of it without `previous` (the last result, PREVIOUS_COLUMNS), else only the
     affected nodes (`affected_nodes`) when they are at most `max_share` of the nodes. `nodes`: every
     current node (NODE_COLUMNS); identifiers as IDENTIFIER_COLUMNS, edges as EDGE_COLUMNS. The rows of a
-    partial run, written over the previous result (and the vanished rows deleted), equal a full run's."""
-    node_ids = nodes["node_id"].to_numpy().astype(np.int64)
-    signatures = nodes["node_signature"].to_numpy().astype(np.int64)
-    ident_ids = identifiers["node_id"].to_numpy().astype(np.int64)
-    is_ident = np.isin(node_ids, ident_ids)
+    partial run, written over the previous result (and the vanished rows deleted), equal a full run's.
 
-    def full(reason: str, vanished: np.ndarray | None = None) -> Restitched:
-        return _full(edges, identifiers, types, node_ids, signatures, is_ident, reason, vanished)
+    The inputs are Arrow tables or relations of `con` (in the dbt model: of the warehouse). The affected
+    nodes and their subgraph are selected in DuckDB (joins over millions of nodes and edges), and only
+    they are fetched, unless the whole graph is stitched."""
+    con = con if con is not None else duckdb.connect()
+    inputs = {
+        "edges": edges,
+        "identifiers": identifiers,
+        "types": types,
+        "nodes": nodes,
+        "previous": previous,
+    }
+    named = []
+    try:
+        for name, data in inputs.items():
+            if data is None:
+                continue
+            view = _VIEW.format(name)
+            if isinstance(data, pa.Table):
+                con.register(view, data)
+            else:  # a temporary view: nothing of the run is ever stored in the warehouse
+                con.execute(f"create or replace temporary view {view} as {data.sql_query()}")
+            named.append((view, isinstance(data, pa.Table)))
+        types_table = con.sql(
+            f"select * from {_VIEW.format('types')} order by identifier_type"
+        ).to_arrow_table()
+        if previous is None:
+            return _full(con, types_table, "no previous result")
+        affected = affected_nodes(con)
+        share = len(affected.nodes) / max(affected.total, 1)
+        if share > max_share:
+            return _full(
+                con,
+                types_table,
+                f"{len(affected.nodes)} of {affected.total} nodes affected, more than {max_share:.0%}",
+                affected.vanished,
+            )
+        return _partial(con, types_table, affected)
+    finally:
+        con.execute(f"drop table if exists {_AFFECTED}")
+        for view, registered in named:
+            if registered:
+                con.unregister(view)
+            else:
+                con.execute(f"drop view if exists {view}")
 
-    if previous is None:
-        return full("no previous result")
-    affected = affected_nodes(node_ids, signatures, previous)
-    share = len(affected.nodes) / max(len(node_ids), 1)
-    if share > max_share:
-        return full(
-            f"{len(affected.nodes)} of {len(node_ids)} nodes affected, more than {max_share:.0%}",
-            affected.vanished,
+
+def _partial(con: duckdb.DuckDBPyConnection, types: pa.Table, affected: Affected) -> Restitched:
+    """Stitch the affected nodes' subgraph (their edges, and the attribute values their records carry)."""
+    aff = f"(select node_id from {_AFFECTED} where state <> 'gone')"
+    edges = con.sql(f"""
+        select record_node, identifier_node from {_VIEW.format("edges")}
+        where record_node in {aff} or identifier_node in {aff}
+    """).to_arrow_table()
+    identifiers = con.sql(f"""
+        select * from {_VIEW.format("identifiers")}
+        where node_id in {aff} or node_id in (
+            select identifier_node from {_VIEW.format("edges")} where record_node in {aff}
         )
+    """).to_arrow_table()
+    ident_ids = identifiers["node_id"].to_numpy().astype(np.int64)
     src = edges["record_node"].to_numpy().astype(np.int64)
     dst = edges["identifier_node"].to_numpy().astype(np.int64)
     src_in = np.isin(src, affected.nodes)
@@ -273,11 +337,13 @@ def restitch(
     # count), and a partial run checks it
     crossing = np.r_[dst[src_in & ~dst_in], dst[dst_in & ~src_in]]
     if graph.identifiers_link(crossing).any():
-        return full("a linking edge joins an affected node to an unaffected one", affected.vanished)
+        return _full(
+            con, types, "a linking edge joins an affected node to an unaffected one", affected.vanished
+        )
     rows = graph.table()
     rows = rows.filter(pa.array(np.isin(rows["node_id"].to_numpy(), affected.nodes)))
     return Restitched(
-        rows=_with_signatures(rows, node_ids, signatures),
+        rows=_with_signatures(rows, affected.nodes, affected.signatures),
         vanished=affected.vanished,
         mode="partial",
         nodes_restitched=rows.num_rows,
@@ -285,9 +351,24 @@ def restitch(
     )
 
 
-def _full(edges, identifiers, types, node_ids, signatures, is_ident, reason, vanished=None) -> Restitched:
-    graph = IdentityGraph.from_arrow(edges, identifiers, types, node_ids[~is_ident])
-    rows = _with_signatures(graph.table(), node_ids, signatures)
+def _full(
+    con: duckdb.DuckDBPyConnection, types: pa.Table, reason: str, vanished: np.ndarray | None = None
+) -> Restitched:
+    edges = con.sql(f"select record_node, identifier_node from {_VIEW.format('edges')}").to_arrow_table()
+    identifiers = con.sql(f"select * from {_VIEW.format('identifiers')}").to_arrow_table()
+    nodes = con.sql(f"select node_id, node_signature from {_VIEW.format('nodes')}").to_arrow_table()
+    records = con.sql(f"""
+        select node_id from {_VIEW.format("nodes")}
+        where node_id not in (select node_id from {_VIEW.format("identifiers")})
+    """).to_arrow_table()
+    graph = IdentityGraph.from_arrow(
+        edges, identifiers, types, records["node_id"].to_numpy().astype(np.int64)
+    )
+    rows = _with_signatures(
+        graph.table(),
+        nodes["node_id"].to_numpy().astype(np.int64),
+        nodes["node_signature"].to_numpy().astype(np.int64),
+    )
     return Restitched(
         rows=rows,
         vanished=np.zeros(0, np.int64) if vanished is None else vanished,

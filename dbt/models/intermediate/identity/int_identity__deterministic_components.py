@@ -36,16 +36,15 @@ def model(dbt, session):
     if dbt.is_incremental and set(PREVIOUS_COLUMNS.split(", ")) <= set(
         session.sql(f"select * from {dbt.this} limit 0").columns
     ):
-        previous = session.sql(f"select {PREVIOUS_COLUMNS} from {dbt.this}").fetch_arrow_table()
+        previous = session.sql(f"select {PREVIOUS_COLUMNS} from {dbt.this}")
+    # relations of the warehouse: the affected part of the graph is chosen in DuckDB, only it is fetched
     result = restitch(
-        edges=dbt.ref("int_identity__edges").project(EDGE_COLUMNS).fetch_arrow_table(),
-        identifiers=dbt.ref("int_identity__identifiers").project(IDENTIFIER_COLUMNS).fetch_arrow_table(),
-        types=dbt.ref("identity_identifier_types")
-        .order("identifier_type")
-        .project(TYPE_COLUMNS)
-        .fetch_arrow_table(),
-        nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).fetch_arrow_table(),
+        edges=dbt.ref("int_identity__edges").project(EDGE_COLUMNS),
+        identifiers=dbt.ref("int_identity__identifiers").project(IDENTIFIER_COLUMNS),
+        types=dbt.ref("identity_identifier_types").project(TYPE_COLUMNS),
+        nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS),
         previous=previous,
+        con=session,
     )
     # the run's record; the post-hook (macro stamp_identity_stitch) stamps it and the rows written with the
     # batch, and deletes the rows of the nodes that are gone
