@@ -61,6 +61,9 @@ from omni.settings import Paths
 
 STORAGE_VERSION = "v1.0.0"  # readable by every DuckDB from 1.0 on
 KEEP_VERSIONS = 3
+# zstd at its fastest level: at size m the touchpoints' file (17M rows) is written in 9.5 s instead of
+# 15.6 s at the default level, and is no larger (1.22 GB against 1.25 GB)
+PARQUET_COMPRESSION = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
 # what the copying DuckDB connection may hold in memory before it spills to a temporary directory
 MEMORY_LIMIT = "1GB"
 # a patched table's deleted rows stay in the file (DuckDB marks them deleted in their row groups): once they
@@ -238,7 +241,9 @@ def _export(
                     if comment:
                         con.execute(f'COMMENT ON TABLE pub.main."{name}" IS {_literal(comment)}')
                     _copy_column_comments(con, schema, name)
-                con.execute(f"""COPY pub.main."{name}" TO '{parquet}' (FORMAT parquet, COMPRESSION zstd)""")
+                con.execute(
+                    f"""COPY pub.main."{name}" TO '{parquet}' (FORMAT parquet, {PARQUET_COMPRESSION})"""
+                )
                 written.append(name)
             tables[name] = counted[name][0]
         con.execute("CHECKPOINT pub")
@@ -277,20 +282,24 @@ def _patch(
     names = [name for name, *_ in _columns(con, schema, table)]
     listed = ", ".join(f'"{c}"' for c in key)
     same_key = " and ".join(f'current_rows."{c}" = {copy}."{c}"' for c in key)
-    # the rows written since, read once from the warehouse (at most MAX_DEAD_SHARE of the table), and the
-    # keys of the copy that the warehouse no longer holds
+    # the rows written since, read once from the warehouse (at most MAX_DEAD_SHARE of the table)
     con.execute(f"create or replace temporary table written_rows as select * {newer}")
-    con.execute(f"""create or replace temporary table gone_keys as select {listed} from {copy}
-                where not exists (select 1 from {source} as current_rows where {same_key})""")
     try:
-        doomed = f"({listed}) in (select ({listed}) from written_rows) or ({listed}) in (select ({listed}) from gone_keys)"
-        removed_rows, removed_hash, _ = _content(con, f"(select * from {copy} where {doomed})", names)
-        con.execute(f"delete from {copy} where {doomed}").fetchall()
+        rewritten = f"({listed}) in (select ({listed}) from written_rows)"
+        removed_rows, removed_hash, _ = _content(con, f"(select * from {copy} where {rewritten})", names)
+        con.execute(f"delete from {copy} where {rewritten}").fetchall()
         added_rows, added_hash, _ = _content(con, "written_rows", names)
         con.execute(f"insert into {copy} select * from written_rows").fetchall()
     finally:
         con.execute("drop table if exists written_rows")
-        con.execute("drop table if exists gone_keys")
+    # keys the warehouse no longer holds. Every row of the warehouse table is in the copy now (written since,
+    # or unchanged since the previous version; a row changed without a newer stamp fails the hash check
+    # below), so the copy holds such keys only when it has more rows than the warehouse table
+    if published[0] - removed_rows + added_rows > rows:
+        gone = f"not exists (select 1 from {source} as current_rows where {same_key})"
+        gone_rows, gone_hash, _ = _content(con, f"(select * from {copy} where {gone})", names)
+        con.execute(f"delete from {copy} where {gone}").fetchall()
+        removed_rows, removed_hash = removed_rows + gone_rows, int(removed_hash) + int(gone_hash)
     deleted = deleted_before + removed_rows
     if deleted > MAX_DEAD_SHARE * rows:
         return None

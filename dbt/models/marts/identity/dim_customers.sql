@@ -119,12 +119,12 @@ order_summary as (
     group by customer_key
 ),
 
+-- the platform of each session: the first event's (int_core__sessions), not a grouping of every event
 session_platforms as (
     select
         session_id,
-        any_value(platform) as platform
-    from {{ ref('stg_events__events') }}
-    group by session_id
+        platform
+    from {{ ref('int_core__sessions') }}
 ),
 
 -- the channels a customer was seen in, whatever the record
