@@ -3,9 +3,10 @@ against a full refresh, DuckDB against another engine): per table the row count 
 of its content.
 
 Columns that say how or when a row was built, not what it holds, are left out: the batch stamps of
-incremental models (`_omni_batch`, `_omni_written`), dlt's load columns and the time a model took to
-fit. Floating-point columns are compared to 1e-9 (`FLOAT_DIGITS`): a sum taken in another order differs
-in its last bits.
+incremental models (`_omni_batch`, `_omni_written`), the profile a record had before the incremental run
+that last wrote it (`_omni_previous_profile_key`), dlt's load columns and the time a model took to fit.
+Floating-point columns are compared to 1e-9 (`FLOAT_DIGITS`): a sum taken in another order differs in its
+last bits.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-RUN_COLUMNS = frozenset({"_omni_batch", "_omni_written", "_dlt_load_id", "_dlt_id", "fit_seconds"})
+RUN_COLUMNS = frozenset(
+    {"_omni_batch", "_omni_written", "_omni_previous_profile_key", "_dlt_load_id", "_dlt_id", "fit_seconds"}
+)
 FLOAT_DIGITS = 9
 SCHEMAS = ("staging", "intermediate", "marts")
 

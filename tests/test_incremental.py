@@ -356,7 +356,17 @@ def test_a_late_link_that_merges_two_profiles_built_incrementally_equals_a_full_
             "select distinct customer_key from marts.attribution_credits where list_contains(?, order_key)",
             [list(guests.orders)],
         ).fetchall()
+        # the merge's moves are logged for the models that recompute the profile a record left
+        logged = con.execute(
+            "select to_profile_key, count(*) from meta.identity_profile_moves where from_profile_key = ? "
+            "group by all",
+            [guests.newer],
+        ).fetchall()
     assert left == 0 and credited == [(guests.older,)], (left, credited)
+    assert logged == [(guests.older, len(moved))], (logged, len(moved))
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        # a full build of the record keys starts the log afresh
+        assert con.execute("select count(*) from meta.identity_profile_moves").fetchall() == [(0,)]
     assert differences(fingerprints(late_world.paths.warehouse), fingerprints(paths.warehouse)) == []
 
 

@@ -200,3 +200,25 @@ where child.value is null
     select distinct profile_key from profiles
     where profile_key is not null
 {%- endmacro %}
+
+{#- the profiles whose order journeys (kpi_order_journeys) an incremental run recomputes: those with an
+    interaction or an order written since the model last ran, and those a record left (a merge moves the
+    records of one profile to another; a re-stitch may move some of a profile's records) -#}
+{% macro order_journey_profiles_to_recompute() -%}
+    with
+
+    profiles as (
+        select coalesce(touchpoints.customer_key, touchpoints.anonymous_id) as profile_key
+        from {{ ref('fct_touchpoints') }} as touchpoints
+        where {{ changed_since_last_run('touchpoints') }}
+        union all
+        select coalesce(orders.customer_key, orders.anonymous_id)
+        from {{ ref('fct_orders') }} as orders
+        where {{ changed_since_last_run('orders') }}
+        union all
+        {{ profiles_left_since_last_run() }}
+    )
+
+    select distinct profile_key from profiles
+    where profile_key is not null
+{%- endmacro %}

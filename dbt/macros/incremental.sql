@@ -186,3 +186,58 @@ every load): the rows of loads newer than the newest load id the model already h
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- Moves of records between profiles (docs/incremental.md "Identity").
+
+A model that holds something per profile recomputes, after a merge or a re-stitch, the profile a record
+joined (its row in int_identity__record_keys is stamped) and the profile it left: the latter is in no
+current row. The post-hook of int_identity__record_keys logs every record it re-keyed, with the profile it
+left and the batch, in `meta.identity_profile_moves`; a model reads the moves logged after its own last run
+(`profiles_left_since_last_run`), however many runs it missed. Moves every incremental model has run past
+are pruned. A full build of int_identity__record_keys starts the log afresh (every model is rebuilt then). -#}
+
+{% macro profile_moves_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='identity_profile_moves')) }}
+{%- endmacro %}
+
+{#- post-hook of int_identity__record_keys -#}
+{% macro log_profile_moves() -%}
+    {%- set moves = profile_moves_relation() -%}
+    create schema if not exists {{ moves.database }}.{{ moves.schema }};
+    create table if not exists {{ moves }} (
+        record_type varchar not null,
+        record_id varchar not null,
+        from_profile_key varchar not null,
+        to_profile_key varchar,
+        batch bigint not null
+    );
+    {% if is_incremental() -%}
+        insert into {{ moves }}
+        select record_type, record_id, _omni_previous_profile_key, profile_key, _omni_batch
+        from {{ this }}
+        where
+            _omni_batch = {{ omni_batch() }}
+            and _omni_previous_profile_key is not null
+            and _omni_previous_profile_key is distinct from profile_key;
+        -- the moves every incremental model has run past
+        delete from {{ moves }}
+        where batch <= (
+            select coalesce(min(last_batch), -1) from (
+                select max(batch) as last_batch from {{ incremental_state_relation() }} group by model
+            ) as runs
+        )
+    {%- else -%}
+        delete from {{ moves }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The profiles that lost a record after this model last ran (a select of `profile_key`) -#}
+{% macro profiles_left_since_last_run() -%}
+    {%- if execute and load_relation(profile_moves_relation()) is none -%}
+        {#- no log yet: int_identity__record_keys never ran with it, and its changed code rebuilds everything -#}
+        select cast(null as varchar) as profile_key where false
+    {%- else -%}
+        select from_profile_key as profile_key from {{ profile_moves_relation() }}
+        where batch > {{ last_batch() }}
+    {%- endif -%}
+{%- endmacro %}

@@ -7,10 +7,16 @@
 -- records that are new or whose keys changed (a merge of two profiles re-keys only their records), each
 -- stamped with the run's batch, so models downstream reprocess exactly those records. A record that is
 -- no longer in the warehouse (only an erasure removes records, and it runs a full refresh) is deleted.
+-- `_omni_previous_profile_key` is the profile a record written again had before; a record that changed profile is
+-- logged in meta.identity_profile_moves (macro log_profile_moves), for models that must recompute the
+-- profile a record left.
 {{ config(
     materialized='incremental',
     unique_key=['record_type', 'record_id'],
-    post_hook="{{ delete_vanished(ref('int_identity__record_nodes'), ['record_type', 'record_id']) }}"
+    post_hook=[
+        "{{ delete_vanished(ref('int_identity__record_nodes'), ['record_type', 'record_id']) }}",
+        "{{ log_profile_moves() }}"
+    ]
 ) }}
 
 with
@@ -57,6 +63,7 @@ computed as (
 
 select
     computed.*,
+    {% if is_incremental() %}previous.profile_key{% else %}cast(null as varchar){% endif %} as _omni_previous_profile_key,
     {{ batch_column() }}
 from computed
 {% if is_incremental() %}

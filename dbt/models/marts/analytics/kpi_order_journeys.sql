@@ -1,6 +1,16 @@
 -- One row per order: where its journey started, the channel path that led to it and how many steps it
 -- took. The journey is the buyer's interactions in the lookback window before the order, after their
 -- previous order, leaving out interactions about another order and messages they never engaged with.
+-- Incremental (docs/incremental.md): a journey depends only on its buyer's orders and interactions, so a
+-- run recomputes every order of the profiles with an interaction or an order written since its last run,
+-- and of the profiles a record left (macro order_journey_profiles_to_recompute); an order with no buyer
+-- (no customer key, no anonymous id) when it is written. Orders gone from fct_orders are deleted.
+{{ config(
+    materialized='incremental',
+    unique_key='order_key',
+    pre_hook="{{ write_recomputed_keys(order_journey_profiles_to_recompute()) }}",
+    post_hook=["{{ delete_vanished(ref('fct_orders'), ['order_key']) }}", "{{ drop_recomputed_keys() }}"]
+) }}
 {%- set excluded_types = var(
     'journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']
 ) %}
@@ -8,12 +18,20 @@ with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {% if is_incremental() %}
+        where
+            coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+            or (coalesce(customer_key, anonymous_id) is null and {{ changed_since_last_run() }})
+    {% endif %}
 ),
 
 touchpoints as (
     select * from {{ ref('fct_touchpoints') }}
     where
         coalesce(customer_key, anonymous_id) is not null
+        {% if is_incremental() %}
+            and coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
+        {% endif %}
         -- a message sent or delivered is not yet an interaction of the customer
         and touchpoint_type not in ({{ "'" ~ excluded_types | join("', '") ~ "'" }})
 ),
@@ -100,7 +118,8 @@ final as (
         cast(coalesce(journeys.step_count, 0) + 1 as bigint) as touchpoints_to_conversion,
         cast(len(list_distinct(list_append(coalesce(journeys.channels, []), ordered.ordering_channel))) as bigint)
             as channel_count,
-        ordered.visitor_key is not null as has_known_visitor
+        ordered.visitor_key is not null as has_known_visitor,
+        {{ batch_column() }}
     from ordered
     left join journeys on journeys.order_key = ordered.order_key
 )
