@@ -91,9 +91,11 @@ where child.value is null
     changed touchpoint belonged to before (its step in the model's own rows). A session ties profiles
     together: its first ad click is the step of the session's visitor, so the profiles of every touchpoint
     and step of a session with a changed touchpoint (its session now, or that of its step before) are
-    recomputed. An exposure (a send, open or click of a
-    message, an ad click) that changed may credit or stop crediting the visits of its campaign in the
-    lookback after it: the profiles of those visits are recomputed too. -#}
+    recomputed. A visit that landed with a campaign's utm is credited to the campaign only after an exposure
+    of the visitor's own profile (a message of the campaign sent, opened or clicked, an ad of it clicked):
+    a changed exposure recomputes its profile (above), and an exposure that moved to another profile (a
+    merge or a re-stitch re-keyed its record) recomputes also the profile it left (the moves logged by
+    int_identity__record_keys, macro profiles_left_since_last_run). -#}
 {% macro attribution_step_profiles_to_recompute() -%}
     with
 
@@ -101,10 +103,7 @@ where child.value is null
         select
             touchpoint_key,
             coalesce(customer_key, anonymous_id) as profile_key,
-            session_id,
-            campaign_id,
-            touchpoint_type,
-            touchpoint_at
+            session_id
         from {{ ref('int_core__touchpoints') }} as touchpoints
         where {{ changed_since_last_run('touchpoints') }}
     ),
@@ -117,16 +116,6 @@ where child.value is null
         union
         select previous.session_id from {{ this }} as previous
         where previous.session_id is not null and previous.touchpoint_key in (select touchpoint_key from changed)
-    ),
-
-    changed_exposures as (
-        select
-            campaign_id,
-            touchpoint_at
-        from changed
-        where
-            campaign_id is not null
-            and touchpoint_type in ('message_send', 'message_open', 'message_click', 'ad_click')
     ),
 
     profiles as (
@@ -142,13 +131,7 @@ where child.value is null
         select previous.profile_key from {{ this }} as previous
         where previous.session_id in (select session_id from changed_sessions)
         union all
-        select previous.profile_key from {{ this }} as previous
-        inner join changed_exposures
-            on
-                changed_exposures.campaign_id = coalesce(previous.campaign_id, previous.untracked_campaign_id)
-                and previous.step_at >= changed_exposures.touchpoint_at
-                and previous.step_at <= changed_exposures.touchpoint_at + {{ attribution_lookback() }}
-        where previous.step_type = 'session'
+        {{ profiles_left_since_last_run() }}
     )
 
     select distinct profile_key from profiles
@@ -201,8 +184,16 @@ where child.value is null
     where profile_key is not null
 {%- endmacro %}
 
+{#- the touchpoint types that are no interaction of the customer in an order's journey (a list for `in`) -#}
+{% macro journey_excluded_touchpoint_types() -%}
+    {%- set excluded = var(
+        'journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']
+    ) -%}
+    '{{ excluded | join("', '") }}'
+{%- endmacro %}
+
 {#- the profiles whose order journeys (kpi_order_journeys) an incremental run recomputes: those with an
-    interaction or an order written since the model last ran, and those a record left (a merge moves the
+    interaction (a touchpoint of a type a journey holds) or an order written since the model last ran, and those a record left (a merge moves the
     records of one profile to another; a re-stitch may move some of a profile's records) -#}
 {% macro order_journey_profiles_to_recompute() -%}
     with
@@ -210,7 +201,10 @@ where child.value is null
     profiles as (
         select coalesce(touchpoints.customer_key, touchpoints.anonymous_id) as profile_key
         from {{ ref('fct_touchpoints') }} as touchpoints
-        where {{ changed_since_last_run('touchpoints') }}
+        where
+            {{ changed_since_last_run('touchpoints') }}
+            -- a message sent or delivered is in no journey
+            and touchpoints.touchpoint_type not in ({{ journey_excluded_touchpoint_types() }})
         union all
         select coalesce(orders.customer_key, orders.anonymous_id)
         from {{ ref('fct_orders') }} as orders

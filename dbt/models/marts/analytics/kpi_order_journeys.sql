@@ -11,9 +11,6 @@
     pre_hook="{{ write_recomputed_keys(order_journey_profiles_to_recompute()) }}",
     post_hook=["{{ delete_vanished(ref('fct_orders'), ['order_key']) }}", "{{ drop_recomputed_keys() }}"]
 ) }}
-{%- set excluded_types = var(
-    'journey_excluded_touchpoint_types', ['message_send', 'message_delivery', 'message_bounce', 'message_unsubscribe']
-) %}
 with
 
 orders as (
@@ -33,7 +30,7 @@ touchpoints as (
             and coalesce(customer_key, anonymous_id) in (select profile_key from {{ recomputed_keys_relation() }})
         {% endif %}
         -- a message sent or delivered is not yet an interaction of the customer
-        and touchpoint_type not in ({{ "'" ~ excluded_types | join("', '") ~ "'" }})
+        and touchpoint_type not in ({{ journey_excluded_touchpoint_types() }})
 ),
 
 ordered as (
