@@ -193,8 +193,9 @@ where child.value is null
 {%- endmacro %}
 
 {#- the profiles whose order journeys (kpi_order_journeys) an incremental run recomputes: those with an
-    interaction (a touchpoint of a type a journey holds) or an order written since the model last ran, and those a record left (a merge moves the
-    records of one profile to another; a re-stitch may move some of a profile's records) -#}
+    interaction (a touchpoint of a type a journey holds) or an order written since the model last ran, and
+    those a record left (a merge moves the records of one profile to another; a re-stitch may move some of
+    a profile's records) -#}
 {% macro order_journey_profiles_to_recompute() -%}
     with
 

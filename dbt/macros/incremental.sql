@@ -200,8 +200,8 @@ are pruned. A full build of int_identity__record_keys starts the log afresh (eve
     {{ return(api.Relation.create(database=target.database, schema='meta', identifier='identity_profile_moves')) }}
 {%- endmacro %}
 
-{#- post-hook of int_identity__record_keys -#}
-{% macro log_profile_moves() -%}
+{#- on-run-start, with create_incremental_state -#}
+{% macro create_profile_moves() -%}
     {%- set moves = profile_moves_relation() -%}
     create schema if not exists {{ moves.database }}.{{ moves.schema }};
     create table if not exists {{ moves }} (
@@ -210,7 +210,12 @@ are pruned. A full build of int_identity__record_keys starts the log afresh (eve
         from_profile_key varchar not null,
         to_profile_key varchar,
         batch bigint not null
-    );
+    )
+{%- endmacro %}
+
+{#- post-hook of int_identity__record_keys -#}
+{% macro log_profile_moves() -%}
+    {%- set moves = profile_moves_relation() -%}
     {% if is_incremental() -%}
         insert into {{ moves }}
         select record_type, record_id, _omni_previous_profile_key, profile_key, _omni_batch
@@ -233,11 +238,6 @@ are pruned. A full build of int_identity__record_keys starts the log afresh (eve
 
 {#- The profiles that lost a record after this model last ran (a select of `profile_key`) -#}
 {% macro profiles_left_since_last_run() -%}
-    {%- if execute and load_relation(profile_moves_relation()) is none -%}
-        {#- no log yet: int_identity__record_keys never ran with it, and its changed code rebuilds everything -#}
-        select cast(null as varchar) as profile_key where false
-    {%- else -%}
-        select from_profile_key as profile_key from {{ profile_moves_relation() }}
-        where batch > {{ last_batch() }}
-    {%- endif -%}
+    select from_profile_key as profile_key from {{ profile_moves_relation() }}
+    where batch > {{ last_batch() }}
 {%- endmacro %}
