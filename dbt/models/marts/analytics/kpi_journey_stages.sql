@@ -2,9 +2,9 @@
 -- over the whole period, as a long table: one row per (stage, metric, dimension, dimension value).
 -- Reviews and referrals have no source yet, so advocacy has the promoter share only.
 {%- set stage_metrics = [
-    {'stage': 'awareness', 'metric': 'message_reach', 'base': 'messages', 'numerator': 'count(distinct case when is_delivered then customer_key end)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'count(case when is_opened then 1 end)', 'denominator': 'count(case when is_delivered and tracks_opens then 1 end)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
-    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'count(case when is_clicked then 1 end)', 'denominator': 'count(case when is_delivered and tracks_clicks then 1 end)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_reach', 'base': 'messages', 'numerator': 'count(distinct case when deliveries > 0 then customer_key end)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_open_rate', 'base': 'messages', 'numerator': 'coalesce(sum(opens), 0)', 'denominator': 'coalesce(sum(case when tracks_opens then deliveries end), 0)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
+    {'stage': 'awareness', 'metric': 'message_click_through_rate', 'base': 'messages', 'numerator': 'coalesce(sum(clicks), 0)', 'denominator': 'coalesce(sum(case when tracks_clicks then deliveries end), 0)', 'value': 'ratio', 'dims': ['channel', 'lifecycle_stage', 'value_tier', 'customer_group', 'city']},
     {'stage': 'awareness', 'metric': 'ad_impressions', 'base': 'ads', 'numerator': 'sum(impressions)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel']},
     {'stage': 'awareness', 'metric': 'ad_click_through_rate', 'base': 'ads', 'numerator': 'sum(clicks)', 'denominator': 'sum(impressions)', 'value': 'ratio', 'dims': ['channel']},
     {'stage': 'consideration', 'metric': 'sessions', 'base': 'sessions', 'numerator': 'count(*)', 'denominator': 'null', 'value': 'numerator', 'dims': ['channel', 'device_category', 'traffic_source', 'city', 'lifecycle_stage', 'value_tier', 'customer_group']},
@@ -48,27 +48,29 @@ customers as (
     left join customers on customers.customer_key = __rows__.customer_key
 {%- endset %}
 
-message_events as (
-    select * from {{ ref('fct_touchpoints') }}
-    where touchpoint_type like 'message\_%' escape '\'
-),
-
+-- message events counted per customer and channel first (a few rows per customer instead of one per
+-- event), then cut by the customer's segments; the anonymous events form one row per channel. Every
+-- message event type is kept (bounces too): a dimension value with messages but no delivery still has
+-- its row, with zero deliveries
 message_rows as (
     select
-        source_record_id,
         channel,
         customer_key,
-        touchpoint_type
-    from message_events
+        count(case when touchpoint_type = 'message_delivery' then 1 end) as deliveries,
+        count(case when touchpoint_type = 'message_open' then 1 end) as opens,
+        count(case when touchpoint_type = 'message_click' then 1 end) as clicks
+    from {{ ref('fct_touchpoints') }}
+    where touchpoint_type like 'message\_%' escape '\'
+    group by channel, customer_key
 ),
 
 messages as (
     select
         message_rows.channel,
         message_rows.customer_key,
-        message_rows.touchpoint_type = 'message_delivery' as is_delivered,
-        message_rows.touchpoint_type = 'message_open' as is_opened,
-        message_rows.touchpoint_type = 'message_click' as is_clicked,
+        message_rows.deliveries,
+        message_rows.opens,
+        message_rows.clicks,
         -- a rate over an event the channel's platform does not report (SMS opens) counts only the
         -- deliveries of channels that report it: null for such a channel alone, not 0
         true
@@ -79,8 +81,6 @@ messages as (
         {%- for channel, events in not_tracked.items() if 'click' in events %}
             and message_rows.channel <> '{{ channel }}'
         {%- endfor %} as tracks_clicks,
-        cast(null as varchar) as device_category,
-        cast(null as varchar) as traffic_source,
         coalesce(customers.city, 'unknown') as city,
         {{ customer_columns | replace('__rows__', 'message_rows') }}
 ),
