@@ -51,10 +51,13 @@ dev: install             ## Dagster UI on the project (lineage graph, checks, sc
 bench: install           ## benchmark: generation, ingestion, stitching, full and incremental build figures
 	$(VENV)/bin/omni bench --incremental-sizes s,m $(ARGS)
 
-# size l (1,000,000 people): generation and the whole build through the Dagster job, timed per step with
-# peak memory (long: run it on its own)
+# size l (1,000,000 people): the whole build through the Dagster job, timed per step with peak memory
+# (long: run it on its own). DuckDB's limit and dbt's threads are those a machine of 24 GB needs to stay
+# under 8 GB (docs/incremental.md, "Memory"); set them in the environment to change them. The world takes
+# about 5 times the disk of size m (docs/incremental.md, "What a run costs").
 bench-l: install
-	$(VENV)/bin/omni bench --sizes l --ingest-sizes '' --stitch-sizes '' --build-sizes l $(ARGS)
+	OMNI_DUCKDB_MEMORY_LIMIT=$${OMNI_DUCKDB_MEMORY_LIMIT:-4GB} OMNI_DBT_THREADS=$${OMNI_DBT_THREADS:-2} \
+		$(VENV)/bin/omni bench --sizes '' --ingest-sizes '' --stitch-sizes '' --build-sizes l $(ARGS)
 
 # ruff (Python), import-linter (layers only point down, see docs/architecture.md), sqlfluff (the dbt
 # project as dbt compiles it; an in-memory DuckDB is enough to template)

@@ -247,14 +247,22 @@ def run(
         with _scratch(workdir, echo) as tmp:
             for size in build_sizes:
                 echo(f"building size {size} through the Dagster job (generating it first) ...")
-                _child(["generate", size, str(seed), str(Path(tmp) / size)])
+                generated = _child(["generate", size, str(seed), str(Path(tmp) / size)])
+                echo(
+                    f"  {size}: generated {generated['rows']:,} rows ({generated['landing_mb']:,.0f} MB of "
+                    f"landing files) in {generated['seconds']:.1f} s, {_peaks(generated)}"
+                )
                 r = _child(["build", str(Path(tmp) / size)])
                 r["size"] = size
+                r["generation"] = generated
+                r["warehouse_mb"] = round((Path(tmp) / size / "warehouse.duckdb").stat().st_size / 2**20, 1)
+                r["duckdb_memory_limit"] = os.environ.get("OMNI_DUCKDB_MEMORY_LIMIT", "50% (default)")
                 results["build"].append(r)
                 echo(
                     f"  {size}: {r['seconds']:.1f} s in all: preparing {r['prepare_seconds']:.1f} s (dbt parse), "
                     f"run {r['run_seconds']:.1f} s, {r['materialized']} assets, {_peaks(r)} "
-                    f"(dbt threads {r['dbt_threads']})"
+                    f"(dbt threads {r['dbt_threads']}, DuckDB memory limit {r['duckdb_memory_limit']}); "
+                    f"warehouse {r['warehouse_mb']:,.0f} MB"
                 )
                 echo("    slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
     if incremental_sizes:

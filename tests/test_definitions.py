@@ -199,7 +199,7 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
 
 
 def test_a_change_of_an_incremental_models_code_rebuilds_every_model(tmp_path):
-    """The code of each incremental model (its file, key and hooks, the project's macros it calls) is kept
+    """The code of each incremental model (its file, key, hooks and constraints, the project's macros it calls) is kept
     with the settings of a build: a change of it, in the model or in a macro it calls through another one,
     is named and rebuilds every model; a macro no incremental model calls changes nothing."""
     import copy
@@ -245,6 +245,14 @@ def test_a_change_of_an_incremental_models_code_rebuilds_every_model(tmp_path):
     node["checksum"]["checksum"] = "another"
     assert [name for name in code if incremental_model_code(edited)[name] != code[name]] == [
         "code of fct_sessions"
+    ]
+
+    # a constraint of its contract (in the table's DDL)
+    constrained = copy.deepcopy(manifest)
+    node = next(n for n in constrained["nodes"].values() if n["name"] == "attribution_credits")
+    node["columns"]["attribution_credit_key"]["constraints"].append({"type": "unique"})
+    assert [name for name in code if incremental_model_code(constrained)[name] != code[name]] == [
+        "code of attribution_credits"
     ]
 
     # a Python model: the omni modules it imports, and those they import

@@ -265,8 +265,7 @@ def test_data_tests_judge_what_the_rows_written_since_they_last_passed_can_break
     """not_null and accepted_values on an incremental model read the rows stamped after their last pass: a
     bad value in a new row fails them (and keeps no record, so the next run judges it again); a row they
     passed before is not read again. unique reads every row of the keys written since: a new row that
-    repeats an old key fails it, two old rows of one key (judged before) are not read again (the marts
-    refuse a repeated key by their primary key; the staging models rely on the test). Tests over
+    repeats an old key fails it, two old rows of one key (judged before) are not read again. Tests over
     the whole table judge it all."""
     paths, _full, _runs, _planted, _accounts = day_by_day
     warehouse = tmp_path / "warehouse.duckdb"
@@ -289,8 +288,7 @@ def test_data_tests_judge_what_the_rows_written_since_they_last_passed_can_break
             "update marts.fct_touchpoints set channel = 'pigeon', _omni_batch = ? where touchpoint_key = ?",
             [last + 1, new],
         )
-        # (the marts' primary keys refuse a repeated key; the staging models have none) a new event
-        # repeating an old event's id; an old order written twice before the last pass
+        # a new event repeating an old event's id; an old order written twice before the last pass
         con.execute(
             "insert into staging.stg_events__events select * replace (cast(? as bigint) as _omni_batch) "
             "from staging.stg_events__events where event_id = (select min(event_id) from staging.stg_events__events)",

@@ -100,7 +100,7 @@ CODE_PREFIX = "code of "
 
 def incremental_model_code(manifest: dict) -> dict[str, str]:
     """A hash of what decides the rows of each incremental model, keyed `code of <model>`: its file, its
-    unique key and hooks, and the project's macros it calls (directly, in its hooks, or through other
+    unique key and hooks, its contract's constraints, and the project's macros it calls (directly, in its hooks, or through other
     macros), and for a Python model the modules of the `omni` package it imports (and those they import).
     An incremental model keeps the rows its earlier runs wrote; once its code changed they may be rows the
     new code would not write (or lack a column it adds), so the build compares these hashes with those of
@@ -128,6 +128,14 @@ def incremental_model_code(manifest: dict) -> dict[str, str]:
             pending += macros[unique_id].get("depends_on", {}).get("macros", [])
         digest = hashlib.sha256(node.get("checksum", {}).get("checksum", "").encode())
         digest.update(json.dumps([config.get("unique_key"), hooks]).encode())
+        # the constraints of its contract are in the table's DDL, which only a rebuild changes
+        constraints = {
+            name: column["constraints"]
+            for name, column in sorted((node.get("columns") or {}).items())
+            if column.get("constraints")
+        }
+        if node.get("constraints") or constraints:
+            digest.update(json.dumps([node.get("constraints"), constraints], sort_keys=True).encode())
         for unique_id in sorted(seen):
             digest.update(macros[unique_id].get("macro_sql", "").encode())
         if node.get("language") == "python":
