@@ -12,9 +12,12 @@ bounded memory, each expectation by its kind (`kind`):
   `chunk_rows` rows of the rows `where` selects, in table order; the counts are summed, the examples
   are the first of the batches in order, success is judged on the sums as GX judges it (`mostly`
   included). These may be restricted to the rows a run changed.
-- `unique`: uniqueness of a column or of a compound key. Always over the whole table (a new row may
-  repeat an old key): DuckDB counts the rows whose key occurs more than once and the missing ones, and
-  GX finds the first examples among a few rows of the first duplicated keys (`_Table.duplicates`).
+- `unique`: uniqueness of a column or of a compound key. DuckDB counts the rows whose key occurs more
+  than once and the missing ones, and GX finds the first examples among a few rows of the first
+  duplicated keys (`_Table.duplicates`). Without a `where`, over the whole table; with one (the rows new
+  since the suite last passed), over every row of the keys the selected rows hold, old rows too: a new
+  row may repeat an old key, and every row of that key is counted, while two old rows of one key were
+  judged when they were new. The missing rows are counted over the whole table.
 - `row_count`: the table's row count, of the whole table, on a DataFrame that holds no values.
 - `schema`: the columns of the table (or an expectation naming a column the table lacks): the same on
   every batch, taken from the first.
@@ -252,15 +255,15 @@ class _Table:
             yield _to_pandas(pa.Table.from_batches(held, reader.schema))
 
     def duplicates(
-        self, columns: list[str], ignore_row_if: str, as_double: frozenset[str]
+        self, columns: list[str], ignore_row_if: str, as_double: frozenset[str], where: str | None = None
     ) -> tuple[int, int, pd.DataFrame]:
         """What a uniqueness expectation on `columns` needs of a base table, in bounded memory: the rows
         GX leaves out as missing (`ignore_row_if`), the rows whose value occurs more than once among the
         others (nulls equal, as pandas compares them), and a DataFrame in table order, with those columns
         only, in which GX finds the first examples: up to 5 rows of each of the groups of the first 5
         duplicated rows of the table (each of those is among the first 5 rows of its group, and has a
-        twin in the DataFrame)."""
-        keys = ", ".join(_quote(c) for c in columns)
+        twin in the DataFrame). `where`: only the keys some row it selects holds (all of their rows)."""
+        keys = ", ".join(f"t.{_quote(c)}" for c in columns)
         join = " or " if ignore_row_if == "any_value_is_missing" else " and "
         is_missing = (
             "false" if ignore_row_if == "never" else join.join(f"{_quote(c)} is null" for c in columns)
@@ -268,8 +271,17 @@ class _Table:
         ((missing,),) = self.con.execute(
             f"select count(*) from {self.relation} where {is_missing}"
         ).fetchall()
+        # the selected rows' keys; `where` names the table's columns unqualified (the innermost table)
+        scope = (
+            f" and exists (select 1 from {self.relation} n where ({where}) and "
+            + " and ".join(f"n.{_quote(c)} is not distinct from t.{_quote(c)}" for c in columns)
+            + ")"
+            if where
+            else ""
+        )
         groups = (
-            f"select {keys} from {self.relation} where not ({is_missing}) group by all having count(*) > 1"
+            f"select {keys} from {self.relation} t where not ({is_missing}){scope} "
+            "group by all having count(*) > 1"
         )
         ((unexpected,),) = self.con.execute(
             f"select count(*) from {self.relation} t semi join ({groups}) d on {self._same(columns)}"
@@ -339,9 +351,11 @@ def validate_table(
     retailer's configuration (default: the configuration of the warehouse's data directory); seconds
     include the read. A table of more than `chunk_rows` rows is validated in batches (module doc).
 
-    `where`: a SQL predicate on the table's columns, e.g. the rows a run loaded. The row-wise
-    expectations judge only the rows it selects; uniqueness, the row count, the columns and other
-    aggregates judge the whole table. `rows` of the result: the rows the row-wise expectations read."""
+    `where`: a SQL predicate on the table's columns (unqualified), e.g. the rows a run loaded. The
+    row-wise expectations judge only the rows it selects; uniqueness every row of the keys they hold (a
+    new row repeating an old key is found, with the old rows of that key); the row count, the columns and
+    other aggregates judge the whole table. `rows` of the result: the rows the row-wise expectations
+    read."""
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
     started = time.perf_counter()
@@ -425,7 +439,7 @@ def _validate_in_batches(
         columns = _columns_named(expectations[i])
         ignore = getattr(expectations[i], "ignore_row_if", None) or "all_values_are_missing"
         missing, unexpected, examples = table.duplicates(
-            columns, "any_value_is_missing" if len(columns) == 1 else ignore, as_double
+            columns, "any_value_is_missing" if len(columns) == 1 else ignore, as_double, where
         )
         ((_, result),) = _run(suite.name, [expectations[i]], examples)
         combined[i] = _map_outcome(

@@ -381,8 +381,8 @@ def test_gx_check_reports_statistics_and_failures(warehouse, tmp_path):
 
 def test_a_run_judges_row_by_row_only_the_rows_stamped_since_its_guards_last_passed(warehouse, tmp_path):
     """The checks of a run (since_last_pass): the first judges every row and keeps the newest stamp; the next
-    judges only rows with a newer stamp, and whole-table expectations (uniqueness) still see every row; a
-    run whose guards fail keeps nothing, so the next judges the same rows again."""
+    judges only rows with a newer stamp, and uniqueness every row of the keys those rows hold; a run whose
+    guards fail keeps nothing, so the next judges the same rows again."""
     from dagster_project.defs.gx.checks import evaluate_suite
     from omni.settings import Paths
     from omni.watermarks import TABLE
@@ -422,13 +422,21 @@ def test_a_run_judges_row_by_row_only_the_rows_stamped_since_its_guards_last_pas
     assert later["gx_marts_fct_orders"].metadata["rows_validated"].value == 2
     assert later["gx_marts_fct_orders_findings"].metadata["findings"].value == 1
 
-    # a duplicated old row (no newer stamp) still fails the uniqueness guard, which reads the whole table;
-    # a failing run keeps no stamp: the next run judges the same rows again
+    # a new row repeating an old order's key fails the uniqueness guard, which reads every row of the keys
+    # the new rows hold: the old row of that key is counted too; a failing run keeps no stamp, so the next
+    # run judges the same rows again
     with duckdb.connect(str(path)) as con:
-        con.execute("insert into marts.fct_orders select * from marts.fct_orders where rowid = 5")
-        con.execute("update marts.fct_orders set _omni_batch = ? where rowid = 2", [newest + 2])
+        con.execute(
+            "insert into marts.fct_orders select * replace (cast(? as bigint) as _omni_batch) "
+            "from marts.fct_orders where rowid = 5",
+            [newest + 2],
+        )
     for _ in range(2):
         bad = run()
         assert not bad["gx_marts_fct_orders"].passed
         assert "order_key" in bad["gx_marts_fct_orders"].metadata["failed_expectations"].value
         assert bad["gx_marts_fct_orders"].metadata["rows_validated"].value == 1
+        (unique,) = [
+            f for f in bad["gx_marts_fct_orders"].metadata["failures"].value if f["column"] == "order_key"
+        ]
+        assert unique["observed"]["unexpected_count"] == 2

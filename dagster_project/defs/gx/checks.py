@@ -87,8 +87,9 @@ def evaluate_suite(table_suite: TableSuite, paths, since_last_pass: bool = False
 
     `since_last_pass` (the checks of a run): the row-wise expectations judge only the rows stamped after the
     last run whose guards passed (omni.watermarks; the whole table when there was none, or when a full
-    refresh restamped every row), and the stamp is kept when the guards pass. Uniqueness and the table's
-    shape judge the whole table every time. The findings then are those of the new rows."""
+    refresh restamped every row), and the stamp is kept when the guards pass. Uniqueness judges every row
+    of the keys the new rows hold (old rows of those keys too), the table's shape the whole table every
+    time. The findings then are those of the new rows."""
     from expectations.runner import validate_table  # imports GX (seconds): only when a check runs
 
     key = AssetKey(list(table_suite.asset_key))
