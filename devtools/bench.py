@@ -89,6 +89,8 @@ class _TreeSampler(threading.Thread):
 def _scratch(workdir: Path | None, echo):
     """A scratch directory for generated worlds: removed afterwards, unless a step failed in it (then its
     world, warehouse and logs stay for a look, and the path is printed)."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="omni-bench-", dir=workdir)
     try:
         yield tmp
