@@ -258,7 +258,7 @@ def run(
                 r["size"] = size
                 r["generation"] = generated
                 r["warehouse_mb"] = round((Path(tmp) / size / "warehouse.duckdb").stat().st_size / 2**20, 1)
-                r["duckdb_memory_limit"] = os.environ.get("OMNI_DUCKDB_MEMORY_LIMIT", "50% (default)")
+                r["duckdb_memory_limit"] = os.environ.get("OMNI_DUCKDB_MEMORY_LIMIT", "the profile's default")
                 results["build"].append(r)
                 echo(
                     f"  {size}: {r['seconds']:.1f} s in all: preparing {r['prepare_seconds']:.1f} s (dbt parse), "

@@ -273,9 +273,7 @@ class _Table:
         ).fetchall()
         # the selected rows' keys; `where` names the table's columns unqualified (the innermost table)
         scope = (
-            f" and exists (select 1 from {self.relation} n where ({where}) and "
-            + " and ".join(f"n.{_quote(c)} is not distinct from t.{_quote(c)}" for c in columns)
-            + ")"
+            f" and exists (select 1 from {self.relation} n where ({where}) and {self._same(columns, 'n')})"
             if where
             else ""
         )
@@ -299,8 +297,9 @@ class _Table:
         return missing, unexpected, _to_pandas(self.con.sql(query).to_arrow_table())
 
     @staticmethod
-    def _same(columns: list[str]) -> str:
-        return " and ".join(f"t.{_quote(c)} is not distinct from d.{_quote(c)}" for c in columns)
+    def _same(columns: list[str], other: str = "d") -> str:
+        """The rows `t` and `other` hold the same key (nulls equal)."""
+        return " and ".join(f"t.{_quote(c)} is not distinct from {other}.{_quote(c)}" for c in columns)
 
 
 def _to_pandas(arrow: pa.Table) -> pd.DataFrame:

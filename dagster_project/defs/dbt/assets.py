@@ -100,8 +100,9 @@ CODE_PREFIX = "code of "
 
 def incremental_model_code(manifest: dict) -> dict[str, str]:
     """A hash of what decides the rows of each incremental model, keyed `code of <model>`: its file, its
-    unique key and hooks, its contract's constraints, and the project's macros it calls (directly, in its hooks, or through other
-    macros), and for a Python model the modules of the `omni` package it imports (and those they import).
+    unique key and hooks, its contract's constraints, and the project's macros it calls (directly, in its
+    hooks, or through other macros), and for a Python model the modules of the `omni` package it imports
+    (and those they import).
     An incremental model keeps the rows its earlier runs wrote; once its code changed they may be rows the
     new code would not write (or lack a column it adds), so the build compares these hashes with those of
     the last successful build like the settings, and rebuilds every model when one differs."""
