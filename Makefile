@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install browser demo build test dev bench bench-l lint format clean
+.PHONY: install spark browser demo build test dev bench bench-l lint format clean
 
 install: $(VENV)/.installed
 
@@ -24,7 +24,21 @@ $(UV):
 # write it (PYTHONDONTWRITEBYTECODE, a read-only environment) would otherwise compile every module it
 # imports from source again, seconds for each dbt, Dagster or test process
 $(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))"
+	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))" $(if $(wildcard $(VENV)/.spark),--extra spark)
+	@touch $@
+
+# the Spark engine (docs/scale-out.md): Java 17 or newer (Debian's JRE, when the machine has none) and the
+# project's `spark` extra (pyspark, dbt-spark); once installed, `make install` keeps the extra
+spark: $(VENV)/.spark
+
+$(VENV)/.spark: $(VENV)/.installed
+	@java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])' || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq; \
+		for jre in openjdk-17-jre-headless openjdk-21-jre-headless openjdk-25-jre-headless; do \
+			apt-cache show $$jre >/dev/null 2>&1 && break; done; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$jre; }
+	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))" --extra spark
 	@touch $@
 
 demo: install            ## generate the demo world (size s) and build the whole warehouse
@@ -34,10 +48,13 @@ build: install           ## build from whatever is in data/landing
 	$(VENV)/bin/omni build $(ARGS)
 
 # one test process per core (at most 4): the processes share the generated and built worlds
-# (tests/shared.py); tests that share an expensive module fixture stay in one process (xdist groups)
+# (tests/shared.py); tests that share an expensive module fixture stay in one process (xdist groups).
+# The Spark tests (tests/test_spark.py: a world built on Spark and on DuckDB, every mart compared) need
+# Java and the Spark extra, which `make spark` installs; SPARK=0 skips both: `make test SPARK=0`
 TEST_PROCESSES ?= auto
-test: install browser    ## the test suite (CI runs this)
-	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist loadgroup $(ARGS)
+SPARK ?= 1
+test: install browser $(if $(filter 0,$(SPARK)),,spark)    ## the test suite (CI runs this)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist loadgroup $(if $(filter 0,$(SPARK)),-m "not spark") $(ARGS)
 
 # the report test opens the KPI dashboard in headless Chromium (Debian's package)
 browser:
@@ -48,8 +65,8 @@ browser:
 dev: install             ## Dagster UI on the project (lineage graph, checks, schedule, sensor)
 	$(VENV)/bin/omni dev $(ARGS)
 
-bench: install           ## benchmark: generation, ingestion, stitching, full and incremental build figures
-	$(VENV)/bin/omni bench --incremental-sizes s,m $(ARGS)
+bench: install spark     ## benchmark: generation, ingestion, stitching, full and incremental builds, Spark
+	$(VENV)/bin/omni bench --incremental-sizes s,m --spark-sizes s $(ARGS)
 
 # size l (1,000,000 people): the whole build through the Dagster job, timed per step with peak memory
 # (long: run it on its own). DuckDB's limit and dbt's threads are those a machine of 24 GB needs to stay

@@ -134,6 +134,7 @@ def run(
     stitch_sizes: list[str] | None = None,
     build_sizes: list[str] | None = None,
     incremental_sizes: list[str] | None = None,
+    spark_sizes: list[str] | None = None,
 ) -> dict:
     results: dict = {
         "machine": {
@@ -267,6 +268,11 @@ def run(
                     f"warehouse {r['warehouse_mb']:,.0f} MB"
                 )
                 echo("    slowest steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in r["steps"].items()))
+    if spark_sizes:
+        results["engines"] = []
+        with _scratch(workdir, echo) as tmp:
+            for size in spark_sizes:
+                results["engines"].append(bench_engines(size, seed, Path(tmp) / size, echo))
     if incremental_sizes:
         results["incremental"] = []
         with _scratch(workdir, echo) as tmp:
@@ -277,6 +283,52 @@ def run(
         out.write_text(json.dumps(results, indent=2))
         echo(f"figures written to {out}")
     return results
+
+
+def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
+    """One world built on DuckDB and on Spark (local, every core): dlt's load (to the warehouse, to the
+    lake) and `dbt build`, each in a process of its own (time, peak memory), dbt's node times summed by
+    step, and whether every mart came out the same (devtools/engines.py)."""
+    from devtools.engines import compare_marts, grouped_seconds
+    from omni.settings import Paths
+
+    echo(f"building size {size} on DuckDB and on Spark (docs/scale-out.md) ...")
+    _child(["generate", size, str(seed), str(data_dir / "duckdb")])
+    spark_dir = data_dir / "spark"
+    shutil.copytree(data_dir / "duckdb", spark_dir)
+    duck = _child(["engine-duckdb", str(data_dir / "duckdb")])
+    # the same pseudonymisation key (made by the DuckDB build): the same pseudonyms on both engines
+    shutil.copytree(data_dir / "duckdb" / "secrets", spark_dir / "secrets", dirs_exist_ok=True)
+    spark = _child(["engine-spark", str(spark_dir)])
+    marts = compare_marts(
+        Paths.from_env(data_dir / "duckdb").warehouse, Paths.from_env(spark_dir).spark_warehouse
+    )
+    result = {
+        "size": size,
+        "duckdb": {**duck, "steps": grouped_seconds(duck.pop("nodes"))},
+        "spark": {**spark, "steps": grouped_seconds(spark.pop("nodes"))},
+        "marts": len(marts),
+        "marts_equal": sum(c.equal for c in marts),
+        "marts_unequal": [c.table for c in marts if not c.equal],
+    }
+    d, s = result["duckdb"], result["spark"]
+    result["spark_over_duckdb"] = round(
+        (s["ingest_seconds"] + s["dbt_seconds"]) / (d["ingest_seconds"] + d["dbt_seconds"]), 2
+    )
+    echo(f"  {'step':<28} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>6}")
+    rows = [
+        ("load (dlt)", d["ingest_seconds"], s["ingest_seconds"]),
+        ("dbt build (wall)", d["dbt_seconds"], s["dbt_seconds"]),
+    ]
+    rows += [(f"  {name} (node sum)", d["steps"][name], s["steps"][name]) for name in d["steps"]]
+    for name, a, b in rows:
+        echo(f"  {name:<28} {a:>9.1f} {b:>9.1f} {b / a if a else float('nan'):>6.2f}")
+    echo(
+        f"  in all: Spark {result['spark_over_duckdb']:.2f}x DuckDB; peaks: DuckDB {_peaks(duck)}; Spark {_peaks(spark)}; "
+        f"marts equal: {result['marts_equal']} of {result['marts']}"
+        + (f" (not: {', '.join(result['marts_unequal'])})" if result["marts_unequal"] else "")
+    )
+    return result
 
 
 def bench_incremental(size: str, seed: int, data_dir: Path, echo=print) -> dict:
@@ -381,6 +433,27 @@ def _main(argv: list[str]) -> None:
         )
     elif step == "build":
         print(json.dumps(bench_build(Path(argv[1]))))
+    elif step == "engine-duckdb":
+        from devtools.engines import build_on_duckdb
+
+        print(json.dumps(build_on_duckdb(Path(argv[1]))))
+    elif step == "engine-spark":
+        from devtools.engines import build_on_spark, node_seconds, spark_environment
+        from omni.settings import Paths
+
+        built = build_on_spark(Path(argv[1]))
+        if built.returncode != 0:
+            raise SystemExit(f"dbt build on Spark failed:\n{built.output_tail}")
+        target = Path(spark_environment(Paths.from_env(argv[1]))["DBT_TARGET_PATH"])
+        print(
+            json.dumps(
+                {
+                    "ingest_seconds": round(built.ingest_seconds, 2),
+                    "dbt_seconds": round(built.dbt_seconds, 2),
+                    "nodes": node_seconds(target),
+                }
+            )
+        )
     elif step == "stitch":
         from devtools.identity_bench import bench_warehouse
 

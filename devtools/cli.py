@@ -157,6 +157,13 @@ def serve_demo_api(paths: Paths, port: int) -> None:
     help="World sizes built in full, then continued by one export day built incrementally: both timed per "
     "step, and their ratio (e.g. 's,m'; '' to skip).",
 )
+@click.option(
+    "--spark-sizes",
+    default="",
+    show_default=True,
+    help="World sizes built on DuckDB and on Spark (local, docs/scale-out.md), timed per step, marts "
+    "compared (e.g. 's'; needs `make spark`; '' to skip).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option(
     "--workdir",
@@ -172,6 +179,7 @@ def bench(
     stitch_sizes: str,
     build_sizes: str,
     incremental_sizes: str,
+    spark_sizes: str,
     seed: int,
     workdir: str | None,
 ) -> None:
@@ -186,7 +194,8 @@ def bench(
     stitch = [s.strip() for s in stitch_sizes.split(",") if s.strip()]
     builds = [s.strip() for s in build_sizes.split(",") if s.strip()]
     incremental = [s.strip() for s in incremental_sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen + ingest + stitch + builds + incremental if s not in SIZES]
+    spark = [s.strip() for s in spark_sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen + ingest + stitch + builds + incremental + spark if s not in SIZES]
     if unknown:
         raise click.BadParameter(f"unknown size(s) {', '.join(unknown)}", param_hint="--sizes")
     run(
@@ -199,6 +208,7 @@ def bench(
         stitch_sizes=stitch,
         build_sizes=builds,
         incremental_sizes=incremental,
+        spark_sizes=spark,
     )
 
 

@@ -31,7 +31,7 @@ KINDS: dict[str, re.Pattern[str]] = {
     "filter_where": re.compile(r"\bfilter\s*\(\s*where\b", _I),
     "md5_surrogate_key": re.compile(r"\bmd5\s*\(", _I),
     "arg_min_max": re.compile(r"\barg_(?:min|max)(?:_null)?\s*\(", _I),
-    "list_functions": re.compile(r"\blist(?:_\w+)?\s*\(|\barray_agg\s*\(", _I),
+    "list_functions": re.compile(r"(?<!\{\{ )\blist(?:_\w+)?\s*\(|\barray_agg\s*\(", _I),
     "list_comprehension": re.compile(r"\[[^\[\]]*\bfor\s+\w+\s+in\b", _I),
     "timezone": re.compile(r"\btimezone\s*\(", _I),
     "date_diff_part": re.compile(r"(?<!\.)\bdate_?diff\s*\(\s*'", _I),
@@ -119,7 +119,9 @@ def scan(dbt_dir: Path = DBT_DIR) -> Report:
         for model in doc.get("models") or []:
             for column in model.get("columns") or []:
                 data_type = str(column.get("data_type") or "").strip()
-                if data_type and not PORTABLE_TYPES.match(data_type.replace(" ", "")):
+                # a type spelled per engine ({{ ... if target.type == 'spark' else ... }}) is portable
+                per_engine = "target.type" in data_type
+                if data_type and not per_engine and not PORTABLE_TYPES.match(data_type.replace(" ", "")):
                     report.contract_types[data_type.lower()] += 1
                     report.contract_models[model["name"]] += 1
     return report

@@ -1,4 +1,5 @@
-"""Build and run the dlt pipeline of one source: landing files -> DuckDB schema `raw_<source>`.
+"""Build and run the dlt pipeline of one source: landing files -> DuckDB schema `raw_<source>`, or, for
+the Spark engine, Parquet files in the lake (`lake_raw`: ingestion/lake.py).
 
 Used by `python -m ingestion`, `omni ingest` and the Dagster assets alike, so every path loads the
 same way. Every run gets fresh source and pipeline objects (dagster-dlt mutates a source's schema).
@@ -35,7 +36,22 @@ def make_source(source_name: str, landing_dir: str | Path, **options) -> DltSour
     return getattr(module, source_name)(landing_dir=str(landing_dir), **options)
 
 
-def make_pipeline(source_name: str, warehouse_path: str | Path, pipelines_dir: str | Path) -> dlt.Pipeline:
+def make_pipeline(
+    source_name: str,
+    warehouse_path: str | Path,
+    pipelines_dir: str | Path,
+    lake_raw: str | Path | None = None,
+) -> dlt.Pipeline:
+    """The source's pipeline to the DuckDB warehouse, or with `lake_raw` to the lake's filesystem (a
+    pipeline of its own: its state, the files it loaded, is kept with its destination)."""
+    if lake_raw is not None:
+        return dlt.pipeline(
+            pipeline_name=f"omni_{source_name}_lake",
+            destination=dlt.destinations.filesystem(bucket_url=str(lake_raw)),
+            dataset_name=dataset_name(source_name),
+            pipelines_dir=str(pipelines_dir),
+            progress=None,
+        )
     return dlt.pipeline(
         pipeline_name=f"omni_{source_name}",
         destination=dlt.destinations.duckdb(str(warehouse_path)),
@@ -50,9 +66,10 @@ def run_source(
     landing_dir: str | Path,
     warehouse_path: str | Path,
     pipelines_dir: str | Path,
+    lake_raw: str | Path | None = None,
     **options,
 ) -> LoadInfo:
-    pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir)
+    pipeline = make_pipeline(source_name, warehouse_path, pipelines_dir, lake_raw)
     if pipeline.has_pending_data:
         # A package left by a run that died is not resumed: dlt copies into the staging dataset at least
         # once, and a copy job killed after DuckDB committed it, before dlt recorded it, runs again and
@@ -67,6 +84,8 @@ def run_source(
     source = make_source(source_name, landing_dir, **options)
     info = pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     info.raise_on_failed_jobs()
-    # a table no file has fed yet exists all the same, empty and typed by the contract
-    ensure_raw_tables(warehouse_path, [source_name])
+    # a table no file has fed yet exists all the same, empty and typed by the contract (in the lake its
+    # readers take the contract's columns: ingestion/lake.py)
+    if lake_raw is None:
+        ensure_raw_tables(warehouse_path, [source_name])
     return info

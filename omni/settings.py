@@ -21,6 +21,21 @@ def dbt_target_dir() -> Path:
     return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
 
 
+# the engines the warehouse runs on (docs/scale-out.md): DuckDB, embedded, the default; Spark, local or a
+# cluster, for a retailer that outgrows one machine. `omni build --engine`, or OMNI_ENGINE.
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
+ENGINE_ENV = "OMNI_ENGINE"
+
+
+def engine_from_env() -> str:
+    """The engine OMNI_ENGINE names (DuckDB when unset); an unknown name is an error that lists them."""
+    name = (os.environ.get(ENGINE_ENV) or DEFAULT_ENGINE).strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV}={name!r}: the engine is one of {', '.join(ENGINES)}")
+    return name
+
+
 # the channel sources the warehouse knows, one dlt source package each under ingestion/
 SOURCE_NAMES = ("reference", "webshop", "events", "pos", "loyalty", "marketing", "ads", "helpdesk", "surveys")
 
@@ -45,6 +60,24 @@ class Paths:
     @property
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def lake(self) -> Path:
+        """The Spark engine's files: raw tables as dlt loads them (`raw/`), the tables dbt builds
+        (`warehouse/`) and Spark's catalog of them (`metastore/`)."""
+        return self.data_dir / "lake"
+
+    @property
+    def lake_raw(self) -> Path:
+        return self.lake / "raw"
+
+    @property
+    def spark_warehouse(self) -> Path:
+        return self.lake / "warehouse"
+
+    @property
+    def spark_metastore(self) -> Path:
+        return self.lake / "metastore"
 
     @property
     def dlt_pipelines(self) -> Path:

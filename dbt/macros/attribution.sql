@@ -2,7 +2,7 @@
 
 {#- The lookback window of a conversion path, as an interval. -#}
 {% macro attribution_lookback() -%}
-    to_days(cast({{ var('attribution_lookback_days', 30) }} as integer))
+    {{ interval_days(var('attribution_lookback_days', 30)) }}
 {%- endmacro %}
 
 {#- A predicate: the step `step` (an alias with `step_at`) is on the conversion path of the order `order`

@@ -20,25 +20,59 @@ every load): the rows of loads newer than the newest load id the model already h
     cast({{ omni_batch() }} as bigint) as _omni_batch
 {%- endmacro %}
 
+{#- A table of the `meta` schema, where the state of incremental runs is kept (Spark's relations have no
+    database: the catalog has one) -#}
+{% macro meta_relation(identifier) -%}
+    {{ return(api.Relation.create(
+        database=(none if target.type == 'spark' else target.database), schema='meta', identifier=identifier
+    )) }}
+{%- endmacro %}
+
+{#- Several statements as one hook (a list of SQL texts; empty ones are left out). DuckDB runs them as one
+    script; Spark runs one statement per call, so there each but the last runs here, when the hook is
+    rendered just before it runs, and the last is the hook's SQL. -#}
+{% macro statements(sqls) -%}
+    {%- set sqls = sqls | map('trim') | reject('equalto', '') | list -%}
+    {%- if target.type == 'spark' -%}
+        {%- if execute -%}
+            {%- for sql in sqls[:-1] -%}
+                {%- do run_query(sql) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {{ sqls[-1] if sqls }}
+    {%- else -%}
+        {{ sqls | join(';\n') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `create schema` of the relation's schema -#}
+{% macro create_schema_of(relation) -%}
+    create schema if not exists {{ relation.without_identifier() }}
+{%- endmacro %}
+
 {% macro incremental_state_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='incremental_runs')) }}
+    {{ return(meta_relation('incremental_runs')) }}
 {%- endmacro %}
 
 {#- on-run-start: the table of incremental runs exists before any model reads it -#}
 {% macro create_incremental_state() -%}
     {%- set state = incremental_state_relation() -%}
-    create schema if not exists {{ state.database }}.{{ state.schema }};
+    {%- set create -%}
     create table if not exists {{ state }} (
-        model varchar not null,
+        model {{ dbt.type_string() }} not null,
         batch bigint not null,
-        mode varchar not null,
+        mode {{ dbt.type_string() }} not null,
         recorded_at timestamp not null
     )
+    {%- endset -%}
+    {{ statements([create_schema_of(state), create]) }}
 {%- endmacro %}
 
-{#- project-wide post-hook: records a successful run of an incremental model (nothing for others) -#}
+{#- project-wide post-hook: records a successful run of an incremental model (nothing for others). On Spark
+    the runs are recorded at the end of the dbt command instead (record_incremental_runs): models run at
+    once in dbt's threads, and concurrent appends to one table of Parquet files clash. -#}
 {% macro record_incremental_run() -%}
-    {%- if model.config.materialized == 'incremental' -%}
+    {%- if model.config.materialized == 'incremental' and target.type != 'spark' -%}
         insert into {{ incremental_state_relation() }}
         values (
             '{{ this.identifier }}',
@@ -46,6 +80,26 @@ every load): the rows of loads newer than the newest load id the model already h
             '{{ "incremental" if is_incremental() else "full" }}',
             current_timestamp
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-end, on Spark: the incremental models this command built, as record_incremental_run records each
+    on DuckDB. A full refresh (`--full-refresh`) or a model's first build is `full`. -#}
+{% macro record_incremental_runs(results) -%}
+    {%- set built = [] -%}
+    {%- if execute and target.type == 'spark' -%}
+        {%- for result in results -%}
+            {%- if result.node.resource_type == 'model' and result.status == 'success'
+                and result.node.config.materialized == 'incremental' -%}
+                {%- do built.append(result.node.alias or result.node.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if built -%}
+        insert into {{ incremental_state_relation() }}
+        select name, {{ omni_batch() }}, case when previous.model is null or {{ flags.FULL_REFRESH }} then 'full' else 'incremental' end, current_timestamp
+        from (values {% for name in built %}('{{ name }}'){{ ', ' if not loop.last }}{% endfor %}) as built (name)
+        left join (select distinct model from {{ incremental_state_relation() }}) as previous on previous.model = built.name
     {%- endif -%}
 {%- endmacro %}
 
@@ -70,7 +124,10 @@ every load): the rows of loads newer than the newest load id the model already h
 {#- post-hook of an incremental Python model (which does not know the batch): the rows it wrote carry a
     null `_omni_batch`; stamp them with this run's -#}
 {% macro stamp_new_rows() -%}
-    update {{ this }} set _omni_batch = {{ omni_batch() }} where _omni_batch is null
+    {#- on Spark the runner of Python models stamps them (omni/spark.py: SessionPythonJob) -#}
+    {%- if target.type != 'spark' -%}
+        update {{ this }} set _omni_batch = {{ omni_batch() }} where _omni_batch is null
+    {%- endif -%}
 {%- endmacro %}
 
 {#- the batch of this model's last successful run; -1 when it never ran -#}
@@ -147,7 +204,7 @@ every load): the rows of loads newer than the newest load id the model already h
     (`delete_unwritten`) to delete the rows of those keys the run did not write again (a key that lost all
     of its rows). The table lives in the `meta` schema, next to the table of incremental runs. -#}
 {% macro recomputed_keys_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='meta', identifier=this.identifier ~ '__recomputed')) }}
+    {{ return(meta_relation(this.identifier ~ '__recomputed')) }}
 {%- endmacro %}
 
 {#- pre-hook: in an incremental run, `sql` (a select of the keys to recompute) into the table of recomputed keys -#}
@@ -197,33 +254,38 @@ left and the batch, in `meta.identity_profile_moves`; a model reads the moves lo
 are pruned. A full build of int_identity__record_keys starts the log afresh (every model is rebuilt then). -#}
 
 {% macro profile_moves_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='identity_profile_moves')) }}
+    {{ return(meta_relation('identity_profile_moves')) }}
 {%- endmacro %}
 
 {#- on-run-start, with create_incremental_state -#}
 {% macro create_profile_moves() -%}
     {%- set moves = profile_moves_relation() -%}
-    create schema if not exists {{ moves.database }}.{{ moves.schema }};
+    {%- set create -%}
     create table if not exists {{ moves }} (
-        record_type varchar not null,
-        record_id varchar not null,
-        from_profile_key varchar not null,
-        to_profile_key varchar,
+        record_type {{ dbt.type_string() }} not null,
+        record_id {{ dbt.type_string() }} not null,
+        from_profile_key {{ dbt.type_string() }} not null,
+        to_profile_key {{ dbt.type_string() }},
         batch bigint not null
     )
+    {%- endset -%}
+    {{ statements([create_schema_of(moves), create]) }}
 {%- endmacro %}
 
 {#- post-hook of int_identity__record_keys -#}
 {% macro log_profile_moves() -%}
     {%- set moves = profile_moves_relation() -%}
     {% if is_incremental() -%}
+        {%- set log -%}
         insert into {{ moves }}
         select record_type, record_id, _omni_previous_profile_key, profile_key, _omni_batch
         from {{ this }}
         where
             _omni_batch = {{ omni_batch() }}
             and _omni_previous_profile_key is not null
-            and _omni_previous_profile_key is distinct from profile_key;
+            and _omni_previous_profile_key is distinct from profile_key
+        {%- endset -%}
+        {%- set prune -%}
         -- the moves every incremental model has run past
         delete from {{ moves }}
         where batch <= (
@@ -231,9 +293,16 @@ are pruned. A full build of int_identity__record_keys starts the log afresh (eve
                 select max(batch) as last_batch from {{ incremental_state_relation() }} group by model
             ) as runs
         )
+        {%- endset -%}
+        {{ statements([log, prune]) }}
     {%- else -%}
-        delete from {{ moves }}
+        {{ truncate_table(moves) }}
     {%- endif %}
+{%- endmacro %}
+
+{#- every row of a table gone; Spark's Parquet tables have no `delete` -#}
+{% macro truncate_table(relation) -%}
+    {%- if target.type == 'spark' -%}truncate table {{ relation }}{%- else -%}delete from {{ relation }}{%- endif -%}
 {%- endmacro %}
 
 {#- The profiles that lost a record after this model last ran (a select of `profile_key`) -#}

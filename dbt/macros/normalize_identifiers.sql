@@ -4,7 +4,7 @@
     Anything that is not one `local@domain.tld` is null. -#}
 {% macro normalize_email(column) -%}
     case
-        when not regexp_matches(lower(trim({{ column }})), '^[^@\s]+@[^@\s]+\.[a-z]{2,}$') then null
+        when not {{ regex_matches('lower(trim(' ~ column ~ '))', "'^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$'") }} then null
         when split_part(lower(trim({{ column }})), '@', 2) in ('gmail.com', 'googlemail.com')
             then replace(split_part(split_part(lower(trim({{ column }})), '@', 1), '+', 1), '.', '') || '@gmail.com'
         else lower(trim({{ column }}))
@@ -19,14 +19,16 @@
 
 {#- Loyalty card: 13 digits whose last is the EAN-13 check digit of the first twelve; else null. -#}
 {% macro normalize_loyalty_card(column) -%}
+    {%- set digits = regex_replace_all(column, '[^0-9]', '') -%}
     case
-        when regexp_replace({{ column }}, '[^0-9]', '', 'g') similar to '[0-9]{13}'
-         and (10 - list_sum([
-                cast(substr(regexp_replace({{ column }}, '[^0-9]', '', 'g'), i, 1) as integer)
-                * case when i % 2 = 0 then 3 else 1 end
-                for i in range(1, 13)]) % 10) % 10
-             = cast(substr(regexp_replace({{ column }}, '[^0-9]', '', 'g'), 13, 1) as integer)
-            then regexp_replace({{ column }}, '[^0-9]', '', 'g')
+        when {{ regex_full_match(digits, '[0-9]{13}') }}
+         and (10 - (
+                {%- for i in range(1, 13) %}
+                cast(substr({{ digits }}, {{ i }}, 1) as integer) * {{ 3 if i % 2 == 0 else 1 }}{{ ' +' if not loop.last }}
+                {%- endfor %}
+            ) % 10) % 10
+             = cast(substr({{ digits }}, 13, 1) as integer)
+            then {{ digits }}
     end
 {%- endmacro %}
 
@@ -35,11 +37,11 @@
 {% macro email_rejection_reason(column) -%}
     case
         when nullif(trim({{ column }}), '') is null then null
-        when regexp_matches(lower(trim({{ column }})), '^[^@\s]+@[^@\s]+\.[a-z]{2,}$') then null
-        when not contains(trim({{ column }}), '@') then 'missing_at_sign'
+        when {{ regex_matches('lower(trim(' ~ column ~ '))', "'^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$'") }} then null
+        when trim({{ column }}) not like '%@%' then 'missing_at_sign'
         when length(trim({{ column }})) - length(replace(trim({{ column }}), '@', '')) > 1 then 'several_at_signs'
-        when regexp_matches(trim({{ column }}), '\s') then 'contains_whitespace'
-        when starts_with(trim({{ column }}), '@') then 'missing_local_part'
+        when {{ regex_matches('trim(' ~ column ~ ')', "'\\s'") }} then 'contains_whitespace'
+        when trim({{ column }}) like '@%' then 'missing_local_part'
         else 'invalid_domain'
     end
 {%- endmacro %}
@@ -48,7 +50,7 @@
 {% macro loyalty_card_rejection_reason(column) -%}
     case
         when nullif(trim({{ column }}), '') is null then null
-        when regexp_replace({{ column }}, '[^0-9]', '', 'g') not similar to '[0-9]{13}' then 'wrong_length'
+        when not {{ regex_full_match(regex_replace_all(column, '[^0-9]', ''), '[0-9]{13}') }} then 'wrong_length'
         when {{ normalize_loyalty_card(column) }} is null then 'bad_check_digit'
     end
 {%- endmacro %}
@@ -79,26 +81,23 @@
     no decomposition, folded by hand), anything but letters, spaces and hyphens dropped, spaces
     collapsed; empty is null. "  Małgorzata " -> "malgorzata". -#}
 {% macro normalize_person_name(column) -%}
-    nullif(trim(regexp_replace(regexp_replace(
-        strip_accents(replace(replace(lower(trim({{ column }})), 'ł', 'l'), 'Ł', 'l')),
-        '[^a-z \-]', '', 'g'), '\s+', ' ', 'g')), '')
+    {%- set folded = remove_accents("replace(replace(lower(trim(" ~ column ~ ")), 'ł', 'l'), 'Ł', 'l')") -%}
+    nullif(trim({{ regex_replace_all(regex_replace_all(folded, '[^a-z \\-]', ''), '\\s+', ' ') }}), '')
 {%- endmacro %}
 
 {#- A street address as probabilistic matching compares it: lower case, no diacritics, Polish street
     prefixes (ul., ulica, al., aleja, os., osiedle, pl., plac) dropped, "12 m. 3" / "12 lok. 3" written
     "12/3", only letters, digits, spaces and slashes kept. "UL. Kwiatowa 12 m. 3" -> "kwiatowa 12/3". -#}
 {% macro normalize_street(column) -%}
-    nullif(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-        strip_accents(replace(lower(trim({{ column }})), 'ł', 'l')),
-        '^(ul\.?|ulica|al\.?|aleja|os\.?|osiedle|pl\.?|plac)\s+', ''),
-        '([0-9])\s*(m\.?|lok\.?|/)\s*([0-9])', '\1/\3', 'g'),
-        '[^a-z0-9/ ]', '', 'g'),
-        '\s+', ' ', 'g')), '')
+    {%- set folded = remove_accents("replace(lower(trim(" ~ column ~ ")), 'ł', 'l')") -%}
+    {%- set no_prefix = regex_replace_first(folded, '^(ul\\.?|ulica|al\\.?|aleja|os\\.?|osiedle|pl\\.?|plac)\\s+', '') -%}
+    {%- set flats = regex_replace_all(no_prefix, '([0-9])\\s*(m\\.?|lok\\.?|/)\\s*([0-9])', '\\1/\\3') -%}
+    nullif(trim({{ regex_replace_all(regex_replace_all(flats, '[^a-z0-9/ ]', ''), '\\s+', ' ') }}), '')
 {%- endmacro %}
 
 {#- A postal code as compared: letters and digits only, upper case ("00-950" -> "00950"). -#}
 {% macro normalize_postal_code(column) -%}
-    nullif(upper(regexp_replace(coalesce({{ column }}, ''), '[^0-9A-Za-z]', '', 'g')), '')
+    nullif(upper({{ regex_replace_all('coalesce(' ~ column ~ ", '')", '[^0-9A-Za-z]', '') }}), '')
 {%- endmacro %}
 
 {#- A last name as probabilistic matching compares it: normalize_person_name, with the feminine form of
@@ -107,5 +106,5 @@
     look like a typo of each other, and a real typo weighs nothing. Different people of one family are
     told apart by their first names. -#}
 {% macro normalize_last_name(column) -%}
-    regexp_replace({{ normalize_person_name(column) }}, '(sk|ck|dzk)a$', '\1i')
+    {{ regex_replace_first(normalize_person_name(column), '(sk|ck|dzk)a$', '\\1i') }}
 {%- endmacro %}

@@ -13,4 +13,4 @@ inner join {{ ref('identity_identifier_types') }} as types
 where
     identity_map.entity_kind = 'identifier'
     and {{ published_as_pseudonym('types.identifier_type', 'types.is_person_level') }}
-    and not regexp_full_match(identity_map.entity_id, '[0-9a-f]{64}')
+    and not {{ regex_full_match('identity_map.entity_id', '[0-9a-f]{64}') }}

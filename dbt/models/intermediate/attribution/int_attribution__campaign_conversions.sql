@@ -13,7 +13,7 @@
 -- code passed on, a customer split in two by stitching) is `untracked`: credited to the campaign's channel,
 -- not to the campaign. A coupon code several campaigns share counts as untracked only when none of them
 -- reached the buyer with it.
-{%- set window = "to_days(cast(" ~ var('campaign_conversion_window_days', 7) ~ " as integer))" %}
+{%- set window = interval_days(var('campaign_conversion_window_days', 7)) %}
 with
 
 -- the register's campaigns: the only campaigns of dim_campaigns with a coupon code
@@ -102,7 +102,7 @@ tags as (
         exposures.campaign_id,
         orders.order_key,
         'click' as tag_type,
-        cast(null as varchar) as coupon_code,
+        cast(null as string) as coupon_code,
         false as is_registered_coupon,
         exposures.exposed_at as tagged_at
     from exposures

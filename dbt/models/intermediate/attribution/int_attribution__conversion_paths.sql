@@ -92,13 +92,13 @@ direct as (
         orders.order_key,
         orders.placed_at,
         orders.order_total_pln,
-        cast(null as varchar) as touchpoint_key,
-        cast(null as timestamp with time zone) as step_at,
+        cast(null as string) as touchpoint_key,
+        cast(null as {{ instant_type() }}) as step_at,
         'direct' as channel,
         'direct' as step_type,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as untracked_campaign_id,
-        cast(null as varchar) as session_id
+        cast(null as string) as campaign_id,
+        cast(null as string) as untracked_campaign_id,
+        cast(null as string) as session_id
     from orders
     where not exists (
         select 1 from matched

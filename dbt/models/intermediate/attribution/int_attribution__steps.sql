@@ -123,7 +123,7 @@ ad_click_steps as (
         'ads' as channel,
         'ad_click' as step_type,
         ad_clicks.campaign_id,
-        cast(null as varchar) as untracked_campaign_id,
+        cast(null as string) as untracked_campaign_id,
         ad_clicks.session_id,
         coalesce(ad_clicks.customer_key, sessions.customer_key) as customer_key,
         case
@@ -143,8 +143,8 @@ message_steps as (
         {{ first_by("touchpoints.touchpoint_type", ["touchpoints.touchpoint_at", "touchpoints.touchpoint_key"]) }}
             as step_type,
         any_value(touchpoints.campaign_id) as campaign_id,
-        cast(null as varchar) as untracked_campaign_id,
-        cast(null as varchar) as session_id,
+        cast(null as string) as untracked_campaign_id,
+        cast(null as string) as session_id,
         any_value(touchpoints.customer_key) as customer_key,
         any_value(touchpoints.anonymous_id) as anonymous_id
     from touchpoints
@@ -160,7 +160,7 @@ visit_and_ticket_steps as (
         channel,
         touchpoint_type as step_type,
         campaign_id,
-        cast(null as varchar) as untracked_campaign_id,
+        cast(null as string) as untracked_campaign_id,
         session_id,
         customer_key,
         anonymous_id

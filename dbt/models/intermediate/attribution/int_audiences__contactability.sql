@@ -51,7 +51,7 @@ sends as (
     where
         touchpoint_type = 'message_send'
         and touchpoint_at
-        > (select as_of_at from as_of) - to_days(cast({{ var('audience_frequency_cap_days', 7) }} as integer))
+        > (select as_of_at from as_of) - {{ interval_days(var('audience_frequency_cap_days', 7)) }}
         and touchpoint_at <= (select as_of_at from as_of)
     group by customer_key
 ),
@@ -66,7 +66,7 @@ engagement as (
     where
         touchpoint_type in ('message_open', 'message_click')
         and touchpoint_at
-        > (select as_of_at from as_of) - to_days(cast({{ var('audience_engagement_days', 90) }} as integer))
+        > (select as_of_at from as_of) - {{ interval_days(var('audience_engagement_days', 90)) }}
         and touchpoint_at <= (select as_of_at from as_of)
     group by customer_key, channel
 ),

@@ -62,7 +62,7 @@ web_items as (
 web as (
     select
         'webshop' as source_system,
-        cast(web_orders.order_id as varchar) as order_id,
+        cast(web_orders.order_id as string) as order_id,
         web_orders.ordering_channel,
         web_orders.fulfilment_type,
         web_orders.pickup_store_id as store_id,

@@ -104,7 +104,9 @@ classified as (
             when lower(utm_medium) = 'push' or has_push_open then 'push'
             when lower(utm_medium) = 'social' then 'organic_social'
             when utm_source is not null and lower(utm_source) <> 'direct' then 'other_campaign'
-            when regexp_matches(landing_referrer, '^https?://([a-z0-9-]+\.)*(google|bing|duckduckgo|yahoo)\.')
+            when {{ regex_matches(
+                'landing_referrer', "'^https?://([a-z0-9-]+\\.)*(google|bing|duckduckgo|yahoo)\\.'"
+            ) }}
                 then 'organic_search'
             when landing_referrer is not null then 'referral'
             else 'direct'
@@ -139,7 +141,7 @@ final as (
         classified.has_ad_click,
         classified.traffic_source,
         -- UTM parameters have their own columns; the landing page is the URL without the query
-        regexp_replace(classified.landing_page_url, '[?#].*$', '') as landing_page,
+        {{ regex_replace_first('classified.landing_page_url', '[?#].*$', '') }} as landing_page,
         classified.geo_city,
         classified.is_logged_in,
         {{ batch_column() }}

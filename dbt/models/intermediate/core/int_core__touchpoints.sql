@@ -30,7 +30,7 @@ campaigns as (
 
     -- orders that came or changed, by the reference other records use (a web order id, a receipt id)
     changed_orders as (
-        select cast(order_id as varchar) as order_reference from {{ ref('stg_webshop__orders') }} as orders
+        select cast(order_id as string) as order_reference from {{ ref('stg_webshop__orders') }} as orders
         where {{ changed_since_last_run('orders') }}
         union
         select receipt_id from {{ ref('stg_pos__receipt_lines') }} as lines
@@ -42,7 +42,7 @@ campaigns as (
         select previous.source_record_id as order_reference
         from {{ this }} as previous
         inner join {{ ref('stg_webshop__orders') }} as web_orders
-            on cast(web_orders.order_id as varchar) = previous.source_record_id
+            on cast(web_orders.order_id as string) = previous.source_record_id
         inner join campaigns on campaigns.utm_campaign = web_orders.utm_campaign
         where previous.source_record_type = 'webshop_order' and previous.campaign_id is distinct from campaigns.campaign_id
     ),
@@ -59,7 +59,7 @@ touched_events as (
         where
             event_id in (select event_id from changed_events)
             or session_id in (select session_id from changed_sessions)
-            or cast(order_id as varchar) in (select order_reference from changed_orders)
+            or cast(order_id as string) in (select order_reference from changed_orders)
     {% endif %}
 ),
 
@@ -98,7 +98,7 @@ tickets as (
     {% if is_incremental() %}
         where
             {{ changed_since_last_run() }}
-            or cast(ticket_id as varchar) in (select record_id from changed_keys where record_type = 'helpdesk_ticket')
+            or cast(ticket_id as string) in (select record_id from changed_keys where record_type = 'helpdesk_ticket')
             or order_reference in (select order_reference from changed_orders)
     {% endif %}
 ),
@@ -118,7 +118,7 @@ abandoned_checkouts as (
     {% if is_incremental() %}
         where
             {{ changed_since_last_run() }}
-            or cast(checkout_id as varchar) in (
+            or cast(checkout_id as string) in (
                 select record_id from changed_keys where record_type = 'webshop_checkout'
             )
     {% endif %}
@@ -151,9 +151,9 @@ touched_web_orders as (
     select * from web_orders
     {% if is_incremental() %}
         where
-            cast(order_id as varchar) in (select order_reference from changed_orders)
-            or cast(order_id as varchar) in (select record_id from changed_keys where record_type = 'webshop_order')
-            or cast(order_id as varchar) in (select order_reference from recampaigned_orders)
+            cast(order_id as string) in (select order_reference from changed_orders)
+            or cast(order_id as string) in (select record_id from changed_keys where record_type = 'webshop_order')
+            or cast(order_id as string) in (select order_reference from recampaigned_orders)
             -- its session: a purchase event that came, or a session whose campaign changed
             or order_id in (
                 select events.order_id from events
@@ -175,7 +175,7 @@ record_keys as (
 orders as (
     select
         'webshop' as source_system,
-        cast(order_id as varchar) as order_id
+        cast(order_id as string) as order_id
     from web_orders
     union all
     select distinct
@@ -233,8 +233,8 @@ clickstream as (
         sessions.campaign_id,
         events.session_id,
         case when events.order_id is not null then 'webshop' end as order_source_system,
-        cast(events.order_id as varchar) as order_id,
-        cast(null as varchar) as store_id,
+        cast(events.order_id as string) as order_id,
+        cast(null as string) as store_id,
         events.sku,
         'web_session' as identity_record_type,
         events.session_id as identity_record_id
@@ -251,11 +251,11 @@ messages as (
         'marketing_message_event' as source_record_type,
         message_event_id as source_record_id,
         campaign_id,
-        cast(null as varchar) as session_id,
-        cast(null as varchar) as order_source_system,
-        cast(null as varchar) as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(null as string) as session_id,
+        cast(null as string) as order_source_system,
+        cast(null as string) as order_id,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'marketing_message' as identity_record_type,
         message_id as identity_record_id
     from message_events
@@ -271,10 +271,10 @@ clicks as (
         ad_clicks.click_id as source_record_id,
         ad_clicks.campaign_id,
         click_sessions.session_id,
-        cast(null as varchar) as order_source_system,
-        cast(null as varchar) as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(null as string) as order_source_system,
+        cast(null as string) as order_id,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'ad_click' as identity_record_type,
         ad_clicks.click_id as identity_record_id
     from ad_clicks
@@ -292,15 +292,15 @@ helpdesk as (
         'ticket_opened' as touchpoint_type,
         'helpdesk' as source_system,
         'helpdesk_ticket' as source_record_type,
-        cast(ticket_id as varchar) as source_record_id,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as session_id,
+        cast(ticket_id as string) as source_record_id,
+        cast(null as string) as campaign_id,
+        cast(null as string) as session_id,
         {{ order_reference_source('order_reference') }} as order_source_system,
         order_reference as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'helpdesk_ticket' as identity_record_type,
-        cast(ticket_id as varchar) as identity_record_id
+        cast(ticket_id as string) as identity_record_id
     from tickets
 ),
 
@@ -313,12 +313,12 @@ surveys as (
         'surveys' as source_system,
         'survey_response' as source_record_type,
         response_id as source_record_id,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as session_id,
+        cast(null as string) as campaign_id,
+        cast(null as string) as session_id,
         {{ order_reference_source('order_reference') }} as order_source_system,
         order_reference as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'survey_response' as identity_record_type,
         response_id as identity_record_id
     from survey_responses
@@ -331,15 +331,15 @@ checkouts as (
         'checkout_abandoned' as touchpoint_type,
         'webshop' as source_system,
         'webshop_checkout' as source_record_type,
-        cast(checkout_id as varchar) as source_record_id,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as session_id,
-        cast(null as varchar) as order_source_system,
-        cast(null as varchar) as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(checkout_id as string) as source_record_id,
+        cast(null as string) as campaign_id,
+        cast(null as string) as session_id,
+        cast(null as string) as order_source_system,
+        cast(null as string) as order_id,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'webshop_checkout' as identity_record_type,
-        cast(checkout_id as varchar) as identity_record_id
+        cast(checkout_id as string) as identity_record_id
     from abandoned_checkouts
 ),
 
@@ -355,8 +355,8 @@ store_visits as (
         'pos' as source_system,
         'pos_receipt' as source_record_type,
         receipt_id as source_record_id,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as session_id,
+        cast(null as string) as campaign_id,
+        cast(null as string) as session_id,
         -- a sale is its own order; a pick-up or a return refers to the order collected or returned
         case
             when transaction_type = 'SALE' then 'pos'
@@ -368,7 +368,7 @@ store_visits as (
             else coalesce(original_order_id, original_receipt_id)
         end as order_id,
         store_id,
-        cast(null as varchar) as sku,
+        cast(null as string) as sku,
         'pos_receipt' as identity_record_type,
         receipt_id as identity_record_id
     from receipts
@@ -381,15 +381,15 @@ online_orders as (
         'order_placed' as touchpoint_type,
         'webshop' as source_system,
         'webshop_order' as source_record_type,
-        cast(web_orders.order_id as varchar) as source_record_id,
+        cast(web_orders.order_id as string) as source_record_id,
         coalesce(campaigns.campaign_id, sessions.campaign_id) as campaign_id,
         order_sessions.session_id,
         'webshop' as order_source_system,
-        cast(web_orders.order_id as varchar) as order_id,
-        cast(null as varchar) as store_id,
-        cast(null as varchar) as sku,
+        cast(web_orders.order_id as string) as order_id,
+        cast(null as string) as store_id,
+        cast(null as string) as sku,
         'webshop_order' as identity_record_type,
-        cast(web_orders.order_id as varchar) as identity_record_id
+        cast(web_orders.order_id as string) as identity_record_id
     from touched_web_orders as web_orders
     left join campaigns on campaigns.utm_campaign = web_orders.utm_campaign
     left join order_sessions on order_sessions.order_id = web_orders.order_id

@@ -30,6 +30,8 @@ def model(dbt, session):
         restitch,
     )
 
+    if getattr(session, "engine", None) == "spark":
+        return _on_spark(dbt, session)
     previous = None
     # a table of an older version of the model (without the columns a partial run reads) is not read: the
     # build then stops on its changed columns (on_schema_change), and a full refresh rebuilds it
@@ -48,21 +50,57 @@ def model(dbt, session):
     )
     # the run's record; the post-hook (macro stamp_identity_stitch) stamps it and the rows written with the
     # batch, and deletes the rows of the nodes that are gone
-    runs = f"{dbt.this.database}.meta.identity_stitch_runs"
-    session.execute(
-        f"create table if not exists {runs} (batch bigint, mode varchar not null, "
-        "nodes_restitched bigint not null, vanished_nodes bigint not null, reason varchar, "
-        "recorded_at timestamp not null)"
-    )
-    session.execute(
-        f"insert into {runs} values (null, ?, ?, ?, ?, current_timestamp)",
-        [result.mode, result.nodes_restitched, len(result.vanished), result.reason],
-    )
-    logging.getLogger("omni.identity").info(
-        "identity stitching: %s run, %d node(s) re-stitched, %d gone (%s)",
+    _record_run(
+        session,
+        f"{dbt.this.database}.meta.identity_stitch_runs",
+        None,
         result.mode,
         result.nodes_restitched,
         len(result.vanished),
         result.reason,
     )
     return result.rows.append_column("_omni_batch", pa.nulls(result.rows.num_rows, pa.int64()))
+
+
+def _record_run(session, runs, batch, mode, restitched, vanished, reason):
+    """The run's row of meta.identity_stitch_runs (a null batch is stamped by the post-hook)."""
+    session.execute(
+        f"create table if not exists {runs} (batch bigint, mode string not null, "
+        "nodes_restitched bigint not null, vanished_nodes bigint not null, reason string, "
+        "recorded_at timestamp not null)"
+    )
+    session.execute(
+        f"insert into {runs} values ({'null' if batch is None else int(batch)}, ?, ?, ?, ?, current_timestamp)",
+        [mode, restitched, vanished, reason],
+    )
+    logging.getLogger("omni.identity").info(
+        "identity stitching: %s run, %d node(s) re-stitched, %d gone (%s)", mode, restitched, vanished, reason
+    )
+
+
+def _on_spark(dbt, session):
+    """On Spark (omni.identity.spark_graph): the graph components in the engine, the rules per component
+    in parallel on the executors; every build stitches the whole graph (Spark builds rebuild every model,
+    docs/scale-out.md)."""
+    from omni.identity.graph import EDGE_COLUMNS, IDENTIFIER_COLUMNS, NODE_COLUMNS, TYPE_COLUMNS
+    from omni.identity.spark_graph import stitch_on_spark
+
+    rows, components = stitch_on_spark(
+        session.spark,
+        edges=dbt.ref("int_identity__edges").project(EDGE_COLUMNS).frame,
+        identifiers=dbt.ref("int_identity__identifiers").project(IDENTIFIER_COLUMNS).frame,
+        types=dbt.ref("identity_identifier_types").project(TYPE_COLUMNS).frame,
+        nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).frame,
+    )
+    rows = rows.localCheckpoint()
+    count = rows.count()
+    _record_run(
+        session,
+        "meta.identity_stitch_runs",
+        session.omni_batch,
+        "full",
+        count,
+        0,
+        f"the whole graph: {components} graph components stitched in parallel",
+    )
+    return rows.withColumn("_omni_batch", rows["node_id"] * 0 + session.omni_batch)

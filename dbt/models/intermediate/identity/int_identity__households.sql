@@ -19,7 +19,7 @@ grouped as (
 anchors as (
     select
         grouped.household,
-        first(profiles.anchor_record order by profiles.first_seen_at nulls last, profiles.anchor_record)
+        {{ first_ordered('profiles.anchor_record', 'profiles.first_seen_at nulls last, profiles.anchor_record') }}
             as anchor_record
     from grouped
     inner join profiles using (component)

@@ -64,10 +64,11 @@ shared as (
     select
         identifier_type,
         identifier_value,
-        string_agg(
-            'seen with ' || distinct_values || ' ' || co_identifier_type || ' values (max ' || max_distinct || ')',
-            '; ' order by co_identifier_type
-        ) as shared_reason
+        {{ string_agg_ordered(
+            "'seen with ' || distinct_values || ' ' || co_identifier_type || ' values (max ' || max_distinct || ')'",
+            '; ',
+            'co_identifier_type'
+        ) }} as shared_reason
     from co_occurrence
     where distinct_values > max_distinct
     group by identifier_type, identifier_value

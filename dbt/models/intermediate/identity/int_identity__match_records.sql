@@ -13,7 +13,7 @@ name_forms as (
 people as (
     select
         'webshop_customer' as record_type,
-        cast(customer_id as varchar) as record_id,
+        cast(customer_id as string) as record_id,
         'account' as record_kind,
         first_name,
         last_name,

@@ -49,27 +49,32 @@ uses as (
 
 -- names given with the same identifying value (two records carrying one e-mail): placeholders say
 -- nothing about who gave a name
+named_records as (
+    select
+        record_type,
+        record_id,
+        first_name,
+        customer_id,
+        member_id,
+        loyalty_card,
+        email,
+        phone
+    from records
+),
+
+given as (
+    select * from named_records
+    unpivot (
+        identifier_value for identifier_type in (customer_id, member_id, loyalty_card, email, phone)
+    )
+),
+
 given_with as (
     select
         given.first_name,
         given.identifier_type,
         given.identifier_value
-    from (
-        unpivot (
-            select
-                record_type,
-                record_id,
-                first_name,
-                customer_id,
-                member_id,
-                loyalty_card,
-                email,
-                phone
-            from records
-        )
-        on customer_id, member_id, loyalty_card, email, phone
-        into name identifier_type value identifier_value
-    ) as given
+    from given
     anti join {{ ref('int_identity__placeholders') }}
         using (identifier_type, identifier_value)
 ),
@@ -91,7 +96,7 @@ similar_names as (
     where
         left(name_a, 1) = left(name_b, 1)
         and greatest(length(name_a), length(name_b)) >= 3
-        and damerau_levenshtein(name_a, name_b)
+        and {{ edit_distance('name_a', 'name_b') }}
         <= case when least(length(name_a), length(name_b)) >= 8 then 2 else 1 end
         -- a feminine form is another person (jan / jana); a doubled final a is a typo (ola / olaa)
         and not (name_a || 'a' = name_b and right(name_a, 1) <> 'a')
@@ -120,7 +125,7 @@ directed as (
 typos as (
     select
         directed.typo,
-        first(directed.meant order by uses.uses desc, directed.meant asc) as meant
+        {{ first_ordered('directed.meant', 'uses.uses desc, directed.meant asc') }} as meant
     from directed
     inner join uses on uses.first_name = directed.meant
     -- a name of the seed, full or diminutive, is a name, not a typo

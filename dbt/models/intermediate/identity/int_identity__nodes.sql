@@ -17,8 +17,9 @@ types as (
 record_edges as (
     select
         record_node,
-        list({ 'node': identifier_node, 'is_attribute': is_attribute } order by identifier_node, is_attribute)
-            as edges
+        {{ string_agg_ordered(
+            "cast(identifier_node as string) || ':' || cast(is_attribute as string)", ',', 'identifier_node, is_attribute'
+        ) }} as edges
     from {{ ref('int_identity__edges') }}
     group by record_node
 )

@@ -3,11 +3,13 @@
 with
 
 observations as (
-    unpivot {{ ref('int_identity__records') }}
-    on
-    customer_id, member_id, loyalty_card, email, phone, order_ref, receipt_ref, ticket_ref,
-    device_id, cookie_id, click_id, first_name
-    into name identifier_type value identifier_value
+    select * from {{ ref('int_identity__records') }}
+    unpivot (
+        identifier_value for identifier_type in (
+            customer_id, member_id, loyalty_card, email, phone, order_ref, receipt_ref, ticket_ref,
+            device_id, cookie_id, click_id, first_name
+        )
+    )
 )
 
 select distinct

@@ -35,7 +35,9 @@ known as (
 anchors as (
     select
         component,
-        first(record_type || ':' || record_id order by observed_at nulls last, record_type, record_id) as anchor_record,
+        {{ first_ordered(
+            "record_type || ':' || record_id", 'observed_at nulls last, record_type, record_id'
+        ) }} as anchor_record,
         count(*) as record_count,
         min(observed_at) as first_seen_at,
         max(observed_at) as last_seen_at

@@ -33,7 +33,7 @@ links as (
     select
         observations.record_type,
         observations.record_id,
-        first(identifiers.identifier_type order by identifiers.priority) as linked_by
+        {{ first_ordered('identifiers.identifier_type', 'identifiers.priority') }} as linked_by
     from {{ ref('int_identity__observations') }} as observations
     inner join {{ ref('int_identity__identifiers') }} as identifiers
         using (identifier_type, identifier_value)
@@ -63,7 +63,7 @@ computed as (
 
 select
     computed.*,
-    {% if is_incremental() %}previous.profile_key{% else %}cast(null as varchar){% endif %} as _omni_previous_profile_key,
+    {% if is_incremental() %}previous.profile_key{% else %}cast(null as string){% endif %} as _omni_previous_profile_key,
     {{ batch_column() }}
 from computed
 {% if is_incremental() %}

@@ -60,7 +60,7 @@ channel_orders as (
 preferred_channel as (
     select
         customer_key,
-        first(ordering_channel order by order_count desc, last_placed_at desc, ordering_channel asc)
+        {{ first_ordered('ordering_channel', 'order_count desc, last_placed_at desc, ordering_channel asc') }}
             as preferred_channel
     from channel_orders
     group by customer_key
@@ -181,8 +181,8 @@ final as (
         scored.recency_score,
         scored.frequency_score,
         scored.monetary_score,
-        cast(scored.recency_score as varchar) || cast(scored.frequency_score as varchar)
-        || cast(scored.monetary_score as varchar) as rfm_code,
+        cast(scored.recency_score as string) || cast(scored.frequency_score as string)
+        || cast(scored.monetary_score as string) as rfm_code,
         case
             when scored.customer_key is null then 'prospect'
             when scored.recency_score <= 2 and scored.frequency_score <= 2 then 'hibernating'
@@ -220,10 +220,10 @@ final as (
         coalesce(scored.purchase_channel_count >= 2, false) as is_multichannel_buyer,
         preferred_channel.preferred_channel,
         customers.preferred_store_id,
-        {{ pln('scored.revenue_pln / scored.order_count') }} as aov_pln,
+        {{ pln('cast(scored.revenue_pln as double) / scored.order_count') }} as aov_pln,
         -- orders per year over the customer's tenure, the tenure floored so one recent order is not a year's habit
         cast(
-            scored.order_count * 365.0
+            scored.order_count * cast(365 as double)
             / greatest(scored.tenure_days, {{ var('purchase_frequency_min_tenure_days') }})
             as double
         ) as purchase_frequency_per_year,

@@ -205,11 +205,15 @@ final as (
         {{ pln('fixed_cost_pln') }} as fixed_cost_pln,
         {{ pln('media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln') }} as cost_pln,
         cast(
-            attributed_revenue_pln / nullif(media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln, 0)
+            cast(attributed_revenue_pln as double)
+            / nullif(media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln, 0)
             as double
         ) as roas,
         cast(
-            (attributed_revenue_pln - (media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln))
+            cast(
+                attributed_revenue_pln - (media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln)
+                as double
+            )
             / nullif(media_cost_pln + send_cost_pln + coupon_discount_pln + fixed_cost_pln, 0)
             as double
         ) as roi

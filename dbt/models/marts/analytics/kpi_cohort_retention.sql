@@ -64,16 +64,15 @@ cohort_sizes as (
 months as (
     select
         cohort_sizes.*,
-        cast(generate_series as integer) as months_since_first_order
-    from cohort_sizes
-    cross join generate_series(
-        0,
-        cast(
-            {{ date_difference(
+        cast(month_number as integer) as months_since_first_order
+    from (
+        select
+            cohort_sizes.*,
+            {{ unnest_list(series('0', 'cast(' ~ date_difference(
                 'month', "cohort_sizes.cohort_month", "(select date_trunc('month', max(as_of_date)) from segments)"
-            ) }} as bigint
-        )
-    )
+            ) ~ ' as bigint)')) }} as month_number
+        from cohort_sizes
+    ) as cohort_sizes
 ),
 
 retained as (
@@ -95,7 +94,7 @@ final as (
         months.cohort_month,
         months.customer_group,
         months.months_since_first_order,
-        cast(months.cohort_month + to_months(months.months_since_first_order) as date) as activity_month,
+        cast(months.cohort_month + {{ interval_months('months.months_since_first_order') }} as date) as activity_month,
         cast(months.cohort_customer_count as bigint) as cohort_customer_count,
         cast(coalesce(retained.retained_customer_count, 0) as bigint) as retained_customer_count,
         cast(coalesce(retained.retained_customer_count, 0) / months.cohort_customer_count as double) as retention_rate

@@ -15,9 +15,9 @@ final as (
         cast(count(*) / sum(count(*)) over () as double) as share_of_orders,
         count(distinct customer_key) as customer_count,
         {{ pln('sum(order_total_pln)') }} as revenue_pln,
-        {{ pln('avg(order_total_pln)') }} as aov_pln,
+        {{ pln('avg(cast(order_total_pln as double))') }} as aov_pln,
         cast(avg(touchpoints_to_conversion) as double) as avg_touchpoints_to_conversion,
-        cast(avg({{ date_difference('second', "journey_started_at", "placed_at") }} / 86400.0) as double)
+        cast(avg({{ date_difference('second', "journey_started_at", "placed_at") }} / cast(86400 as double)) as double)
             as avg_days_to_conversion
     from journeys
     group by channel_path

@@ -9,12 +9,12 @@ segments as (
 
 grouped as (
     select
-        'all_buyers' as customer_group,
+        'all_buyers' as group_name,
         *
     from segments
     union all
     select
-        customer_group,
+        customer_group as group_name,
         *
     from segments
     union all
@@ -27,7 +27,7 @@ grouped as (
 
 final as (
     select
-        customer_group,
+        group_name as customer_group,
         count(*) as customer_count,
         cast(count(*) / (select count(*) from segments) as double) as share_of_buyers,
         cast(sum(order_count) as bigint) as order_count,
@@ -35,13 +35,13 @@ final as (
         count(case when order_count >= 2 then 1 end) as repeat_customer_count,
         cast(count(case when order_count >= 2 then 1 end) / count(*) as double) as repeat_rate,
         {{ pln('sum(revenue_pln)') }} as revenue_pln,
-        {{ pln('sum(revenue_pln) / sum(order_count)') }} as aov_pln,
+        {{ pln('cast(sum(revenue_pln) as double) / sum(order_count)') }} as aov_pln,
         cast(avg(purchase_frequency_per_year) as double) as avg_purchase_frequency_per_year,
-        {{ pln('avg(historical_clv_pln)') }} as avg_historical_clv_pln,
-        {{ pln('avg(predicted_clv_pln)') }} as avg_predicted_clv_pln,
+        {{ pln('avg(cast(historical_clv_pln as double))') }} as avg_historical_clv_pln,
+        {{ pln('avg(cast(predicted_clv_pln as double))') }} as avg_predicted_clv_pln,
         cast(avg(recency_days) as double) as avg_recency_days
     from grouped
-    group by customer_group
+    group by group_name
 )
 
 select * from final

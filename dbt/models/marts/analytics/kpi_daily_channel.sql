@@ -65,7 +65,7 @@ final as (
             as avg_session_duration_seconds,
         cast(coalesce(order_days.order_count, 0) as bigint) as order_count,
         {{ pln('coalesce(order_days.revenue_pln, 0)') }} as revenue_pln,
-        {{ pln('order_days.revenue_pln / nullif(order_days.order_count, 0)') }} as aov_pln,
+        {{ pln('cast(order_days.revenue_pln as double) / nullif(order_days.order_count, 0)') }} as aov_pln,
         cast(coalesce(order_days.click_and_collect_order_count, 0) as bigint) as click_and_collect_order_count,
         case
             when channels.channel in ('web', 'app')

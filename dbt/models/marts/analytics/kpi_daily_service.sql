@@ -15,8 +15,9 @@ classified as (
             when 'messenger' then 'social'
             else ticket_channel
         end as channel,
-        {{ date_difference('second', "created_at", "first_response_at") }} / 60.0 as first_response_minutes,
-        case when is_solved then {{ date_difference('second', "created_at", "solved_at") }} / 3600.0 end
+        {{ date_difference('second', "created_at", "first_response_at") }} / cast(60 as double)
+            as first_response_minutes,
+        case when is_solved then {{ date_difference('second', "created_at", "solved_at") }} / cast(3600 as double) end
             as handling_hours,
         is_solved,
         is_solved and contact_count = 1 as is_first_contact_resolution,

@@ -62,7 +62,8 @@ final as (
         stores.store_id,
         cast(coalesce(sales_days.store_sale_count, 0) as bigint) as store_sale_count,
         {{ pln('coalesce(sales_days.store_revenue_pln, 0)') }} as store_revenue_pln,
-        {{ pln('sales_days.store_revenue_pln / nullif(sales_days.store_sale_count, 0)') }} as store_aov_pln,
+        {{ pln('cast(sales_days.store_revenue_pln as double) / nullif(sales_days.store_sale_count, 0)') }}
+            as store_aov_pln,
         cast(coalesce(sales_days.anonymous_sale_count, 0) as bigint) as anonymous_sale_count,
         cast(coalesce(sales_days.click_and_collect_order_count, 0) as bigint) as click_and_collect_order_count,
         {{ pln('coalesce(sales_days.click_and_collect_revenue_pln, 0)') }} as click_and_collect_revenue_pln,

@@ -60,7 +60,7 @@ message_rows as (
         count(case when touchpoint_type = 'message_open' then 1 end) as opens,
         count(case when touchpoint_type = 'message_click' then 1 end) as clicks
     from {{ ref('fct_touchpoints') }}
-    where touchpoint_type like 'message\_%' escape '\'
+    where touchpoint_type like 'message!_%' escape '!'
     group by channel, customer_key
 ),
 
@@ -169,7 +169,7 @@ csat_rows as (
     left join {{ ref('fct_touchpoints') }} as touchpoints
         on
             touchpoints.source_record_type = 'helpdesk_ticket'
-            and touchpoints.source_record_id = cast(tickets.ticket_id as varchar)
+            and touchpoints.source_record_id = cast(tickets.ticket_id as string)
     where tickets.is_solved and tickets.csat_score is not null
 ),
 
@@ -190,7 +190,7 @@ unioned as (
         '{{ m["stage"] }}' as journey_stage,
         '{{ m["metric"] }}' as metric,
         '{{ dimension }}' as dimension_name,
-        {% if dimension == 'all' %}'all'{% else %}coalesce(cast({{ dimension }} as varchar), 'unknown'){% endif %}
+        {% if dimension == 'all' %}'all'{% else %}coalesce(cast({{ dimension }} as string), 'unknown'){% endif %}
             as dimension_value,
         {#- a metric whose channel source is off (omni.toml) is NULL, not zero -#}
         {%- set needs = {'messages': 'marketing', 'ads': 'ads', 'sessions': 'events', 'nps': 'surveys',
@@ -218,7 +218,7 @@ final as (
         denominator,
         case value_kind
             when 'numerator' then numerator
-            when 'percent' then 100.0 * numerator / nullif(denominator, 0)
+            when 'percent' then cast(100 as double) * numerator / nullif(denominator, 0)
             else numerator / nullif(denominator, 0)
         end as metric_value
     from unioned

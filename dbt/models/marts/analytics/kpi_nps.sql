@@ -73,7 +73,7 @@ final as (
         detractor_count,
         cast(promoter_count / response_count as double) as promoter_share,
         cast(detractor_count / response_count as double) as detractor_share,
-        cast(100.0 * (promoter_count - detractor_count) / response_count as double) as nps,
+        cast(100 as double) * (promoter_count - detractor_count) / response_count as nps,
         cast(avg_score as double) as avg_score
     from counted
 )

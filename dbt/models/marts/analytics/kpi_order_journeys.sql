@@ -65,7 +65,7 @@ journey_steps as (
         on
             steps.visitor_key = ordered.visitor_key
             and steps.step_at < ordered.placed_at
-            and steps.step_at >= ordered.placed_at - to_days({{ var('journey_lookback_days', 30) }})
+            and steps.step_at >= ordered.placed_at - {{ interval_days(var('journey_lookback_days', 30)) }}
             and (ordered.previous_order_at is null or steps.step_at > ordered.previous_order_at)
             and (steps.order_key is null or steps.order_key = ordered.order_key)
 ),
@@ -85,10 +85,11 @@ journeys as (
         order_key,
         count(*) as step_count,
         min(step_at) as journey_started_at,
-        first(channel order by step_at, channel) as start_channel,
-        first(step_type order by step_at, channel) as start_touchpoint_type,
-        string_agg(case when is_new_channel then channel end, ' > ' order by step_at, channel) as path_before_order,
-        last(channel order by step_at, channel) as last_channel,
+        {{ first_ordered('channel', 'step_at, channel') }} as start_channel,
+        {{ first_ordered('step_type', 'step_at, channel') }} as start_touchpoint_type,
+        {{ string_agg_ordered('case when is_new_channel then channel end', ' > ', 'step_at, channel') }}
+            as path_before_order,
+        {{ last_ordered('channel', 'step_at, channel') }} as last_channel,
         {{ aggregate_list("channel", distinct=true) }} as channels
     from path_steps
     group by order_key
@@ -113,7 +114,7 @@ final as (
             else journeys.path_before_order || ' > ' || ordered.ordering_channel
         end as channel_path,
         cast(coalesce(journeys.step_count, 0) + 1 as bigint) as touchpoints_to_conversion,
-        cast(len(list_distinct(list_append(coalesce(journeys.channels, []), ordered.ordering_channel))) as bigint)
+        cast({{ count_distinct_with('journeys.channels', 'ordered.ordering_channel') }} as bigint)
             as channel_count,
         ordered.visitor_key is not null as has_known_visitor,
         {{ batch_column() }}

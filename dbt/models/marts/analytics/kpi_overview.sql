@@ -194,11 +194,11 @@ kpis (kpi, kpi_value, numerator, denominator, definition) as (
 
 final as (
     select
-        cast(kpi as varchar) as kpi,
+        cast(kpi as string) as kpi,
         cast(kpi_value as double) as kpi_value,
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
-        cast(definition as varchar) as definition
+        cast(definition as string) as definition
     from kpis
 )
 

@@ -47,7 +47,7 @@ final as (
         ) as share_of_conversions,
         {{ pln('summed.attributed_revenue_pln') }} as attributed_revenue_pln,
         cast(
-            summed.attributed_revenue_pln
+            cast(summed.attributed_revenue_pln as double)
             / nullif(sum(summed.attributed_revenue_pln) over (partition by summed.attribution_model), 0)
             as double
         ) as share_of_revenue,

@@ -53,13 +53,16 @@ orders as (
 ),
 
 unpivoted as (
-    unpivot credits
-    on first_touch_credit as first_touch,
-    last_touch_credit as last_touch,
-    linear_credit as linear,
-    time_decay_credit as time_decay,
-    position_based_credit as position_based
-    into name attribution_model value credit
+    select * from credits
+    unpivot (
+        credit for attribution_model in (
+            first_touch_credit as first_touch,
+            last_touch_credit as last_touch,
+            linear_credit as linear,
+            time_decay_credit as time_decay,
+            position_based_credit as position_based
+        )
+    )
 ),
 
 final as (
@@ -67,7 +70,7 @@ final as (
         {{ surrogate_key(["unpivoted.order_key", "unpivoted.attribution_model", "unpivoted.step_number"]) }}
             as attribution_credit_key,
         unpivoted.order_key,
-        cast(unpivoted.attribution_model as varchar) as attribution_model,
+        cast(unpivoted.attribution_model as string) as attribution_model,
         unpivoted.step_number,
         unpivoted.step_count,
         paths.touchpoint_key,
@@ -76,7 +79,7 @@ final as (
         paths.step_type,
         paths.campaign_id,
         paths.untracked_campaign_id,
-        cast(paths.seconds_before_order / 86400.0 as double) as days_before_order,
+        paths.seconds_before_order / cast(86400 as double) as days_before_order,
         cast(unpivoted.credit as double) as credit,
         {{ pln('unpivoted.credit * paths.order_total_pln') }} as attributed_revenue_pln,
         orders.customer_key,

@@ -12,41 +12,46 @@ journeys as (
     where journey_status <> 'open'
 ),
 
-golden_paths (golden_path_id, golden_path_name, steps_pattern, conversion_channels, fulfilment_type, sort_order) as (
-    values
-    (
-        'web_store_online_pickup', 'web browse -> store visit -> online order -> store pick-up',
-        'web.* > store', ['web', 'app'], 'click_and_collect', 1
-    ),
-    (
-        'online_browse_pickup', 'web or app browse -> online order -> store pick-up',
-        '(web|app)', ['web', 'app'], 'click_and_collect', 2
-    ),
-    (
-        'online_browse_store_purchase', 'web or app browse -> store purchase (research online, buy offline)',
-        '(web|app)', ['store'], null, 3
-    ),
-    (
-        'app_browse_store_purchase', 'app browse -> store purchase',
-        'app', ['store'], null, 4
-    ),
-    (
-        'message_online_order', 'e-mail, SMS or push engagement -> online order',
-        '(email|sms|push)', ['web', 'app'], null, 5
-    ),
-    (
-        'message_store_purchase', 'e-mail, SMS or push engagement -> store purchase',
-        '(email|sms|push)', ['store'], null, 6
-    ),
-    (
-        'ad_click_order', 'ad click -> order in any channel',
-        'ads', ['web', 'app', 'store'], null, 7
-    ),
-    (
-        'store_visit_online_order', 'store visit -> online order (research offline, buy online)',
-        'store', ['web', 'app'], null, 8
+golden_paths as (
+    select golden_path_values.* from (
+        values
+        (
+            'web_store_online_pickup', 'web browse -> store visit -> online order -> store pick-up',
+            'web.* > store', {{ array_of(["'web'", "'app'"]) }}, 'click_and_collect', 1
+        ),
+        (
+            'online_browse_pickup', 'web or app browse -> online order -> store pick-up',
+            '(web|app)', {{ array_of(["'web'", "'app'"]) }}, 'click_and_collect', 2
+        ),
+        (
+            'online_browse_store_purchase', 'web or app browse -> store purchase (research online, buy offline)',
+            '(web|app)', {{ array_of(["'store'"]) }}, null, 3
+        ),
+        (
+            'app_browse_store_purchase', 'app browse -> store purchase',
+            'app', {{ array_of(["'store'"]) }}, null, 4
+        ),
+        (
+            'message_online_order', 'e-mail, SMS or push engagement -> online order',
+            '(email|sms|push)', {{ array_of(["'web'", "'app'"]) }}, null, 5
+        ),
+        (
+            'message_store_purchase', 'e-mail, SMS or push engagement -> store purchase',
+            '(email|sms|push)', {{ array_of(["'store'"]) }}, null, 6
+        ),
+        (
+            'ad_click_order', 'ad click -> order in any channel',
+            'ads', {{ array_of(["'web'", "'app'", "'store'"]) }}, null, 7
+        ),
+        (
+            'store_visit_online_order', 'store visit -> online order (research offline, buy online)',
+            'store', {{ array_of(["'web'", "'app'"]) }}, null, 8
+        )
+    ) as golden_path_values (
+        golden_path_id, golden_path_name, steps_pattern, conversion_channels, fulfilment_type, sort_order
     )
 ),
+
 
 -- patterns are matched against the distinct paths, far fewer than the journeys
 paths as (
@@ -60,7 +65,7 @@ path_matches as (
         paths.channel_path
     from golden_paths
     inner join paths
-        on regexp_matches(paths.channel_path, golden_paths.steps_pattern)
+        on {{ regex_matches('paths.channel_path', 'golden_paths.steps_pattern') }}
 ),
 
 matched as (
@@ -99,8 +104,8 @@ final as (
         golden_paths.golden_path_id,
         golden_paths.golden_path_name,
         golden_paths.steps_pattern,
-        cast(golden_paths.conversion_channels as varchar[]) as conversion_channels,
-        cast(golden_paths.fulfilment_type as varchar) as fulfilment_type,
+        cast(golden_paths.conversion_channels as {{ string_array_type() }}) as conversion_channels,
+        cast(golden_paths.fulfilment_type as string) as fulfilment_type,
         cast(coalesce(summed.order_count, 0) as integer) as order_count,
         cast(coalesce(summed.order_count, 0) / nullif((select order_count from totals), 0) as double)
             as share_of_orders,

@@ -105,7 +105,7 @@ unconverted_steps as (
     select
         {{ surrogate_key(["'steps'", "first_value(touchpoint_key)
             over (partition by profile_key, journey_no order by step_at, touchpoint_key)"]) }} as journey_key,
-        cast(null as varchar) as order_key,
+        cast(null as string) as order_key,
         cast(row_number() over (partition by profile_key, journey_no order by step_at, touchpoint_key) as integer)
             as step_number,
         step_at,
@@ -154,7 +154,7 @@ step_summary as (
         journey_key,
         count(*) as touchpoint_count,
         count(distinct channel) as channel_count,
-        array_to_string({{ aggregate_list("channel", order_by="channel", distinct=true) }}, ' + ')
+        {{ join_list(aggregate_list("channel", order_by="channel", distinct=true), ' + ') }}
             as channel_combination,
         min(step_at) as first_step_at,
         max(step_at) as last_step_at,
@@ -168,7 +168,7 @@ step_summary as (
 path_summary as (
     select
         journey_key,
-        string_agg(channel, ' > ' order by step_number) as channel_path
+        {{ string_agg_ordered('channel', ' > ', 'step_number') }} as channel_path
     from collapsed
     group by journey_key
 ),
@@ -220,8 +220,8 @@ final as (
         coalesce(step_summary.first_channel, 'direct') as first_channel,
         coalesce(step_summary.last_channel, 'direct') as last_channel,
         coalesce(step_summary.last_step_type, 'direct') as last_step_type,
-        cast(journeys.conversion_channel as varchar) as conversion_channel,
-        cast(journeys.fulfilment_type as varchar) as fulfilment_type,
+        cast(journeys.conversion_channel as string) as conversion_channel,
+        cast(journeys.fulfilment_type as string) as fulfilment_type,
         journeys.journey_status = 'converted' and step_summary.first_channel is not null
         and step_summary.first_channel <> journeys.conversion_channel as is_cross_channel,
         cast(journeys.order_total_pln as decimal(18, 2)) as order_total_pln,

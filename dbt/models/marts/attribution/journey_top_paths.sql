@@ -30,7 +30,7 @@ final as (
     select
         cast(path_rank as integer) as path_rank,
         channel_path,
-        cast(len(string_split(channel_path, ' > ')) as integer) as path_length,
+        cast({{ count_parts('channel_path', ' > ') }} as integer) as path_length,
         cast(channel_count as integer) as channel_count,
         cast(journey_count as integer) as journey_count,
         cast(converted_journey_count as integer) as converted_journey_count,

@@ -23,13 +23,13 @@ checkouts as (
         stg.total_pln
     from touchpoints
     inner join {{ ref('stg_webshop__abandoned_checkouts') }} as stg
-        on cast(stg.checkout_id as varchar) = touchpoints.source_record_id
+        on cast(stg.checkout_id as string) = touchpoints.source_record_id
     where
         touchpoints.touchpoint_type = 'checkout_abandoned'
         and touchpoints.customer_key is not null
         and touchpoints.touchpoint_at <= (select as_of_at from as_of)
         and touchpoints.touchpoint_at > (select as_of_at from as_of)
-        - to_days(cast({{ var('audience_abandoned_cart_days', 7) }} as integer))
+        - {{ interval_days(var('audience_abandoned_cart_days', 7)) }}
 ),
 
 last_orders as (

@@ -50,13 +50,13 @@ channels (
 
 final as (
     select
-        cast(channel as varchar) as channel,
-        cast(channel_name as varchar) as channel_name,
-        cast(channel_group as varchar) as channel_group,
+        cast(channel as string) as channel,
+        cast(channel_name as string) as channel_name,
+        cast(channel_group as string) as channel_group,
         cast(is_sales_channel as boolean) as is_sales_channel,
         cast(is_marketing_channel as boolean) as is_marketing_channel,
         cast(is_service_channel as boolean) as is_service_channel,
-        cast(description as varchar) as description
+        cast(description as string) as description
     from channels
 )
 

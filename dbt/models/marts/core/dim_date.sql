@@ -26,8 +26,8 @@ bounds as (
 ),
 
 spine as (
-    select cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as date_day
-    from bounds
+    select cast(day_value as date) as date_day
+    from (select {{ unnest_list(series('first_day', 'last_day', 'interval 1 day')) }} as day_value from bounds) as days
 ),
 
 final as (
@@ -37,9 +37,9 @@ final as (
         cast(quarter(date_day) as integer) as quarter,
         cast(month(date_day) as integer) as month,
         substr({{ date_text("date_day") }}, 1, 7) as year_month,
-        cast(isodow(date_day) as integer) as iso_day_of_week,
+        cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
         cast(weekofyear(date_day) as integer) as iso_week,
-        isodow(date_day) in (6, 7) as is_weekend,
+        {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend,
         cast(date_trunc('week', date_day) as date) as week_start_date,
         cast(date_trunc('month', date_day) as date) as month_start_date
     from spine

@@ -16,14 +16,14 @@ with
 web_orders as (
     select * from {{ ref('stg_webshop__orders') }}
     {% if is_incremental() %}
-        where cast(order_id as varchar) in (select order_id from touched_orders where source_system = 'webshop')
+        where cast(order_id as string) in (select order_id from touched_orders where source_system = 'webshop')
     {% endif %}
 ),
 
 web_lines as (
     select * from {{ ref('stg_webshop__order_lines') }}
     {% if is_incremental() %}
-        where cast(order_id as varchar) in (select order_id from touched_orders where source_system = 'webshop')
+        where cast(order_id as string) in (select order_id from touched_orders where source_system = 'webshop')
     {% endif %}
 ),
 
@@ -43,7 +43,7 @@ record_keys as (
 web as (
     select
         'webshop' as source_system,
-        cast(web_lines.order_id as varchar) as order_id,
+        cast(web_lines.order_id as string) as order_id,
         web_lines.order_line_key as order_line_id,
         -- the web shop numbers lines by id only; the position in the order is derived
         row_number() over (partition by web_lines.order_id order by web_lines.order_line_id) as line_no,

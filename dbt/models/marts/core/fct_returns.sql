@@ -27,7 +27,7 @@ record_keys as (
 purchases as (
     select
         'webshop' as source_system,
-        cast(order_id as varchar) as order_id,
+        cast(order_id as string) as order_id,
         ordering_channel,
         'webshop_order' as record_type
     from web_orders
@@ -52,17 +52,17 @@ web_return_items as (
 web as (
     select
         'webshop' as source_system,
-        cast(web_returns.return_id as varchar) as return_id,
+        cast(web_returns.return_id as string) as return_id,
         'webshop' as purchase_source_system,
-        cast(web_returns.order_id as varchar) as purchase_order_id,
+        cast(web_returns.order_id as string) as purchase_order_id,
         web_returns.return_method as return_channel,
-        cast(null as varchar) as store_id,
+        cast(null as string) as store_id,
         web_returns.returned_at,
         web_returns.refund_pln,
         web_return_items.item_count,
         web_returns.return_reason,
         -- a parcel comes without identifiers: the customer is the one of the order returned
-        cast(null as varchar) as record_type
+        cast(null as string) as record_type
     from web_returns
     left join web_return_items on web_return_items.return_id = web_returns.return_id
 ),
@@ -82,7 +82,7 @@ till as (
         -- till returns are negative lines
         {{ pln('-sum(line_total_pln)') }} as refund_pln,
         -sum(quantity) as item_count,
-        cast(null as varchar) as return_reason,
+        cast(null as string) as return_reason,
         'pos_receipt' as record_type
     from till_lines
     where transaction_type = 'RETURN'

@@ -7,7 +7,7 @@ duplicates as (
 
 per_campaign as (
     select
-        unnest(campaign_ids) as campaign_id,
+        {{ unnest_list('campaign_ids') }} as campaign_id,
         coupon_code,
         profile_key,
         channels

@@ -49,7 +49,7 @@ observed as (
         '{{ column }}' as source_column,
         '{{ model }}' as staging_model,
         'email' as identifier_type,
-        cast({{ raw }} as varchar) as raw_value,
+        cast({{ raw }} as string) as raw_value,
         coalesce(
             {{ email_rejection_reason(raw) }},
             case when {{ is_placeholder_email(normalized) }} then 'placeholder' end
@@ -65,7 +65,7 @@ observed as (
         '{{ column }}',
         '{{ model }}',
         'phone',
-        cast(staged.{{ raw }} as varchar),
+        cast(staged.{{ raw }} as string),
         coalesce(
             phone_numbers.phone_rejection_reason,
             case when {{ placeholder }} then 'placeholder' end
@@ -82,7 +82,7 @@ observed as (
         '{{ column }}',
         '{{ model }}',
         'loyalty_card',
-        cast({{ raw }} as varchar),
+        cast({{ raw }} as string),
         {{ loyalty_card_rejection_reason(raw) }}
     from {{ ref(model) }}
     where nullif(trim({{ raw }}), '') is not null

@@ -24,7 +24,7 @@ members as (
         stg.city,
         stg.postal_code,
         stg.home_store_id,
-        year(stg.birth_date) as birth_year,
+        cast(year(stg.birth_date) as bigint) as birth_year,
         stg.enrolled_at,
         stg.updated_at
     from {{ ref('stg_loyalty__members') }} as stg
@@ -40,7 +40,7 @@ accounts as (
         stg.updated_at
     from {{ ref('stg_webshop__customers') }} as stg
     inner join record_keys
-        on record_keys.record_type = 'webshop_customer' and record_keys.record_id = cast(stg.customer_id as varchar)
+        on record_keys.record_type = 'webshop_customer' and record_keys.record_id = cast(stg.customer_id as string)
 ),
 
 shipping as (
@@ -51,7 +51,7 @@ shipping as (
         stg.placed_at
     from {{ ref('stg_webshop__orders') }} as stg
     inner join record_keys
-        on record_keys.record_type = 'webshop_order' and record_keys.record_id = cast(stg.order_id as varchar)
+        on record_keys.record_type = 'webshop_order' and record_keys.record_id = cast(stg.order_id as string)
     where stg.shipping_city is not null
 ),
 
@@ -86,8 +86,8 @@ address_candidates as (
 address as (
     select
         customer_key,
-        first(city order by source_rank asc, as_of desc nulls last) as city,
-        first(postal_code order by source_rank asc, as_of desc nulls last) as postal_code
+        {{ first_ordered('city', 'source_rank asc, as_of desc nulls last') }} as city,
+        {{ first_ordered('postal_code', 'source_rank asc, as_of desc nulls last') }} as postal_code
     from address_candidates
     group by customer_key
 ),
@@ -95,8 +95,8 @@ address as (
 membership as (
     select
         customer_key,
-        first(home_store_id order by updated_at desc nulls last) as home_store_id,
-        first(birth_year order by updated_at desc nulls last) as birth_year,
+        {{ first_ordered('home_store_id', 'updated_at desc nulls last') }} as home_store_id,
+        {{ first_ordered('birth_year', 'updated_at desc nulls last') }} as birth_year,
         min(enrolled_at) as enrolled_at
     from members
     group by customer_key
@@ -159,7 +159,7 @@ record_channels as (
         tickets.ticket_channel
     from record_keys
     inner join {{ ref('stg_helpdesk__tickets') }} as tickets
-        on record_keys.record_type = 'helpdesk_ticket' and record_keys.record_id = cast(tickets.ticket_id as varchar)
+        on record_keys.record_type = 'helpdesk_ticket' and record_keys.record_id = cast(tickets.ticket_id as string)
 ),
 
 channels as (
@@ -189,10 +189,10 @@ select
     profiles.first_seen_at,
     profiles.last_seen_at,
     profiles.record_count,
-    coalesce(channels.channels_used, []) as channels_used,
-    len(coalesce(channels.channels_used, [])) as channel_count,
-    coalesce(order_summary.purchase_channels, []) as purchase_channels,
-    len(coalesce(order_summary.purchase_channels, [])) >= 2 as is_multichannel_buyer,
+    coalesce(channels.channels_used, {{ array_of([]) }}) as channels_used,
+    {{ list_length('coalesce(channels.channels_used, ' ~ array_of([]) ~ ')') }} as channel_count,
+    coalesce(order_summary.purchase_channels, {{ array_of([]) }}) as purchase_channels,
+    {{ list_length('coalesce(order_summary.purchase_channels, ' ~ array_of([]) ~ ')') }} >= 2 as is_multichannel_buyer,
     coalesce(ids.account_count, 0) > 0 as has_webshop_account,
     coalesce(ids.membership_count, 0) > 0 as is_loyalty_member,
     coalesce(ids.email_count, 0) as email_count,

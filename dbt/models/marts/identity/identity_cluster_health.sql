@@ -60,7 +60,7 @@ limited as (
     select
         profile_origin.component,
         count(distinct identifiers.node_id) as refused_identifiers,
-        string_agg(distinct identifiers.refused_reason, '; ' order by identifiers.refused_reason)
+        {{ string_agg_ordered('identifiers.refused_reason', '; ', 'identifiers.refused_reason', distinct=true) }}
             as refusal_reasons
     from profile_origin
     inner join identifiers on identifiers.original_component = profile_origin.original_component
@@ -167,7 +167,7 @@ one_name as (
             (known_a.name is null or known_b.name is null)
             and left(forms_a.form, 1) = left(forms_b.form, 1)
             and greatest(length(forms_a.form), length(forms_b.form)) >= 3
-            and damerau_levenshtein(forms_a.form, forms_b.form)
+            and {{ edit_distance("forms_a.form", "forms_b.form") }}
             <= case when least(length(forms_a.form), length(forms_b.form)) >= 8 then 2 else 1 end
             and not (
                 forms_a.form || 'a' = forms_b.form and known_a.name is not null and right(forms_a.form, 1) <> 'a'
@@ -189,7 +189,7 @@ pairs as (
             false
         ) as birth_dates_differ,
         a.last_name is not null and b.last_name is not null
-        and damerau_levenshtein(a.last_name, b.last_name)
+        and {{ edit_distance("a.last_name", "b.last_name") }}
         > case when least(length(a.last_name), length(b.last_name)) >= 5 then 2 else 1 end
         and not coalesce(a.birth_date = b.birth_date, false) as last_names_differ
     from particulars as a
@@ -205,9 +205,9 @@ particular_counts as (
         count(distinct first_name) as first_name_count,
         count(distinct last_name) as last_name_count,
         count(distinct birth_date) as birth_date_count,
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             'min(birth_date)', 'max(birth_date)', 'day'
-        ) }} as birth_date_span_days
+        ) }} as bigint) as birth_date_span_days
     from particulars
     group by component
 ),

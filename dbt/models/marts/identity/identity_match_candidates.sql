@@ -77,7 +77,9 @@ select
     links.link_status,
     links.match_probability,
     links.match_weight,
-    agreement.* exclude (record_a, record_b),
+    {%- for field in ['first_name', 'last_name', 'birth_date', 'address', 'email', 'phone'] %}
+    agreement.{{ field }}_agreement,
+    {%- endfor %}
     links.decided_by,
     links.decided_at,
     links.decision_note

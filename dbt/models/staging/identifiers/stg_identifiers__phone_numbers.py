@@ -114,7 +114,7 @@ def _distinct_texts(load, column: str) -> set[str]:
     if column not in relation.columns:
         return set()
     texts = (
-        relation.project(f'cast("{column}" as varchar) as phone_raw')
+        relation.project(f"cast({column} as string) as phone_raw")
         .filter("nullif(trim(phone_raw), '') is not null")
         .distinct()
     )

@@ -22,7 +22,7 @@ renamed as (
         register_no,
         cashier_id,
         receipt_datetime as receipt_local_at,
-        {{ at_time_zone(var('local_timezone'), 'receipt_datetime') }} as receipt_at,
+        {{ instant_of_wall_clock(var('local_timezone'), 'receipt_datetime') }} as receipt_at,
         transaction_type,
         loyalty_card,
         {{ normalize_loyalty_card('loyalty_card') }} as loyalty_card_normalized,
