@@ -51,6 +51,7 @@ from omni.pseudonymisation import key_id, load_key, pseudonym
 from omni.settings import DBT_PROJECT_DIR, Paths
 
 MACROS = DBT_PROJECT_DIR / "macros" / "normalize_identifiers.sql"
+PORTABLE_MACROS = DBT_PROJECT_DIR / "macros" / "portable.sql"
 PHONE_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "identifiers" / "stg_identifiers__phone_numbers.py"
 
 # landing field name -> how to read it: an identifier type, or the record type whose id it holds
@@ -111,10 +112,29 @@ class ErasureKeyError(RuntimeError):
 
 
 # --- one definition of identifier normalisation: the warehouse's ---------------------------------------------
+class _DuckDBDispatch:
+    """dbt's `adapter.dispatch` as the DuckDB warehouse resolves it: `duckdb__<name>`, else
+    `default__<name>`, among the macros rendered together (portable.sql, which the normalisation macros
+    call, and normalize_identifiers.sql)."""
+
+    module: jinja2.environment.TemplateModule | None = None
+
+    def dispatch(self, name: str, package: str | None = None):
+        for candidate in (f"duckdb__{name}", f"default__{name}"):
+            if hasattr(self.module, candidate):
+                return getattr(self.module, candidate)
+        raise AttributeError(f"no DuckDB implementation of macro {name}")
+
+
 @cache
 def _macros() -> jinja2.environment.TemplateModule:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    return env.from_string(MACROS.read_text()).module
+    # `do`: the expression statement dbt's Jinja has
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
+    adapter = _DuckDBDispatch()
+    # dbt's `return(value)` in a macro: what the macro renders is that value (every macro used here renders text)
+    env.globals.update({"adapter": adapter, "return": lambda value: value})
+    adapter.module = env.from_string(PORTABLE_MACROS.read_text() + MACROS.read_text()).module
+    return adapter.module
 
 
 def macro_sql(kind: str, column: str) -> str:
