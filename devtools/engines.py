@@ -67,16 +67,7 @@ def build_on_spark(data_dir: str | Path, extra_args: list[str] | None = None) ->
     retailer's configuration (omni.toml) as the dbt vars, as `omni build` passes them on DuckDB."""
     paths = Paths.from_env(data_dir)
     ingest_seconds = ingest_to_lake(paths)
-    dbt_vars = load_config(paths.data_dir).dbt_vars()
-    command = [
-        str(Path(sys.executable).parent / "omni-spark-dbt"),
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(dbt_vars, sort_keys=True),
-        *(extra_args or []),
-    ]
+    command = [*_dbt_build("omni-spark-dbt", paths), *(extra_args or [])]
     started = time.perf_counter()
     done = subprocess.run(
         command,
@@ -92,6 +83,19 @@ def build_on_spark(data_dir: str | Path, extra_args: list[str] | None = None) ->
         returncode=done.returncode,
         output_tail="\n".join((done.stdout + done.stderr).splitlines()[-60:]),
     )
+
+
+def _dbt_build(executable: str, paths: Paths) -> list[str]:
+    """`dbt build` (this environment's `executable`: dbt, or omni-spark-dbt) with the retailer's
+    configuration as the vars, as `omni build` passes them."""
+    return [
+        str(Path(sys.executable).parent / executable),
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(load_config(paths.data_dir).dbt_vars(), sort_keys=True),
+    ]
 
 
 @dataclass
@@ -253,14 +257,7 @@ def build_on_duckdb(data_dir: str | Path) -> dict:
             "DBT_TARGET_PATH": str(paths.data_dir / "dbt-target-duckdb"),
         }
     )
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(load_config(paths.data_dir).dbt_vars(), sort_keys=True),
-    ]
+    command = _dbt_build("dbt", paths)
     started = time.perf_counter()
     done = subprocess.run(
         command,
