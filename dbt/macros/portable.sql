@@ -211,8 +211,20 @@
     timezone('{{ time_zone }}', {{ wall_clock }})
 {%- endmacro %}
 
+{#- Spark's to_utc_timestamp takes a wall clock that occurs twice (the hour a clock is set back) at its earlier
+    instant, DuckDB at its later one (standard time): the latest of the instants that show this wall clock is
+    taken, as on DuckDB. A wall clock that never occurs (the hour skipped) is read in the offset before the
+    change on both. -#}
 {% macro default__instant_of_wall_clock(time_zone, wall_clock) -%}
-    to_utc_timestamp(cast({{ wall_clock }} as timestamp), '{{ time_zone }}')
+    {%- set earlier = "to_utc_timestamp(cast(" ~ wall_clock ~ " as timestamp), '" ~ time_zone ~ "')" -%}
+    case
+        {%- for shift in ['2 hours', '1 hour', '30 minutes'] %}
+        when cast(from_utc_timestamp({{ earlier }} + interval {{ shift }}, '{{ time_zone }}') as timestamp_ntz)
+            = cast({{ wall_clock }} as timestamp_ntz)
+            then {{ earlier }} + interval {{ shift }}
+        {%- endfor %}
+        else {{ earlier }}
+    end
 {%- endmacro %}
 
 {#- Whole `datepart`s (second, hour, day, month...) from `first` to `second`, counted on the calendar of
