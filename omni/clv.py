@@ -143,7 +143,10 @@ def summarize(orders: pd.DataFrame, as_of: dt.date | None) -> pd.DataFrame:
         return pd.DataFrame(
             {c: pd.Series(dtype=object if c == "customer_id" else float) for c in SUMMARY_COLUMNS}
         )
-    # one purchase occasion per customer and day, worth the day's orders
+    # one purchase occasion per customer and day, worth the day's orders; summed in one order whatever the
+    # order the engine returned the rows in (a sum of doubles depends on it, and the fit on the sums:
+    # DuckDB and Spark must give the same model)
+    frame = frame.sort_values(["customer_id", "day", "value"], kind="stable")
     days = (
         frame.groupby(["customer_id", "day"], as_index=False)["value"]
         .sum()

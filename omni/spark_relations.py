@@ -1,8 +1,8 @@
 """DuckDB's relation API, the part the warehouse's dbt Python models use, over Spark DataFrames.
 
 The Python models (dbt/models/**/*.py) are written once: they read their inputs through `dbt.ref()`,
-`dbt.source()` and the session they receive, with DuckDB's relational API (`project`, `filter`, `join`,
-`order`, `fetchall`, `fetch_arrow_table`, `df`...), and return an Arrow table or a pandas frame. On Spark
+`dbt.source()` and the session they receive, with DuckDB's relational API (`columns`, `project`, `filter`,
+`order`, `distinct`, `join`, `fetchall`, `fetch_arrow_table`, `df`), and return an Arrow table or a pandas frame. On Spark
 (omni/spark.py) the same calls reach `SparkRelation`, which spells each as Spark SQL over the DataFrame:
 the expressions the models pass are SQL both engines read. What a model fetches is collected to the
 driver, as DuckDB fetches it into the dbt process.
@@ -41,9 +41,6 @@ class SparkRelation:
     def project(self, expressions: str) -> SparkRelation:
         return self._select(f"select {expressions} from {{view}}")
 
-    def select(self, *expressions: str) -> SparkRelation:
-        return self.project(", ".join(expressions))
-
     def filter(self, condition: str) -> SparkRelation:
         return self._select(f"select * from {{view}} where {condition}")
 
@@ -52,13 +49,6 @@ class SparkRelation:
 
     def distinct(self) -> SparkRelation:
         return SparkRelation(self.frame.distinct())
-
-    def limit(self, n: int) -> SparkRelation:
-        return SparkRelation(self.frame.limit(n))
-
-    def aggregate(self, expressions: str, groups: str | None = None) -> SparkRelation:
-        group_by = f" group by {groups}" if groups else ""
-        return self._select(f"select {expressions} from {{view}}{group_by}")
 
     def join(self, other: SparkRelation, condition: str, how: str = "inner") -> SparkRelation:
         """DuckDB's join: `condition` a column name (or names, comma separated) joins on those columns
@@ -74,25 +64,15 @@ class SparkRelation:
     def fetchall(self) -> list[tuple]:
         return [tuple(row) for row in self.frame.collect()]
 
-    def fetchone(self) -> tuple | None:
-        rows = self.frame.limit(1).collect()
-        return tuple(rows[0]) if rows else None
-
     def fetch_arrow_table(self):
         return self.frame.toArrow()
-
-    to_arrow_table = fetch_arrow_table
-    arrow = fetch_arrow_table
 
     def df(self):
         return self.fetch_arrow_table().to_pandas()
 
-    def sql_query(self) -> str:
-        return f"select * from {self._view()}"
-
 
 class SessionRelations:
-    """The session a Python model receives on Spark: `sql` and `table` give relations, `execute` runs a
+    """The session a Python model receives on Spark: `table` and `sql` give relations, `execute` runs a
     statement (with `?` parameters, as DuckDB's). `omni_batch` is the run's batch (dbt macro omni_batch),
     which a model on DuckDB leaves to its post-hook."""
 
@@ -103,6 +83,8 @@ class SessionRelations:
         self.omni_batch = omni_batch
 
     def table(self, name: str) -> SparkRelation:
+        """What `dbt.ref()` / `dbt.source()` return: dbt's compiled code loads relations with the session's
+        `table` (omni/spark.py, SessionPythonJob)."""
         return SparkRelation(self.spark.table(name))
 
     def sql(self, query: str) -> SparkRelation:

@@ -96,9 +96,9 @@ def graph_components(edges: Any, nodes: Any) -> tuple[Any, int]:
     )
 
 
-def stitch_on_spark(spark: Any, edges: Any, identifiers: Any, types: Any, nodes: Any) -> tuple[Any, int]:
+def stitch_on_spark(edges: Any, identifiers: Any, types: Any, nodes: Any) -> Any:
     """The rows of a full stitch (node_id, component, original_component, refused_reason,
-    graph_component, node_signature) as a Spark DataFrame, and the number of graph components. Inputs
+    graph_component, node_signature) as a Spark DataFrame (lazy: nothing runs until it is read). Inputs
     are Spark DataFrames with the columns of omni.identity.graph (EDGE_COLUMNS, IDENTIFIER_COLUMNS,
     TYPE_COLUMNS, NODE_COLUMNS)."""
     from pyspark.sql import functions as F
@@ -165,8 +165,7 @@ def stitch_on_spark(spark: Any, edges: Any, identifiers: Any, types: Any, nodes:
     def stitch_bucket(table: pa.Table) -> pa.Table:
         return _stitch_bucket(table, types_table)
 
-    result = rows.groupBy("bucket").applyInArrow(stitch_bucket, schema=_spark_schema())
-    return result, labels.select("graph_component").distinct().count()
+    return rows.groupBy("bucket").applyInArrow(stitch_bucket, schema=_spark_schema())
 
 
 def _stitch_bucket(table: pa.Table, types: pa.Table) -> pa.Table:
@@ -195,8 +194,9 @@ def _stitch_bucket(table: pa.Table, types: pa.Table) -> pa.Table:
     return rows.append_column("node_signature", signature).cast(ROW_SCHEMA)
 
 
+_SPARK_TYPES = {pa.int64(): "bigint", pa.string(): "string"}
+
+
 def _spark_schema() -> str:
-    return (
-        "node_id bigint, component bigint, original_component bigint, refused_reason string, "
-        "graph_component bigint, node_signature bigint"
-    )
+    """ROW_SCHEMA in Spark's DDL."""
+    return ", ".join(f"{field.name} {_SPARK_TYPES[field.type]}" for field in ROW_SCHEMA)

@@ -82,18 +82,19 @@ def _on_spark(dbt, session):
     """On Spark (omni.identity.spark_graph): the graph components in the engine, the rules per component
     in parallel on the executors; every build stitches the whole graph (Spark builds rebuild every model,
     docs/scale-out.md)."""
+    from pyspark.sql import functions as F
+
     from omni.identity.graph import EDGE_COLUMNS, IDENTIFIER_COLUMNS, NODE_COLUMNS, TYPE_COLUMNS
     from omni.identity.spark_graph import stitch_on_spark
 
-    rows, components = stitch_on_spark(
-        session.spark,
+    rows = stitch_on_spark(
         edges=dbt.ref("int_identity__edges").project(EDGE_COLUMNS).frame,
         identifiers=dbt.ref("int_identity__identifiers").project(IDENTIFIER_COLUMNS).frame,
         types=dbt.ref("identity_identifier_types").project(TYPE_COLUMNS).frame,
         nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).frame,
-    )
-    rows = rows.localCheckpoint()
-    count = rows.count()
+    ).localCheckpoint()
+    # the run's figures in one pass over the stitched rows
+    ((count, components),) = rows.agg(F.count("*"), F.countDistinct("graph_component")).collect()
     _record_run(
         session,
         "meta.identity_stitch_runs",
@@ -103,4 +104,4 @@ def _on_spark(dbt, session):
         0,
         f"the whole graph: {components} graph components stitched in parallel",
     )
-    return rows.withColumn("_omni_batch", rows["node_id"] * 0 + session.omni_batch)
+    return rows.withColumn("_omni_batch", F.lit(session.omni_batch).cast("bigint"))
