@@ -65,8 +65,8 @@ def make_definitions(paths: Paths, config: RetailerConfig) -> Definitions:
         resources={
             "dlt": DagsterDltResource(),
             # the dbt of this environment, whether or not the virtualenv is activated
-            "dbt": dbt_resource(),
-            "warehouse": WarehouseResource(data_dir=EnvVar("OMNI_DATA_DIR")),
+            "dbt": dbt_resource(paths.engine),
+            "warehouse": WarehouseResource(data_dir=EnvVar("OMNI_DATA_DIR"), engine=paths.engine),
         },
     )
 

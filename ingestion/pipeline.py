@@ -36,6 +36,18 @@ def make_source(source_name: str, landing_dir: str | Path, **options) -> DltSour
     return getattr(module, source_name)(landing_dir=str(landing_dir), **options)
 
 
+class _AppendOnTheLake(logging.Filter):
+    """dlt's filesystem destination warns, for every table of every load, that it appends where a resource
+    asks to merge: on the lake that is the design (its readers keep each file's newest load,
+    ingestion/lake.py), so the warning says nothing to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Falling back to `append`")
+
+
+_APPEND_ON_THE_LAKE = _AppendOnTheLake()
+
+
 def make_pipeline(
     source_name: str,
     warehouse_path: str | Path,
@@ -45,6 +57,9 @@ def make_pipeline(
     """The source's pipeline to the DuckDB warehouse, or with `lake_raw` to the lake's filesystem (a
     pipeline of its own: its state, the files it loaded, is kept with its destination)."""
     if lake_raw is not None:
+        logging.getLogger("dlt").addFilter(
+            _APPEND_ON_THE_LAKE
+        )  # the same filter once, however many pipelines
         return dlt.pipeline(
             pipeline_name=f"omni_{source_name}_lake",
             destination=dlt.destinations.filesystem(bucket_url=str(lake_raw)),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import click
 
-from omni.settings import DEFAULT_DATA_DIR, Paths
+from omni.settings import DEFAULT_DATA_DIR, DEFAULT_ENGINE, ENGINE_ENV, ENGINES, Paths
 
 # developer commands, defined in devtools.cli and imported by name only when one of them is asked for:
 # the product's import graph never reaches the developer tooling (docs/architecture.md)
@@ -38,9 +38,18 @@ def data_dir_option(command: Callable) -> Callable:
         type=click.Path(file_okay=False),
         help="Where landing/, truth/, the warehouse and outputs live (env OMNI_DATA_DIR).",
     )
+    @click.option(
+        "--engine",
+        envvar=ENGINE_ENV,
+        type=click.Choice(ENGINES, case_sensitive=False),
+        default=DEFAULT_ENGINE,
+        show_default=True,
+        help="The engine that builds the warehouse: DuckDB (one file) or Spark (a lake of Parquet files, local "
+        "or a cluster: docs/scale-out.md). Env OMNI_ENGINE.",
+    )
     @functools.wraps(command)
-    def wrapper(data_dir: str, **kwargs):
-        paths = Paths.from_env(data_dir)
+    def wrapper(data_dir: str, engine: str, **kwargs):
+        paths = Paths.from_env(data_dir, engine)
         paths.export_env()
         return command(paths=paths, **kwargs)
 
@@ -76,16 +85,21 @@ def cli() -> None:
 @click.option("--source", "sources", multiple=True, help="Source to load (repeatable); all by default.")
 @data_dir_option
 def ingest(paths: Paths, sources: tuple[str, ...]) -> None:
-    """Load landing files into the raw layer with dlt, without Dagster."""
+    """Load landing files into the raw layer with dlt, without Dagster (on Spark: the lake's Parquet)."""
     from ingestion import SOURCE_NAMES
     from ingestion.pipeline import run_source
 
-    for name in sources or SOURCE_NAMES:
+    names = sources or SOURCE_NAMES
+    for name in names:
         started = time.perf_counter()
-        info = run_source(name, paths.landing, paths.warehouse, paths.dlt_pipelines)
+        info = run_source(name, paths.landing, paths.warehouse, paths.dlt_pipelines, paths.lake_destination)
         rows = info.pipeline.last_trace.last_normalize_info.row_counts if info.pipeline.last_trace else {}
         loaded = sum(v for k, v in rows.items() if not k.startswith("_dlt"))
         _echo(f"  {name}: {loaded:,} rows in {time.perf_counter() - started:.1f}s")
+    if paths.engine == "spark":
+        from omni import lake_catalog
+
+        lake_catalog.refresh(paths, names)
 
 
 @cli.command()
@@ -141,8 +155,9 @@ def build_warehouse(paths: Paths, select: str | None = None, full_refresh: bool 
     from omni.build import SelectionError
     from omni.build import build as run_build
 
+    where = f"in {paths.warehouse}" if paths.engine == "duckdb" else f"on {paths.engine}, in {paths.lake}"
     _echo(
-        f"building the warehouse in {paths.warehouse}"
+        f"building the warehouse {where}"
         + (" (full refresh)" if full_refresh else "")
         + (f" (only {select})" if select else "")
     )

@@ -43,10 +43,10 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import jinja2
 import phonenumbers
 import pyarrow as pa
 
+from omni.dbt_macros import render_macros
 from omni.pseudonymisation import key_id, load_key, pseudonym
 from omni.settings import DBT_PROJECT_DIR, Paths
 
@@ -112,34 +112,15 @@ class ErasureKeyError(RuntimeError):
 
 
 # --- one definition of identifier normalisation: the warehouse's ---------------------------------------------
-class _DuckDBDispatch:
-    """dbt's `adapter.dispatch` as the DuckDB warehouse resolves it: `duckdb__<name>`, else
-    `default__<name>`, among the macros rendered together (portable.sql, which the normalisation macros
-    call, and normalize_identifiers.sql)."""
-
-    module: jinja2.environment.TemplateModule | None = None
-
-    def dispatch(self, name: str, package: str | None = None):
-        for candidate in (f"duckdb__{name}", f"default__{name}"):
-            if hasattr(self.module, candidate):
-                return getattr(self.module, candidate)
-        raise AttributeError(f"no DuckDB implementation of macro {name}")
-
-
 @cache
-def _macros() -> jinja2.environment.TemplateModule:
-    # `do`: the expression statement dbt's Jinja has
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
-    adapter = _DuckDBDispatch()
-    # dbt's `return(value)` in a macro: what the macro renders is that value (every macro used here renders text)
-    env.globals.update({"adapter": adapter, "return": lambda value: value})
-    adapter.module = env.from_string(PORTABLE_MACROS.read_text() + MACROS.read_text()).module
-    return adapter.module
+def _macros() -> dict:
+    # the normalisation macros and the portable macros they call, as the DuckDB warehouse renders them
+    return render_macros("duckdb", [PORTABLE_MACROS, MACROS])
 
 
 def macro_sql(kind: str, column: str) -> str:
     """The SQL expression staging normalises an identifier of `kind` with, applied to `column`."""
-    return str(getattr(_macros(), SQL_MACROS[kind])(column)).strip()
+    return str(_macros()[SQL_MACROS[kind]](column)).strip()
 
 
 @cache
@@ -625,62 +606,22 @@ def _row_key_fields(row_key: str | None) -> dict[str, str]:
 def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[str, int]:
     """Delete the person's rows from every raw table (and dlt's staging copies of them), its quarantine
     and its findings. Identifier columns are compared through the warehouse's normalisation (macros, and
-    phones through libphonenumber), record ids as text."""
+    phones through libphonenumber), record ids as text. On Spark the raw tables are the lake's Parquet
+    files (erase_lake_raw)."""
+    if paths.engine == "spark":
+        return erase_lake_raw(paths, subject, key)
     key = key if key is not None else load_key(paths.data_dir)
     removed: dict[str, int] = {}
-    ids = subject.kind_tokens(key)  # type -> erasure tokens: values are compared by their keyed hash
-    rec = subject.records
     with Normalizer.for_paths(paths) as normalizer, duckdb.connect(str(paths.warehouse)) as con:
-        _register_token_function(con, key)
-        matcher = Matcher(subject.tokens(key), key, normalizer)
+        eraser = _RawEraser(con, subject, key, normalizer)
         tables = con.execute(r"""select schema_name, table_name from duckdb_tables()
                                  where schema_name like 'raw\_%' escape '\'
                                    and table_name not like '\_dlt%' escape '\'
                                    and table_name <> '_load_audit'""").fetchall()
         for schema, table in tables:
-            relation = f'"{schema}"."{table}"'
-            if table in ("_quarantine", "_findings"):
-                n = _erase_side_table(con, relation, table, matcher)
-                if n:
-                    removed[f"{schema}.{table}"] = n
-                continue
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-                    [schema, table],
-                ).fetchall()
-            ]
-            preds = []
-            for column in columns:
-                kind = _column_kind(schema, table, column)
-                if kind is None:
-                    continue
-                c = f'"{column}"'
-                text = f"cast({c} as varchar)"
-                if kind in SQL_MACROS and ids.get(kind):
-                    preds.append(f"{_token_sql(kind, macro_sql(kind, text))} in ({_sql_list(ids[kind])})")
-                elif kind == "phone" and ids.get("phone"):
-                    # the texts of this column that libphonenumber reads as one of the person's numbers
-                    texts = [
-                        t
-                        for (t,) in con.execute(
-                            f"select distinct {text} from {relation} where {c} is not null"
-                        ).fetchall()
-                        if (norm := normalizer.normalize("phone", t))
-                        and token(key, "phone", norm) in ids["phone"]
-                    ]
-                    if texts:
-                        preds.append(f"{text} in ({_sql_list(texts)})")
-                elif kind in ("customer_id", "member_id") and ids.get(kind):
-                    value = f"regexp_replace(trim({text}), '\\.0$', '')"
-                    preds.append(f"{_token_sql(kind, value)} in ({_sql_list(ids[kind])})")
-                elif kind.startswith("record:") and rec.get(kind.removeprefix("record:")):
-                    preds.append(f"trim({text}) in ({_sql_list(rec[kind.removeprefix('record:')])})")
-            if preds:
-                n = con.execute(f"delete from {relation} where {' or '.join(preds)}").fetchone()[0]
-                if n:
-                    removed[f"{schema}.{table}"] = n
+            n = eraser.erase(schema, table)
+            if n:
+                removed[f"{schema}.{table}"] = n
         # lines whose parent went with the person
         present = {f"{s}.{t}" for s, t in tables}
         if {"raw_webshop.return_lines", "raw_webshop.returns"} <= present:
@@ -692,6 +633,120 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
                 removed["raw_webshop.return_lines"] = n
         con.execute("checkpoint")
     return removed
+
+
+class _RawEraser:
+    """Deletes the person's rows from one raw table of a DuckDB connection (`schema.table`, named as the
+    warehouse names it: the names say which columns hold which identifiers)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, subject: Subject, key: bytes, normalizer: Normalizer):
+        self.con = con
+        self.key = key
+        self.normalizer = normalizer
+        self.ids = subject.kind_tokens(key)  # type -> erasure tokens: values are compared by their keyed hash
+        self.records = subject.records
+        self.matcher = Matcher(subject.tokens(key), key, normalizer)
+        _register_token_function(con, key)
+
+    def erase(self, schema: str, table: str) -> int:
+        """How many rows of `schema.table` were the person's (deleted)."""
+        con, ids, rec = self.con, self.ids, self.records
+        relation = f'"{schema}"."{table}"'
+        if table in ("_quarantine", "_findings"):
+            return _erase_side_table(con, relation, table, self.matcher)
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        ]
+        preds = []
+        for column in columns:
+            kind = _column_kind(schema, table, column)
+            if kind is None:
+                continue
+            c = f'"{column}"'
+            text = f"cast({c} as varchar)"
+            if kind in SQL_MACROS and ids.get(kind):
+                preds.append(f"{_token_sql(kind, macro_sql(kind, text))} in ({_sql_list(ids[kind])})")
+            elif kind == "phone" and ids.get("phone"):
+                # the texts of this column that libphonenumber reads as one of the person's numbers
+                texts = [
+                    t
+                    for (t,) in con.execute(
+                        f"select distinct {text} from {relation} where {c} is not null"
+                    ).fetchall()
+                    if (norm := self.normalizer.normalize("phone", t))
+                    and token(self.key, "phone", norm) in ids["phone"]
+                ]
+                if texts:
+                    preds.append(f"{text} in ({_sql_list(texts)})")
+            elif kind in ("customer_id", "member_id") and ids.get(kind):
+                value = f"regexp_replace(trim({text}), '\\.0$', '')"
+                preds.append(f"{_token_sql(kind, value)} in ({_sql_list(ids[kind])})")
+            elif kind.startswith("record:") and rec.get(kind.removeprefix("record:")):
+                preds.append(f"trim({text}) in ({_sql_list(rec[kind.removeprefix('record:')])})")
+        if not preds:
+            return 0
+        return con.execute(f"delete from {relation} where {' or '.join(preds)}").fetchone()[0]
+
+
+def erase_lake_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[str, int]:
+    """erase_raw on the lake (the Spark engine): every Parquet file of a raw table that holds rows of the
+    person is rewritten without them (a new file renamed over the old one: no byte of the rows stays in
+    the lake; Parquet files are written once, never updated in place). Every load's files are cleaned, the
+    superseded ones too, so no later reader, nor a load read again, brings the person back."""
+    key = key if key is not None else load_key(paths.data_dir)
+    removed: dict[str, int] = {}
+    # every table folder of every source's dataset (raw_<source>/<table>/), whatever dlt's schema lists now;
+    # return lines last: those whose return went with the person go too
+    datasets = sorted(paths.lake_raw.glob("raw_*")) if paths.lake_raw.is_dir() else []
+    folders = sorted(
+        (
+            folder
+            for dataset in datasets
+            for folder in dataset.iterdir()
+            if folder.is_dir() and not folder.name.startswith("_dlt") and folder.name != "_load_audit"
+        ),
+        key=lambda folder: (folder.name == "return_lines", str(folder)),
+    )
+    with Normalizer.for_paths(paths) as normalizer, duckdb.connect() as con:
+        eraser = _RawEraser(con, subject, key, normalizer)
+        return_ids: set[str] | None = None
+        for folder in folders:
+            schema, table = folder.parent.name, folder.name
+            relation = f'"{schema}"."{table}"'
+            con.execute(f'create schema if not exists "{schema}"')
+            for path in sorted(folder.rglob("*.parquet")):
+                con.execute(f"create or replace table {relation} as select * from read_parquet('{path}')")
+                n = eraser.erase(schema, table)
+                if (schema, table) == ("raw_webshop", "return_lines") and return_ids is not None:
+                    # lines whose return went with the person
+                    n += con.execute(
+                        f"delete from {relation} where cast(return_id as varchar) not in "
+                        "(select unnest(?::varchar[]))",
+                        [sorted(return_ids)],
+                    ).fetchone()[0]
+                if n:
+                    _rewrite_parquet(con, relation, path)
+                    removed[f"{schema}.{table}"] = removed.get(f"{schema}.{table}", 0) + n
+                if (schema, table) == ("raw_webshop", "returns"):
+                    found = {str(r) for (r,) in con.execute(f"select id from {relation}").fetchall()}
+                    return_ids = (return_ids or set()) | found
+                con.execute(f"drop table {relation}")
+    return removed
+
+
+def _rewrite_parquet(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
+    """`relation` written over the Parquet file `path`: a new file beside it, renamed over it."""
+    tmp = path.with_name(f".{path.name}.erasure-{uuid.uuid4().hex[:8]}")
+    try:
+        con.execute(f"copy {relation} to '{tmp}' (format parquet)")
+        _fsync(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 TOKEN_FUNCTION = "omni_erasure_token"

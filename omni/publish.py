@@ -168,10 +168,12 @@ def _export(
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         listed = con.execute(
             """
-            select table_name, comment from duckdb_tables()
-            where database_name = 'wh' and schema_name = ? order by table_name
+            select table_name, comment from duckdb_tables() where database_name = 'wh' and schema_name = ?
+            union all  -- on Spark the marts are views of the lake's catalog (omni/lake_catalog.py)
+            select view_name, comment from duckdb_views() where database_name = 'wh' and schema_name = ?
+            order by table_name
         """,
-            [schema],
+            [schema, schema],
         ).fetchall()
         if not listed:
             raise RuntimeError(f"the warehouse has no tables in schema {schema!r}: nothing to publish")

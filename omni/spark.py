@@ -61,13 +61,18 @@ SQL_COMMANDS = frozenset(
 )
 
 
+def spark_warehouse_dir(paths: Paths) -> str:
+    """Where Spark keeps the tables dbt builds: OMNI_SPARK_WAREHOUSE, else the lake's warehouse folder."""
+    return os.environ.get(WAREHOUSE_ENV) or str(paths.spark_warehouse)
+
+
 def spark_conf(paths: Paths) -> dict[str, str]:
     """The settings of the warehouse's Spark session (see the module docstring)."""
     master = os.environ.get(MASTER_ENV) or LOCAL_MASTER
     conf = {
         "spark.master": master,
         "spark.app.name": "omnichannel-warehouse",
-        "spark.sql.warehouse.dir": os.environ.get(WAREHOUSE_ENV) or str(paths.spark_warehouse),
+        "spark.sql.warehouse.dir": spark_warehouse_dir(paths),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         # a backslash in a string literal is itself, as in DuckDB (regular expressions: dbt/macros/portable.sql)
@@ -101,15 +106,8 @@ def spark_conf(paths: Paths) -> dict[str, str]:
 def start_session(paths: Paths):
     """The warehouse's Spark session (the active one if this process has it already), with the lake's
     folders made and the warehouse's SQL functions registered."""
-    import warnings
-
     from pyspark.sql import SparkSession
 
-    # pyspark warns that it is not tested with pandas 3 at every import of its pandas helpers; the
-    # warehouse hands it Arrow tables
-    warnings.filterwarnings(
-        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
-    )
     paths.lake.mkdir(parents=True, exist_ok=True)
     # Python functions and models run in this environment's interpreter, which has the project (a
     # cluster's executors need the same environment: docs/scale-out.md)
@@ -127,11 +125,10 @@ def register_functions(spark, paths: Paths) -> None:
     """`omni_pseudonym(text)` and `omni_pseudonym_key_id()` in the session (omni/dbt_plugin.py), and the
     text functions Spark lacks (omni/text.py: `omni_damerau_levenshtein`)."""
     from pyspark.sql.functions import udf
-    from pyspark.sql.types import IntegerType, StringType
+    from pyspark.sql.types import StringType
 
     from omni.dbt_plugin import FUNCTION, KEY_ID_FUNCTION
     from omni.pseudonymisation import key_id, load_key, pseudonym
-    from omni.text import damerau_levenshtein
 
     key = load_key(paths.data_dir)
     named = key_id(key)
@@ -142,6 +139,16 @@ def register_functions(spark, paths: Paths) -> None:
 
     spark.udf.register(FUNCTION, keyed)
     spark.udf.register(KEY_ID_FUNCTION, udf(lambda: named, StringType()).asNondeterministic())
+    register_text_functions(spark)
+
+
+def register_text_functions(spark) -> None:
+    """The text functions Spark lacks (omni/text.py), which the portable macros call."""
+    from pyspark.sql.functions import udf
+    from pyspark.sql.types import IntegerType
+
+    from omni.text import damerau_levenshtein
+
     spark.udf.register("omni_damerau_levenshtein", udf(damerau_levenshtein, IntegerType()))
 
 

@@ -41,3 +41,42 @@ def test_a_failing_load_is_one_line_not_a_traceback(tmp_path):
     assert last.startswith("omni: error:")
     assert "required column(s)" in last and "pos_S01_2026-05-01.csv" in last
     assert "Traceback" not in out.stderr
+
+
+def test_the_engine_is_an_option_of_every_command_and_a_wrong_one_is_one_line():
+    for command in ("ingest", "build", "publish", "forget", "dev"):
+        assert "--engine [duckdb|spark]" in omni(command, "--help").stdout, command
+    out = omni("build", "--engine", "bigquery")
+    assert out.returncode != 0 and out.stderr.startswith("omni: error:")
+    assert "bigquery" in out.stderr and "duckdb" in out.stderr and "spark" in out.stderr
+
+
+def test_on_spark_the_loads_go_to_the_lake_and_its_catalog_reads_them(tmp_path):
+    """`omni ingest --engine spark` (no Java needed): dlt writes Parquet to the lake, and the lake's catalog
+    (what checks and publication read on Spark) has the raw table, typed by the contract where no file fed it."""
+    import duckdb
+
+    from omni.settings import Paths
+
+    src = tmp_path / "landing" / "helpdesk" / "tickets" / "tickets_2026-05-01.json"
+    src.parent.mkdir(parents=True)
+    src.write_text(
+        '{"tickets": [{"id": 1, "via_channel": "email", "requester": {"email": "a@example.pl"}, '
+        '"created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T11:00:00Z"}]}'
+    )
+    out = omni("ingest", "--engine", "spark", "--source", "helpdesk", "--data-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    paths = Paths.from_env(tmp_path, "spark")
+    assert list((paths.lake_raw / "raw_helpdesk" / "tickets").glob("*.parquet"))
+    assert not (tmp_path / "warehouse.duckdb").exists()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("select id, requester__email from raw_helpdesk.tickets").fetchall() == [
+            (1, "a@example.pl")
+        ]
+        tables = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_helpdesk'"
+            ).fetchall()
+        }
+    assert {"tickets", "_load_audit", "_dlt_loads"} <= tables

@@ -382,55 +382,104 @@ def small(tmp_path, monkeypatch):
     return paths, load_key(paths.data_dir)
 
 
+# raw rows of a helpdesk: the person's (e-mail in capitals, phones written three ways, a finding of a ticket of
+# theirs) beside strangers' (numbers of other countries ending in the same nine digits, another e-mail, a number
+# one digit off); the loader's side tables: quarantined records (JSON, or a line it could not parse) and findings
+HELPDESK_RAW = {
+    "tickets": (
+        "id bigint, requester__email varchar, requester__phone varchar",
+        """(1, 'Anna.Nowak@Example.PL', null), (2, null, '601 234 567'), (3, null, '+48601234567'),
+           (4, null, '+420 601 234 567'), (5, null, '+1 (260) 123-4567'), (6, null, '44601234567'),
+           (7, 'anna.nowak@example.com', null), (8, null, '601 234 568')""",
+    ),
+    "_quarantine": (
+        "source_file varchar, record varchar, reason varchar",
+        """('helpdesk/tickets/t.json', '{"id": "9", "requester__phone": "(+48) 601-234-567"}', 'bad date'),
+           ('helpdesk/tickets/t.json', '{"id": "10", "requester__phone": "+420 601 234 567"}', 'bad date'),
+           ('helpdesk/tickets/t.json', '{"id": "11", "requester": {"email": "x 601234567', 'malformed'),
+           ('helpdesk/tickets/t.json', '{"id": "12", "requester": {"email": "+420601234567', 'malformed')""",
+    ),
+    "_findings": (
+        "source_file varchar, row_key varchar, column_name varchar, value varchar",
+        """('helpdesk/tickets/t.json', 'id=21', 'requester__email', 'anna.nowak@'),
+           ('helpdesk/tickets/t.json', 'id=22', 'requester__email', 'jan@'),
+           ('helpdesk/tickets/t.json', 'id=23', 'requester__phone', '601 234 567')""",
+    ),
+}
+HELPDESK_SUBJECT = Subject(
+    identifiers={"email": {"anna.nowak@example.pl"}, "phone": {"+48601234567"}},
+    records={"helpdesk_ticket": {"21"}},
+)
+HELPDESK_ERASED = {"raw_helpdesk.tickets": 3, "raw_helpdesk._quarantine": 2, "raw_helpdesk._findings": 2}
+
+
+def _helpdesk_kept(query, more_tickets: tuple = ()) -> None:
+    """What stays of HELPDESK_RAW (and `more_tickets`, ids of strangers' tickets): the strangers' rows;
+    `query(sql)` runs a query over raw_helpdesk's tables."""
+    expected = sorted([4, 5, 6, 7, 8, *more_tickets])
+    assert query("select id from raw_helpdesk.tickets order by id") == [(i,) for i in expected]
+    # what stays of the quarantine is the strangers' (+420)
+    assert query(
+        "select count(*), count(*) filter (where contains(record, '+420')) from raw_helpdesk._quarantine"
+    ) == [(2, 2)]
+    assert query("select row_key from raw_helpdesk._findings") == [("id=22",)]
+
+
 def test_raw_rows_of_strangers_who_share_the_last_nine_digits_stay(small):
     paths, key = small
     with duckdb.connect(str(paths.warehouse)) as con:
         con.execute("create schema raw_helpdesk")
+        for table, (columns, values) in HELPDESK_RAW.items():
+            con.execute(f"create table raw_helpdesk.{table} ({columns})")
+            con.execute(f"insert into raw_helpdesk.{table} values {values}")
+    assert erase_raw(paths, HELPDESK_SUBJECT, key) == HELPDESK_ERASED
+    _helpdesk_kept(lambda sql: rows(paths, sql))
+
+
+def test_on_the_lake_every_parquet_file_with_the_person_is_rewritten_without_them(small):
+    """The Spark engine's raw tables are the Parquet files of every load (ingestion/lake.py): each file with
+    a row of the person is rewritten without it, whichever load wrote it; a file without one stays as it
+    was, and no byte of the person is left in any file."""
+    paths, key = small
+    paths = Paths.from_env(paths.data_dir, "spark")
+    tickets = paths.lake_raw / "raw_helpdesk" / "tickets"
+    with duckdb.connect() as con:
+        for table, (columns, values) in HELPDESK_RAW.items():
+            con.execute(f"create table {table} ({columns})")
+            con.execute(f"insert into {table} values {values}")
+            folder = paths.lake_raw / "raw_helpdesk" / table
+            folder.mkdir(parents=True)
+            # the rows of two loads
+            con.execute(
+                f"copy (select * from {table} limit 2) to '{folder / '1.a.parquet'}' (format parquet)"
+            )
+            con.execute(
+                f"copy (select * from {table} offset 2) to '{folder / '2.a.parquet'}' (format parquet)"
+            )
+        # a third load: a stranger's ticket only
         con.execute(
-            "create table raw_helpdesk.tickets (id bigint, requester__email varchar, requester__phone varchar)"
+            f"copy (select 30 as id, 'jan@example.pl' as requester__email, null as requester__phone) "
+            f"to '{tickets / '3.a.parquet'}' (format parquet)"
         )
-        con.execute(
-            """insert into raw_helpdesk.tickets values
-               (1, 'Anna.Nowak@Example.PL', null), (2, null, '601 234 567'), (3, null, '+48601234567'),
-               (4, null, '+420 601 234 567'), (5, null, '+1 (260) 123-4567'), (6, null, '44601234567'),
-               (7, 'anna.nowak@example.com', null), (8, null, '601 234 568')"""
-        )
-        # the loader's side tables: quarantined records (JSON, or a line it could not parse) and findings
-        con.execute(
-            "create table raw_helpdesk._quarantine (source_file varchar, record varchar, reason varchar)"
-        )
-        con.execute(
-            """insert into raw_helpdesk._quarantine values
-               ('helpdesk/tickets/t.json', '{"id": "9", "requester__phone": "(+48) 601-234-567"}', 'bad date'),
-               ('helpdesk/tickets/t.json', '{"id": "10", "requester__phone": "+420 601 234 567"}', 'bad date'),
-               ('helpdesk/tickets/t.json', '{"id": "11", "requester": {"email": "x 601234567', 'malformed'),
-               ('helpdesk/tickets/t.json', '{"id": "12", "requester": {"email": "+420601234567', 'malformed')"""
-        )
-        con.execute(
-            "create table raw_helpdesk._findings (source_file varchar, row_key varchar, column_name varchar, value varchar)"
-        )
-        con.execute(
-            """insert into raw_helpdesk._findings values
-               ('helpdesk/tickets/t.json', 'id=21', 'requester__email', 'anna.nowak@'),
-               ('helpdesk/tickets/t.json', 'id=22', 'requester__email', 'jan@'),
-               ('helpdesk/tickets/t.json', 'id=23', 'requester__phone', '601 234 567')"""
-        )
-    subject = Subject(
-        identifiers={"email": {"anna.nowak@example.pl"}, "phone": {"+48601234567"}},
-        records={"helpdesk_ticket": {"21"}},
-    )
-    assert erase_raw(paths, subject, key) == {
-        "raw_helpdesk.tickets": 3,
-        "raw_helpdesk._quarantine": 2,
-        "raw_helpdesk._findings": 2,
+    untouched = (tickets / "3.a.parquet").read_bytes()
+    assert erase_raw(paths, HELPDESK_SUBJECT, key) == HELPDESK_ERASED
+
+    def query(sql: str) -> list[tuple]:
+        with duckdb.connect() as con:
+            con.execute("create schema raw_helpdesk")
+            for table in HELPDESK_RAW:
+                files = paths.lake_raw / "raw_helpdesk" / table / "*.parquet"
+                con.execute(f"create view raw_helpdesk.{table} as select * from read_parquet('{files}')")
+            return con.execute(sql).fetchall()
+
+    _helpdesk_kept(query, more_tickets=(30,))
+    assert (tickets / "3.a.parquet").read_bytes() == untouched
+    patterns = {
+        "email": re.compile(rb"anna\.nowak@example\.pl", re.I),
+        "phone": PhonePattern("601234567", strangers=(*STRANGER_PREFIXES, "44")),
     }
-    assert rows(paths, "select id from raw_helpdesk.tickets order by id") == [(4,), (5,), (6,), (7,), (8,)]
-    # what stays is the strangers' (+420)
-    assert rows(
-        paths,
-        "select count(*), count(*) filter (where contains(record, '+420')) from raw_helpdesk._quarantine",
-    ) == [(2, 2)]
-    assert rows(paths, "select row_key from raw_helpdesk._findings") == [("id=22",)]
+    assert byte_search(paths.lake_raw, patterns) == {}
+    assert not [p for p in paths.lake_raw.rglob("*") if "erasure-" in p.name]
 
 
 def test_landing_records_are_matched_through_normalisation(small):

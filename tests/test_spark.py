@@ -1,4 +1,5 @@
-"""The same world on Spark and on DuckDB: every mart equal (docs/scale-out.md).
+"""The same world on Spark and on DuckDB: `omni build --engine spark` runs the whole asset graph through
+Dagster on Spark, and every mart is equal to DuckDB's (docs/scale-out.md).
 
 Needs the Spark extra and Java 17+ (`make spark`, which `make test` runs unless SPARK=0); without them the
 tests are skipped and say so.
@@ -12,7 +13,7 @@ import subprocess
 
 import pytest
 
-from devtools.engines import build_on_spark, compare_marts
+from devtools.engines import compare_marts, omni_build
 from omni.settings import Paths
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -42,19 +43,19 @@ def _spark_missing() -> str | None:
 @pytest.fixture(scope="module")
 def spark_world(xs_world, tmp_path_factory):
     """World 8, built by the Dagster job on DuckDB (shared), and the same landing files, configuration and
-    pseudonymisation key built on Spark."""
+    pseudonymisation key built by the same job on Spark (`omni build --engine spark`)."""
     missing = _spark_missing()
     if missing:
         pytest.skip(missing)
     duck = xs_world(8)
-    paths = Paths.from_env(tmp_path_factory.mktemp("spark") / "data")
+    paths = Paths.from_env(tmp_path_factory.mktemp("spark") / "data", "spark")
     paths.data_dir.mkdir(parents=True)
     shutil.copytree(duck.landing, paths.landing)
     shutil.copy2(duck.data_dir / "omni.toml", paths.data_dir / "omni.toml")
     # the same key: pseudonyms are keyed hashes, equal only under one key
     shutil.copytree(duck.data_dir / "secrets", paths.data_dir / "secrets")
-    build = build_on_spark(paths.data_dir)
-    assert build.returncode == 0, f"dbt build on Spark failed:\n{build.output_tail}"
+    build = omni_build(paths.data_dir, "spark")
+    assert build.returncode == 0, f"omni build --engine spark failed:\n{build.output_tail}"
     return duck, paths, build
 
 
@@ -72,6 +73,43 @@ def test_every_mart_of_a_world_is_the_same_on_spark_and_on_duckdb(spark_world):
     # the customer keys themselves: the same people, the same keys
     assert by_table["dim_customers"].duckdb_rows > 0
     assert by_table["customer_identity_map"].duckdb_rows > 0
+
+
+def test_the_graph_on_spark_checks_and_publishes_what_duckdb_does(spark_world):
+    """The readers outside dbt ran on the lake's catalog: the same tables published for BI, with the same
+    rows and the models' descriptions, and the lake's raw tables hold what DuckDB's raw tables hold."""
+    import duckdb
+
+    from omni.publish import current_version
+
+    duck, paths, build = spark_world
+    assert "ok   omnichannel_dbt" in build.output and "ok   gx_marts_dim_customers" in build.output
+
+    def published(data_paths: Paths) -> dict[str, tuple[int, str | None]]:
+        version = current_version(data_paths)
+        assert version is not None, f"nothing published in {data_paths.outputs}"
+        with duckdb.connect(str(version / "marts.duckdb"), read_only=True) as con:
+            names = [
+                n for (n,) in con.execute("select table_name from duckdb_tables() order by 1").fetchall()
+            ]
+            return {
+                name: (
+                    con.execute(f'select count(*) from "{name}"').fetchall()[0][0],
+                    con.execute(
+                        "select comment from duckdb_tables() where table_name = ?", [name]
+                    ).fetchall()[0][0],
+                )
+                for name in names
+            }
+
+    on_duckdb, on_spark = published(duck), published(paths)
+    assert len(on_spark) >= 40 and on_spark == on_duckdb
+    raw = "select count(*) from raw_webshop.orders"
+    with (
+        duckdb.connect(str(duck.warehouse), read_only=True) as d,
+        duckdb.connect(str(paths.warehouse), read_only=True) as s,
+    ):
+        assert s.execute(raw).fetchall() == d.execute(raw).fetchall() != [(0,)]
 
 
 def test_the_comparison_finds_a_changed_value_a_missing_row_and_a_cent(spark_world, tmp_path):

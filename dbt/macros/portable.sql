@@ -459,7 +459,8 @@
     explode({{ list }})
 {%- endmacro %}
 
-{#- the list of values from `start` to `stop` (both included), by `step` (an interval for dates) -#}
+{#- the list of values from `start` to `stop` (both included), by `step` (an interval for dates; the items of
+    a series of dates are timestamps on DuckDB, dates on Spark: cast them) -#}
 {% macro series(start, stop, step=none) -%}
     {{ return(adapter.dispatch('series', 'omnichannel')(start, stop, step)) }}
 {%- endmacro %}

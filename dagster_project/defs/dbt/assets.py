@@ -15,6 +15,7 @@ from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDbtTranslator
 from ingestion import SOURCE_NAMES
 from ingestion.common.raw_tables import ensure_raw_tables
+from omni import lake_catalog
 from omni.config import RUN_POLICY_VARS, RetailerConfig
 from omni.erasure import pending_erasures
 
@@ -31,7 +32,8 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def omnichannel_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        created = ensure_raw_tables(warehouse.paths.warehouse, SOURCE_NAMES)
+        # on Spark, omni-spark-dbt registers the lake's tables, those no file has fed yet typed by the contract
+        created = [] if warehouse.on_spark else ensure_raw_tables(warehouse.paths.warehouse, SOURCE_NAMES)
         if created:
             context.log.info(
                 f"created empty raw tables (no data yet, or the source is off): {', '.join(created)}"
@@ -47,6 +49,9 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             _has_run_before(warehouse),
             settings_changed=changed_settings(warehouse, settings),
         )
+        if warehouse.on_spark and not full:
+            # Parquet tables take no delete or update (docs/scale-out.md)
+            full, why = True, "on Spark every build rebuilds every model"
         context.log.info(f"dbt build, {'full refresh' if full else 'incremental'}: {why}")
         if full and context.run.tags.get(REFRESH_TAG) != "full":
             # the UI's run list shows that this incremental run rebuilt everything
@@ -55,6 +60,9 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
         # not in every build of the warehouse, as dbt advises for production runs
         args = ["build", "--exclude-resource-type", "unit_test", *vars_args(config.dbt_vars())]
         yield from dbt.cli([*args, "--full-refresh"] if full else args, context=context).stream()
+        if warehouse.on_spark:
+            # the tables dbt built, for the readers outside dbt (omni/lake_catalog.py)
+            lake_catalog.refresh(warehouse.paths, manifest=dbt_project.manifest_path)
         record_settings(warehouse, settings)
         prune_invocation_targets()
 
@@ -169,7 +177,8 @@ def changed_settings(warehouse: WarehouseResource, settings: dict[str, object]) 
         return []
     with warehouse.connect() as con:
         found = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'build_settings'"
+            "select count(*) from information_schema.tables where table_schema = 'meta' "
+            "and table_name = 'build_settings'"
         ).fetchone()[0]
         if not found:
             return []
@@ -211,6 +220,7 @@ def _has_run_before(warehouse: WarehouseResource) -> bool:
     with warehouse.connect() as con:
         return bool(
             con.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'incremental_runs'"
+                "select count(*) from information_schema.tables where table_schema = 'meta' "
+                "and table_name = 'incremental_runs'"
             ).fetchone()[0]
         )

@@ -119,7 +119,11 @@ def empty_tables(warehouse: WarehouseResource, sources: list[Mapping[str, Any]])
     empty = set()
     with warehouse.connect() as con:
         present = {
-            (s, t) for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            # views too: the lake's catalog on Spark is views
+            (s, t)
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
         }
         for source in sources:
             schema, table = source["schema"], source["identifier"]

@@ -15,7 +15,13 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from packaging import version
 
-from omni.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_target_dir
+from omni.settings import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT_DIR,
+    SPARK_DBT_EXECUTABLE,
+    dbt_target_dir,
+    engine_from_env,
+)
 
 # the target folder follows DBT_TARGET_PATH as dbt and dagster-dbt do (omni/settings.py: dbt_target_dir)
 dbt_project = DbtProject(
@@ -24,7 +30,8 @@ dbt_project = DbtProject(
 
 
 class DbtResource(DbtCliResource):
-    """dagster-dbt's dbt CLI resource, running this environment's dbt (DBT_EXECUTABLE).
+    """dagster-dbt's dbt CLI resource, running this environment's dbt (DBT_EXECUTABLE; on Spark
+    `omni-spark-dbt`, dbt's command line inside the warehouse's Spark session).
 
     dagster-dbt learns which dbt it drives (dbt Core or dbt Fusion) by running `dbt --version` once per
     resource, that is once per dbt command of a build; that command also asks PyPI for the newest
@@ -37,8 +44,14 @@ class DbtResource(DbtCliResource):
         return DBT_PYTHON_VERSION
 
 
-def dbt_resource() -> DbtResource:
-    return DbtResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+def dbt_resource(engine: str | None = None) -> DbtResource:
+    """The dbt of `engine` (default OMNI_ENGINE's); its profile target is the engine (dbt/profiles.yml)."""
+    engine = engine or engine_from_env()
+    return DbtResource(
+        project_dir=dbt_project,
+        dbt_executable=SPARK_DBT_EXECUTABLE if engine == "spark" else DBT_EXECUTABLE,
+        target=engine,
+    )
 
 
 PARSE_CACHES_KEPT = 8

@@ -4,6 +4,7 @@ Each run builds fresh dlt source and pipeline objects (dagster-dlt mutates a sou
 source object cannot be materialised twice in one process).
 """
 
+import dlt
 import duckdb
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue
 from dagster_dlt import DagsterDltResource, dlt_assets
@@ -12,13 +13,19 @@ from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.lib.translators import OmniDltTranslator, landing_asset_key
 from ingestion.common.raw_tables import ensure_raw_tables
 from ingestion.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source
+from omni import lake_catalog
 from omni.settings import Paths
+
+
+def pipeline(source_name: str, paths: Paths) -> dlt.Pipeline:
+    """The source's pipeline for the engine: to the DuckDB warehouse, or on Spark to the lake's Parquet."""
+    return make_pipeline(source_name, paths.warehouse, paths.dlt_pipelines, lake_raw=paths.lake_destination)
 
 
 def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
     @dlt_assets(
         dlt_source=make_source(source_name, paths.landing),
-        dlt_pipeline=make_pipeline(source_name, paths.warehouse, paths.dlt_pipelines),
+        dlt_pipeline=pipeline(source_name, paths),
         name=f"load_{source_name}",
         dagster_dlt_translator=OmniDltTranslator(),
         pool=WAREHOUSE_POOL,
@@ -29,12 +36,16 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
             dlt.run(
                 context=context,
                 dlt_source=make_source(source_name, run_paths.landing),
-                dlt_pipeline=make_pipeline(source_name, run_paths.warehouse, run_paths.dlt_pipelines),
+                dlt_pipeline=pipeline(source_name, run_paths),
                 loader_file_format=LOADER_FILE_FORMAT,
             )
         )
-        # a table of the contract that no file has fed yet exists all the same, empty and typed
-        ensure_raw_tables(run_paths.warehouse, [source_name])
+        # a table of the contract that no file has fed yet exists all the same, empty and typed (in the
+        # lake, its readers take the contract's columns: ingestion/lake.py)
+        if warehouse.on_spark:
+            lake_catalog.refresh(run_paths, [source_name])
+        else:
+            ensure_raw_tables(run_paths.warehouse, [source_name])
         audit = load_audit(warehouse, source_name)
         for result in results:
             table = result.asset_key.path[-1]

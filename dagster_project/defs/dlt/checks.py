@@ -70,7 +70,9 @@ def _ingestion_checks(source: str):
             present = {
                 t
                 for (t,) in con.execute(
-                    "select table_name from duckdb_tables() where schema_name = ?", [dataset]
+                    # views too: on Spark the raw tables are views of the lake's catalog
+                    "select table_name from information_schema.tables where table_schema = ?",
+                    [dataset],
                 ).fetchall()
             }
             for table in _tables(source):

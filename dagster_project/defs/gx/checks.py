@@ -126,7 +126,9 @@ def _new_rows(table_suite: TableSuite, warehouse) -> NewRows:
     schema, _, table = table_suite.relation.partition(".")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+            # views too: on Spark the warehouse's tables are views of the lake's catalog
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
         ).fetchone()[0]
         if not exists:
             raise LookupError(f"{table_suite.relation} does not exist in {warehouse}")

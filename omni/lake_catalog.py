@@ -1,0 +1,190 @@
+"""The lake as a DuckDB catalog: how everything that reads the warehouse outside dbt reads it on Spark.
+
+On the Spark engine (docs/scale-out.md) the warehouse is files: the raw tables dlt loaded
+(`<lake>/raw/raw_<source>/<table>/*.parquet`) and the tables dbt built (`<spark warehouse>/<schema>.db/
+<table>/`, Parquet). The readers outside dbt (the Great Expectations suites, the ingestion, freshness and
+governance checks, publication, the report, erasure's lookups) are written against DuckDB; on Spark they
+read a small DuckDB file, `<lake>/catalog.duckdb` (`Paths.warehouse` of the engine), whose schemas and
+names are the warehouse's and whose relations are views over those files:
+
+- `raw_<source>.<table>`: the same exactly-once select the Spark session uses (ingestion/lake.py:
+  rows of completed loads, of every file its newest load), over the table's Parquet files; a table no
+  file has fed yet is empty and typed by the landing contract;
+- `<schema>.<table>` for every table dbt built on Spark (marts, intermediate, meta...): its Parquet files,
+  partition folders included. dbt's views (staging) are Spark SQL, which DuckDB cannot run: they are not
+  in the catalog, and no reader outside dbt reads them.
+
+DuckDB reads the files when a view is queried: new files of a table are seen at once; new tables and
+columns after `refresh`, which the steps that write the lake run (the dlt loads, the dbt build). Tables
+of the catalog's own (the build's settings, `meta.build_settings`) are never touched by a refresh.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingestion.lake import LOADS_COLUMNS, dataset, lake_tables, loads_location, raw_table_sql
+from omni.settings import SOURCE_NAMES, Paths
+
+CATALOG_FILE = "catalog.duckdb"
+
+# Spark SQL types of the lake's tables (ingestion/lake.py) as DuckDB spells them: Spark's `timestamp` is
+# an instant, its `timestamp_ntz` a wall clock
+_DUCKDB_TYPES = {
+    "string": "varchar",
+    "bigint": "bigint",
+    "double": "double",
+    "boolean": "boolean",
+    "timestamp": "timestamp with time zone",
+    "timestamp_ntz": "timestamp",
+    "date": "date",
+    "binary": "blob",
+}
+_DECIMAL = re.compile(r"decimal\(\d+,\s*\d+\)")
+
+
+@dataclass
+class CatalogRefresh:
+    """What a refresh found: the raw tables and the dbt tables now in the catalog."""
+
+    raw_tables: list[str] = field(default_factory=list)
+    dbt_tables: list[str] = field(default_factory=list)
+
+
+def duckdb_type(spark_type: str) -> str:
+    if _DECIMAL.fullmatch(spark_type):
+        return spark_type
+    try:
+        return _DUCKDB_TYPES[spark_type]
+    except KeyError as err:
+        raise ValueError(f"lake catalog: no DuckDB type for the Spark type {spark_type!r}") from err
+
+
+def _literal(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _has_parquet(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.rglob("*.parquet"))
+
+
+def _parquet(folder: Path) -> str:
+    # partition folders (key=value) become columns, as Spark reads them
+    return f"read_parquet({_literal(folder / '**' / '*.parquet')}, hive_partitioning = true, union_by_name = true)"
+
+
+def _raw_files(con: duckdb.DuckDBPyConnection, folder: Path, columns: Iterable[tuple[str, str]]) -> str:
+    """A relation of every row of a raw table's files with exactly `columns` (name, Spark type): a column
+    no file has yet (or a table without files) is null, as the Spark session's external table reads it."""
+    present: set[str] = set()
+    if _has_parquet(folder):
+        glob = _literal(folder / "**" / "*.parquet")
+        present = {
+            name for (name,) in con.execute(f"select distinct name from parquet_schema({glob})").fetchall()
+        }
+    selected = ", ".join(
+        f'"{name}"' if name in present else f'cast(null as {duckdb_type(kind)}) as "{name}"'
+        for name, kind in columns
+    )
+    if not present:
+        return f"(select {selected} where false)"
+    return f"(select {selected} from read_parquet({glob}, union_by_name = true))"
+
+
+def spark_warehouse_tables(warehouse: Path) -> list[tuple[str, str, Path]]:
+    """(schema, table, folder) of every table with Parquet files in Spark's warehouse folder (databases
+    are `<name>.db` folders); the lake's own file tables (`lake_raw_*`) are left out."""
+    found = []
+    for database in sorted(warehouse.glob("*.db")) if warehouse.is_dir() else []:
+        schema = database.name.removesuffix(".db")
+        if schema.startswith("lake_"):
+            continue
+        for folder in sorted(p for p in database.iterdir() if p.is_dir()):
+            if _has_parquet(folder):
+                found.append((schema, folder.name, folder))
+    return found
+
+
+def refresh(
+    paths: Paths,
+    source_names: Iterable[str] = SOURCE_NAMES,
+    warehouse: Path | None = None,
+    manifest: Path | None = None,
+) -> CatalogRefresh:
+    """(Re)create the catalog's views over the lake's raw tables and the tables dbt built; `warehouse`:
+    Spark's warehouse folder (default the lake's, or OMNI_SPARK_WAREHOUSE as the Spark session has it);
+    `manifest`: dbt's, whose descriptions of models and columns become the views' comments (as dbt's
+    persist_docs gives the tables on DuckDB, and publication passes them on to BI)."""
+    from omni.spark import spark_warehouse_dir
+
+    warehouse = Path(warehouse or spark_warehouse_dir(paths))
+    catalog = paths.lake / CATALOG_FILE
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    done = CatalogRefresh()
+    with duckdb.connect(str(catalog)) as con:
+        own = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall()
+        }
+        sources = list(source_names)
+        for source in sources:
+            schema = dataset(source)
+            con.execute(f'create schema if not exists "{schema}"')
+            loads = loads_location(paths.lake_raw, source)
+            columns = ", ".join(f"'{name}': '{duckdb_type(kind)}'" for name, kind in LOADS_COLUMNS)
+            if any(loads.glob("*.jsonl")) if loads.is_dir() else False:
+                select = f"select * from read_json({_literal(loads / '*.jsonl')}, columns = {{{columns}}})"
+            else:
+                select = (
+                    "select "
+                    + ", ".join(
+                        f'cast(null as {duckdb_type(kind)}) as "{name}"' for name, kind in LOADS_COLUMNS
+                    )
+                    + " where false"
+                )
+            con.execute(f'create or replace view "{schema}"."_dlt_loads" as {select}')
+        for table in lake_tables(paths.lake_raw, sources):
+            if (table.schema, table.name) in own:
+                continue
+            files = _raw_files(con, table.location, (*table.columns, ("_dlt_load_id", "string")))
+            select = raw_table_sql(table, files, f'"{table.schema}"."_dlt_loads"', quote='"')
+            con.execute(f'create or replace view "{table.schema}"."{table.name}" as {select}')
+            done.raw_tables.append(f"{table.schema}.{table.name}")
+        docs = _descriptions(manifest) if manifest is not None and manifest.exists() else {}
+        for schema, name, folder in spark_warehouse_tables(warehouse):
+            if (schema, name) in own:
+                continue
+            con.execute(f'create schema if not exists "{schema}"')
+            view = f'"{schema}"."{name}"'
+            con.execute(f"create or replace view {view} as select * from {_parquet(folder)}")
+            description, columns = docs.get((schema, name), ("", {}))
+            if description:
+                con.execute(f"comment on view {view} is {_literal(description)}")
+            present = {c for (c,) in con.execute(f"select column_name from (describe {view})").fetchall()}
+            for column, text in columns.items():
+                if text and column in present:
+                    con.execute(f'comment on column {view}."{column}" is {_literal(text)}')
+            done.dbt_tables.append(f"{schema}.{name}")
+    return done
+
+
+def _descriptions(manifest: Path) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """(schema, relation name) -> (the model's description, {column: description}) from dbt's manifest, as
+    written (dbt's persist_docs gives them to DuckDB's tables unchanged)."""
+    nodes = json.loads(manifest.read_text()).get("nodes", {})
+    return {
+        (node["schema"], node.get("alias") or node["name"]): (
+            node.get("description") or "",
+            {name: column.get("description") or "" for name, column in (node.get("columns") or {}).items()},
+        )
+        for node in nodes.values()
+        if node.get("resource_type") in ("model", "seed")
+    }
