@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # uv may only use the registries reachable here; it never downloads an interpreter
 export UV_PYTHON_DOWNLOADS := never
 # the system trust store (registries behind a corporate or sandbox CA work as they do for pip)
-export UV_NATIVE_TLS := 1
+export UV_SYSTEM_CERTS := 1
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
@@ -23,9 +23,14 @@ $(UV):
 # --compile-bytecode: the installed packages' bytecode is written once, at install; a process that may not
 # write it (PYTHONDONTWRITEBYTECODE, a read-only environment) would otherwise compile every module it
 # imports from source again, seconds for each dbt, Dagster or test process
+# the interpreter itself, not a wrapper (a pyenv shim): uv recreates the environment, and drops its stamps,
+# whenever the interpreter asked for is not the one it was made with
+INTERPRETER = "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+
+# an environment with the Spark extra keeps it (its stamp is set again should uv have made it anew)
 $(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))" $(if $(wildcard $(VENV)/.spark),--extra spark)
-	@touch $@
+	$(UV) sync --frozen --compile-bytecode --python $(INTERPRETER) $(if $(wildcard $(VENV)/.spark),--extra spark)
+	@touch $@ $(wildcard $(VENV)/.spark)
 
 # the Spark engine (docs/scale-out.md): Java 17 or newer (Debian's JRE, when the machine has none) and the
 # project's `spark` extra (pyspark, dbt-spark); once installed, `make install` keeps the extra
@@ -38,7 +43,7 @@ $(VENV)/.spark: $(VENV)/.installed
 		for jre in openjdk-17-jre-headless openjdk-21-jre-headless openjdk-25-jre-headless; do \
 			apt-cache show $$jre >/dev/null 2>&1 && break; done; \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$jre; }
-	$(UV) sync --frozen --compile-bytecode --python "$$(command -v $(PYTHON))" --extra spark
+	$(UV) sync --frozen --compile-bytecode --python $(INTERPRETER) --extra spark
 	@touch $@
 
 demo: install            ## generate the demo world (size s) and build the whole warehouse

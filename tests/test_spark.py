@@ -138,3 +138,36 @@ def test_the_comparison_finds_a_changed_value_a_missing_row_and_a_cent(spark_wor
     assert results["dim_channels"].spark_rows == results["dim_channels"].duckdb_rows - 1
     assert any("order_total_pln" in d for d in results["fct_orders"].differences)
     assert results["dim_customers"].equal
+
+
+def test_dagster_loads_the_graph_for_spark_from_the_environment(tmp_path):
+    """`OMNI_ENGINE=spark dagster dev`: the definitions parse the project for Spark (its own manifest) and
+    configure the resources for it: the warehouse resource's engine, dbt's executable and target, dlt's
+    pipelines to the lake."""
+    import os
+    import sys
+
+    missing = _spark_missing()
+    if missing:
+        pytest.skip(missing)
+    env = {
+        **os.environ,
+        "OMNI_ENGINE": "spark",
+        "OMNI_DATA_DIR": str(tmp_path / "data"),
+        "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
+        # as `dagster dev` runs the loader: the manifest is parsed first (dagster-dbt's prepare_if_dev)
+        "DAGSTER_IS_DEV_CLI": "1",
+    }
+    code = (
+        "from dagster_project.definitions import load_definitions\n"
+        "from dagster_project.defs.dlt.assets import pipeline\n"
+        "from omni.settings import Paths\n"
+        "r = load_definitions().resources\n"
+        "p = pipeline('pos', Paths.from_env())\n"
+        "print(r['warehouse'].engine, r['dbt'].dbt_executable.rsplit('/', 1)[-1], r['dbt'].target, "
+        "p.destination.destination_type)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["spark", "omni-spark-dbt", "spark", "dlt.destinations.filesystem"]
+    assert (tmp_path / "dbt-target" / "manifest.json").exists()
