@@ -310,6 +310,15 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
         "marts": len(marts),
         "marts_equal": sum(c.equal for c in marts),
         "marts_unequal": [c.table for c in marts if not c.equal],
+        # what differs, for whoever looks into it (the worlds are gone with the scratch folder)
+        "marts_differences": {
+            c.table: [
+                f"rows {c.duckdb_rows} / {c.spark_rows}, content hash {c.duckdb_hash} / {c.spark_hash}",
+                *c.differences,
+            ]
+            for c in marts
+            if not c.equal
+        },
     }
     d, s = result["duckdb"], result["spark"]
     result["spark_over_duckdb"] = round(
@@ -328,6 +337,8 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
         f"marts equal: {result['marts_equal']} of {result['marts']}"
         + (f" (not: {', '.join(result['marts_unequal'])})" if result["marts_unequal"] else "")
     )
+    for table, differences in result["marts_differences"].items():
+        echo(f"    {table}: {'; '.join(differences)[:300]}")
     return result
 
 

@@ -21,6 +21,7 @@ of the catalog's own (the build's settings, `meta.build_settings`) are never tou
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -31,8 +32,6 @@ import duckdb
 
 from ingestion.lake import LOADS_COLUMNS, dataset, lake_tables, loads_location, raw_table_sql
 from omni.settings import SOURCE_NAMES, Paths
-
-CATALOG_FILE = "catalog.duckdb"
 
 # Spark SQL types of the lake's tables (ingestion/lake.py) as DuckDB spells them: Spark's `timestamp` is
 # an instant, its `timestamp_ntz` a wall clock
@@ -124,7 +123,9 @@ def refresh(
     from omni.spark import spark_warehouse_dir
 
     warehouse = Path(warehouse or spark_warehouse_dir(paths))
-    catalog = paths.lake / CATALOG_FILE
+    catalog = dataclasses.replace(
+        paths, engine="spark"
+    ).warehouse  # the warehouse as the Spark engine reads it
     catalog.parent.mkdir(parents=True, exist_ok=True)
     done = CatalogRefresh()
     with duckdb.connect(str(catalog)) as con:

@@ -113,9 +113,29 @@ order_summary as (
         sum(order_total_pln) as revenue_pln,
         min(placed_at) as first_order_at,
         max(placed_at) as last_order_at,
-        {{ aggregate_list("ordering_channel", order_by="ordering_channel", distinct=true) }} as purchase_channels,
-        mode(store_id) as most_used_store_id
+        {{ aggregate_list("ordering_channel", order_by="ordering_channel", distinct=true) }} as purchase_channels
     from orders
+    group by customer_key
+),
+
+-- the store a customer bought or collected in most; of stores used as often, the one of the latest order, then
+-- the first store id (mode() picks any of them: another one from run to run and from engine to engine)
+store_use as (
+    select
+        customer_key,
+        store_id,
+        count(*) as order_count,
+        max(placed_at) as last_order_at
+    from orders
+    where store_id is not null
+    group by customer_key, store_id
+),
+
+most_used_store as (
+    select
+        customer_key,
+        {{ first_ordered('store_id', 'order_count desc, last_order_at desc, store_id') }} as most_used_store_id
+    from store_use
     group by customer_key
 ),
 
@@ -202,7 +222,7 @@ select
     coalesce(ids.device_count, 0) as device_count,
     address.city,
     address.postal_code,
-    coalesce(membership.home_store_id, order_summary.most_used_store_id) as preferred_store_id,
+    coalesce(membership.home_store_id, most_used_store.most_used_store_id) as preferred_store_id,
     membership.birth_year,
     membership.enrolled_at as loyalty_enrolled_at,
     coalesce(consent.has_email_marketing_consent, false) as has_email_marketing_consent,
@@ -224,4 +244,5 @@ left join channels using (customer_key)
 left join address using (customer_key)
 left join membership using (customer_key)
 left join order_summary using (customer_key)
+left join most_used_store using (customer_key)
 left join consent using (customer_key)
