@@ -102,8 +102,8 @@ class OmniBuild:
 def omni_build(data_dir: str | Path, engine: str) -> OmniBuild:
     """`omni build --engine <engine>` of `data_dir`, in a process of its own (its own dbt target folder)."""
     paths = Paths.from_env(data_dir, engine)
-    env = spark_environment(paths) if engine == "spark" else dict(os.environ)
-    env["DBT_TARGET_PATH"] = str(paths.data_dir / f"dbt-target-{engine}")
+    # the engine and the data directory are options of the command; `omni build` exports them for dbt
+    env = {**os.environ, "DBT_TARGET_PATH": str(paths.data_dir / f"dbt-target-{engine}")}
     command = [
         str(Path(sys.executable).parent / "omni"),
         "build",

@@ -67,6 +67,14 @@ def dataset(source_name: str) -> str:
     return f"raw_{source_name}"
 
 
+# the schema of a source's file tables in Spark's catalog (the raw tables are views over them)
+FILES_DATASET_PREFIX = "lake_"
+
+
+def files_dataset(source_name: str) -> str:
+    return FILES_DATASET_PREFIX + dataset(source_name)
+
+
 @dataclass(frozen=True)
 class LakeTable:
     """One raw table of the lake: where its files are, its columns (name, Spark SQL type) and the key

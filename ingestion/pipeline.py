@@ -57,9 +57,8 @@ def make_pipeline(
     """The source's pipeline to the DuckDB warehouse, or with `lake_raw` to the lake's filesystem (a
     pipeline of its own: its state, the files it loaded, is kept with its destination)."""
     if lake_raw is not None:
-        logging.getLogger("dlt").addFilter(
-            _APPEND_ON_THE_LAKE
-        )  # the same filter once, however many pipelines
+        # the same filter object: added once, however many pipelines
+        logging.getLogger("dlt").addFilter(_APPEND_ON_THE_LAKE)
         return dlt.pipeline(
             pipeline_name=f"omni_{source_name}_lake",
             destination=dlt.destinations.filesystem(bucket_url=str(lake_raw)),

@@ -99,7 +99,7 @@ def ingest(paths: Paths, sources: tuple[str, ...]) -> None:
     if paths.engine == "spark":
         from omni import lake_catalog
 
-        lake_catalog.refresh(paths, names)
+        lake_catalog.refresh_raw(paths, names)
 
 
 @cli.command()

@@ -614,10 +614,11 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
     removed: dict[str, int] = {}
     with Normalizer.for_paths(paths) as normalizer, duckdb.connect(str(paths.warehouse)) as con:
         eraser = _RawEraser(con, subject, key, normalizer)
-        tables = con.execute(r"""select schema_name, table_name from duckdb_tables()
-                                 where schema_name like 'raw\_%' escape '\'
-                                   and table_name not like '\_dlt%' escape '\'
-                                   and table_name <> '_load_audit'""").fetchall()
+        tables = [
+            (schema, table)
+            for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            if _erasable(schema, table)
+        ]
         for schema, table in tables:
             n = eraser.erase(schema, table)
             if n:
@@ -633,6 +634,12 @@ def erase_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> dict[
                 removed["raw_webshop.return_lines"] = n
         con.execute("checkpoint")
     return removed
+
+
+def _erasable(schema: str, table: str) -> bool:
+    """Whether a table may hold a person's rows: every raw table, its quarantine and findings; not dlt's own
+    tables nor the load audit (counts per file)."""
+    return schema.startswith("raw_") and not table.startswith("_dlt") and table != "_load_audit"
 
 
 class _RawEraser:
@@ -701,13 +708,13 @@ def erase_lake_raw(paths: Paths, subject: Subject, key: bytes | None = None) -> 
     removed: dict[str, int] = {}
     # every table folder of every source's dataset (raw_<source>/<table>/), whatever dlt's schema lists now;
     # return lines last: those whose return went with the person go too
-    datasets = sorted(paths.lake_raw.glob("raw_*")) if paths.lake_raw.is_dir() else []
+    datasets = sorted(p for p in paths.lake_raw.iterdir() if p.is_dir()) if paths.lake_raw.is_dir() else []
     folders = sorted(
         (
             folder
             for dataset in datasets
             for folder in dataset.iterdir()
-            if folder.is_dir() and not folder.name.startswith("_dlt") and folder.name != "_load_audit"
+            if folder.is_dir() and _erasable(dataset.name, folder.name)
         ),
         key=lambda folder: (folder.name == "return_lines", str(folder)),
     )

@@ -21,7 +21,8 @@ def dbt_target_dir() -> Path:
     dbt/target/spark on Spark (the manifest differs between engines: contracts' types, dispatched macros).
     Two processes that build at once (test workers, a second deployment of the same checkout) each set
     their own, so neither reads the manifest the other is writing."""
-    default = "target" if engine_from_env() == DEFAULT_ENGINE else f"target/{engine_from_env()}"
+    engine = engine_from_env()
+    default = "target" if engine == DEFAULT_ENGINE else f"target/{engine}"
     return DBT_PROJECT_DIR / (os.environ.get("DBT_TARGET_PATH") or default)
 
 

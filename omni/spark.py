@@ -155,12 +155,19 @@ def register_text_functions(spark) -> None:
 def register_lake(spark, paths: Paths, source_names: Iterable[str] = SOURCE_NAMES) -> list[str]:
     """The raw tables of the lake in the session's catalog (see the module docstring); returns their
     names. Run before every dbt command: a load may have added columns or tables since the last."""
-    from ingestion.lake import LOADS_COLUMNS, dataset, lake_tables, loads_location, raw_table_sql
+    from ingestion.lake import (
+        LOADS_COLUMNS,
+        dataset,
+        files_dataset,
+        lake_tables,
+        loads_location,
+        raw_table_sql,
+    )
 
     sources = list(source_names)
     registered = []
     for source in sources:
-        files_schema = f"lake_{dataset(source)}"
+        files_schema = files_dataset(source)
         spark.sql(f"create database if not exists `{files_schema}`")
         spark.sql(f"create database if not exists `{dataset(source)}`")
         loads = loads_location(paths.lake_raw, source)
@@ -173,12 +180,12 @@ def register_lake(spark, paths: Paths, source_names: Iterable[str] = SOURCE_NAME
             f"select * from `{files_schema}`.`_dlt_loads`"
         )
     for table in lake_tables(paths.lake_raw, sources):
-        files = f"`lake_{table.schema}`.`{table.name}`"
+        files = f"`{files_dataset(table.source)}`.`{table.name}`"
         table.location.mkdir(parents=True, exist_ok=True)
         columns = ", ".join(f"`{name}` {kind}" for name, kind in table.columns)
         spark.sql(f"drop table if exists {files}")
         spark.sql(f"create table {files} ({columns}) using parquet location '{table.location}'")
-        select = raw_table_sql(table, files, f"`lake_{table.schema}`.`_dlt_loads`")
+        select = raw_table_sql(table, files, f"`{files_dataset(table.source)}`.`_dlt_loads`")
         spark.sql(f"create or replace view `{table.schema}`.`{table.name}` as {select}")
         registered.append(f"{table.schema}.{table.name}")
     return registered

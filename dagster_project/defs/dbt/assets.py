@@ -18,6 +18,7 @@ from ingestion.common.raw_tables import ensure_raw_tables
 from omni import lake_catalog
 from omni.config import RUN_POLICY_VARS, RetailerConfig
 from omni.erasure import pending_erasures
+from omni.settings import DEFAULT_ENGINE
 
 
 def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
@@ -48,10 +49,8 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             pending_erasures(warehouse.paths),
             _has_run_before(warehouse),
             settings_changed=changed_settings(warehouse, settings),
+            engine=warehouse.paths.engine,
         )
-        if warehouse.on_spark and not full:
-            # Parquet tables take no delete or update (docs/scale-out.md)
-            full, why = True, "on Spark every build rebuilds every model"
         context.log.info(f"dbt build, {'full refresh' if full else 'incremental'}: {why}")
         if full and context.run.tags.get(REFRESH_TAG) != "full":
             # the UI's run list shows that this incremental run rebuilt everything
@@ -61,7 +60,8 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
         args = ["build", "--exclude-resource-type", "unit_test", *vars_args(config.dbt_vars())]
         yield from dbt.cli([*args, "--full-refresh"] if full else args, context=context).stream()
         if warehouse.on_spark:
-            # the tables dbt built, for the readers outside dbt (omni/lake_catalog.py)
+            # the tables dbt built, for the readers outside dbt (omni/lake_catalog.py), and the raw tables
+            # again should files have been loaded outside this graph
             lake_catalog.refresh(warehouse.paths, manifest=dbt_project.manifest_path)
         record_settings(warehouse, settings)
         prune_invocation_targets()
@@ -74,11 +74,13 @@ def refresh_mode(
     pending_erasures: list[str],
     has_run_before: bool = True,
     settings_changed: list[str] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[bool, str]:
     """Whether the dbt build rebuilds every model, and why. A pending erasure always does: rows deleted from
     an incremental table would leave their bytes in the warehouse file's blocks, a rebuild leaves none. So
     does a change of the settings dbt reads (a source turned off, another match threshold): the rows built
-    under the old settings would stay beside the new ones."""
+    under the old settings would stay beside the new ones. So does every build on Spark, whose Parquet tables
+    take no delete or update (docs/scale-out.md)."""
     if not has_run_before:
         return True, "the first build of this warehouse builds every model from all the data"
     if settings_changed:
@@ -98,6 +100,8 @@ def refresh_mode(
         )
     if tag == "full":
         return True, "a full refresh was asked for"
+    if engine == "spark":
+        return True, "on Spark every build rebuilds every model"
     return False, "incremental models process the records that are new or changed since their last run"
 
 

@@ -43,7 +43,7 @@ def source_assets(source_name: str, paths: Paths) -> AssetsDefinition:
         # a table of the contract that no file has fed yet exists all the same, empty and typed (in the
         # lake, its readers take the contract's columns: ingestion/lake.py)
         if warehouse.on_spark:
-            lake_catalog.refresh(run_paths, [source_name])
+            lake_catalog.refresh_raw(run_paths, [source_name])
         else:
             ensure_raw_tables(run_paths.warehouse, [source_name])
         audit = load_audit(warehouse, source_name)
