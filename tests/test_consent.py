@@ -25,6 +25,7 @@ from devtools.generate.marketing import (
 )
 from devtools.generate.people import add_identity_traits, build_people
 from devtools.generate.reference import build_reference
+from omni.settings import Paths
 from tests.late_arrivals import dbt_wide
 from tests.support import rows
 
@@ -66,8 +67,12 @@ def test_newest_consent_event_wins_and_withdrawal_wins_a_tie(xs_world):
 @pytest.mark.e2e
 def test_a_withdrawal_in_the_middle_removes_the_channel_from_the_audience(late_world, tmp_path):
     # a member of the (wide) audience withdrew e-mail consent at the store desk two days before the
-    # audience's as-of moment; the withdrawal arrived late (tests/late_arrivals.py)
-    paths, customer_key = late_world.paths, late_world.withdrawal.customer_key
+    # audience's as-of moment; the withdrawal arrived late (tests/late_arrivals.py). The late world is shared
+    # by the session (other tests compare it with a full refresh): the wide audience is built on a copy
+    customer_key = late_world.withdrawal.customer_key
+    paths = Paths.from_env(tmp_path / "data")
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(late_world.paths.warehouse, paths.warehouse)
     assert rows(
         paths,
         f"""select is_granted from marts.consent_current
