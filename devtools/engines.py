@@ -13,8 +13,9 @@ are neither money nor floating point (every key, name, date, instant, count, fla
 the multiset of rows, so row order does not matter); and, rows matched by those columns, money equal to
 the cent and floats within 1e-9 (relative). Money is allowed one cent of difference where a half cent is
 rounded: DuckDB divides decimals in binary floating point, Spark in decimal arithmetic, so 348.95 / 2 is
-174.47 on one and 174.48 on the other. Columns that record the run itself (`_omni_*`, the time a model
-took to fit) are left out.
+174.47 on one and 174.48 on the other. Columns that record the run itself are left out: the engine's and
+the incremental runs' own (`_omni_*`), dlt's load columns, the time a model took to fit
+(devtools.fingerprint.RUN_COLUMNS). A table of no row is a folder without files on Spark.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from devtools.fingerprint import RUN_COLUMNS
 from omni.config import load_config
 from omni.settings import SOURCE_NAMES, Paths
 
-# columns whose value is a measurement of the run, not of the data
-RUN_COLUMNS = {("clv_model_parameters", "fit_seconds")}
 FLOAT_TOLERANCE = 1e-9
 MONEY_TOLERANCE_CENTS = 1
 
@@ -199,11 +199,15 @@ def compare_marts(
                 "and schema_name = ? and table_name = ? order by column_index",
                 [schema, table],
             ).fetchall()
-            if not name.startswith("_omni") and (table, name) not in RUN_COLUMNS
+            if not name.startswith("_omni") and name not in RUN_COLUMNS
         ]
         ((duck_rows,),) = con.execute(f"select count(*) from {duck_relation}").fetchall()
         if not spark_files:
-            results.append(TableComparison(table, duck_rows, -1, differences=["no table on Spark"]))
+            # Spark writes no file for a table of no row
+            missing = [] if folder.is_dir() else ["no table on Spark"]
+            results.append(
+                TableComparison(table, duck_rows, 0 if folder.is_dir() else -1, differences=missing)
+            )
             continue
         spark_relation = f"read_parquet({spark_files!r}, union_by_name = true)"
         ((spark_rows,),) = con.execute(f"select count(*) from {spark_relation}").fetchall()

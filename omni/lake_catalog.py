@@ -11,7 +11,8 @@ names are the warehouse's and whose relations are views over those files:
   rows of completed loads, of every file its newest load), over the table's Parquet files; a table no
   file has fed yet is empty and typed by the landing contract;
 - `<schema>.<table>` for every table dbt built on Spark (marts, intermediate, meta...): its Parquet files,
-  partition folders included. dbt's views (staging) are Spark SQL, which DuckDB cannot run: they are not
+  partition folders included, without the bucket an incremental model's table is partitioned by (the
+  engine's: dbt/macros/spark_incremental.sql). dbt's views (staging) are Spark SQL, which DuckDB cannot run: they are not
   in the catalog, and no reader outside dbt reads them.
 
 DuckDB reads the files when a view is queried: new files of a table are seen at once; new tables and
@@ -41,6 +42,7 @@ from ingestion.lake import (
     raw_table_sql,
 )
 from omni.settings import SOURCE_NAMES, Paths
+from omni.spark import PARTITION_COLUMN
 
 # Spark SQL types of the lake's tables (ingestion/lake.py) as DuckDB spells them: Spark's `timestamp` is
 # an instant, its `timestamp_ntz` a wall clock
@@ -185,7 +187,11 @@ def refresh_built(paths: Paths, warehouse: Path | None = None, manifest: Path | 
                 continue
             con.execute(f'create schema if not exists "{schema}"')
             view = f'"{schema}"."{name}"'
-            con.execute(f"create or replace view {view} as select * from {_parquet(folder)}")
+            files = _parquet(folder)
+            # the bucket an incremental model's table is partitioned by is the engine's, not the model's
+            bucketed = any(folder.glob(f"{PARTITION_COLUMN}=*"))
+            columns = f'* exclude ("{PARTITION_COLUMN}")' if bucketed else "*"
+            con.execute(f"create or replace view {view} as select {columns} from {files}")
             description, columns = docs.get((schema, name), ("", {}))
             if description:
                 con.execute(f"comment on view {view} is {_literal(description)}")

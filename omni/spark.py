@@ -41,8 +41,9 @@ METASTORE_URI_ENV = "OMNI_SPARK_METASTORE_URI"
 DRIVER_MEMORY_ENV = "OMNI_SPARK_DRIVER_MEMORY"
 CONF_ENV = "OMNI_SPARK_CONF"
 LOCAL_MASTER = "local[*]"
-# dbt commands that build models: always a full refresh on Spark
-FULL_REFRESH_COMMANDS = frozenset({"build", "run"})
+# the partition column of the incremental models' tables (dbt macro spark_partition_column): a bucket of
+# the model's unique key, which the lake's catalog leaves out
+PARTITION_COLUMN = "_omni_partition"
 # dbt commands that run SQL: the others (parse, ls, clean, deps, docs serve) need no session
 SQL_COMMANDS = frozenset(
     {
@@ -75,6 +76,13 @@ def spark_conf(paths: Paths) -> dict[str, str]:
         "spark.sql.warehouse.dir": spark_warehouse_dir(paths),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        # an `insert overwrite` of a partitioned table replaces the partitions it writes, no others: how
+        # incremental models update their tables (dbt/macros/spark_incremental.sql)
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # those partitions are buckets, integers: the embedded metastore filters them itself (Hive's
+        # default filters string partitions only); a metastore that cannot makes Spark list them all
+        "spark.hadoop.hive.metastore.integral.jdo.pushdown": "true",
+        "spark.sql.hive.metastorePartitionPruningFallbackOnException": "true",
         # a backslash in a string literal is itself, as in DuckDB (regular expressions: dbt/macros/portable.sql)
         "spark.sql.parser.escapedStringLiterals": "true",
         "spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV) or "4g",
@@ -263,10 +271,6 @@ def run_dbt(args: Sequence[str], paths: Paths | None = None) -> int:
     os.environ["OMNI_ENGINE"] = "spark"
     paths = paths or Paths.from_env()
     args = list(args)
-    if _command(args) in FULL_REFRESH_COMMANDS and "--full-refresh" not in args:
-        # incremental models rebuild on Spark every time (docs/scale-out.md): their incremental runs
-        # delete and update rows, which Parquet tables cannot
-        args.append("--full-refresh")
     if _command(args) in SQL_COMMANDS:
         spark = start_session(paths)
         register_lake(spark, paths)

@@ -10,11 +10,15 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 import pytest
 
-from devtools.engines import compare_marts, omni_build
+from devtools.engines import OmniBuild, SparkBuild, build_on_spark, compare_marts, omni_build
+from devtools.generate import append_days
 from omni.settings import Paths
+from omni.spark import PARTITION_COLUMN
+from tests.late_arrivals import fit_clv_on_every_build
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -40,8 +44,16 @@ def _spark_missing() -> str | None:
     return None
 
 
+@dataclass
+class SparkWorld:
+    duck: Paths  # world 8 built on DuckDB (the session's, shared read-only)
+    paths: Paths  # the same landing files, configuration and key built on Spark
+    build: OmniBuild
+    continued: bool = False  # `spark_next_days` continued it: the first build's tests then fail
+
+
 @pytest.fixture(scope="module")
-def spark_world(xs_world, tmp_path_factory):
+def spark_world(xs_world, tmp_path_factory) -> SparkWorld:
     """World 8, built by the Dagster job on DuckDB (shared), and the same landing files, configuration and
     pseudonymisation key built by the same job on Spark (`omni build --engine spark`)."""
     missing = _spark_missing()
@@ -54,13 +66,21 @@ def spark_world(xs_world, tmp_path_factory):
     shutil.copy2(duck.data_dir / "omni.toml", paths.data_dir / "omni.toml")
     # the same key: pseudonyms are keyed hashes, equal only under one key
     shutil.copytree(duck.data_dir / "secrets", paths.data_dir / "secrets")
+    # the generator's state, to continue the world (spark_next_days); no build reads it
+    shutil.copytree(duck.truth, paths.truth)
     build = omni_build(paths.data_dir, "spark")
     assert build.returncode == 0, f"omni build --engine spark failed:\n{build.output_tail}"
-    return duck, paths, build
+    return SparkWorld(duck, paths, build)
+
+
+def _first_build(world: SparkWorld) -> tuple[Paths, Paths, OmniBuild]:
+    # the tests of the first build run before spark_next_days continues the world (the order of this file)
+    assert not world.continued, "the Spark world was continued before the first build's tests ran"
+    return world.duck, world.paths, world.build
 
 
 def test_every_mart_of_a_world_is_the_same_on_spark_and_on_duckdb(spark_world):
-    duck, paths, _build = spark_world
+    duck, paths, _build = _first_build(spark_world)
     comparisons = compare_marts(duck.warehouse, paths.spark_warehouse)
     assert len(comparisons) >= 50, [c.table for c in comparisons]
     unequal = [c for c in comparisons if not c.equal]
@@ -82,7 +102,7 @@ def test_the_graph_on_spark_checks_and_publishes_what_duckdb_does(spark_world):
 
     from omni.publish import current_version
 
-    duck, paths, build = spark_world
+    duck, paths, build = _first_build(spark_world)
     assert "ok   omnichannel_dbt" in build.output and "ok   gx_marts_dim_customers" in build.output
 
     def published(data_paths: Paths) -> dict[str, tuple[int, str | None]]:
@@ -116,7 +136,7 @@ def test_the_comparison_finds_a_changed_value_a_missing_row_and_a_cent(spark_wor
     """compare_marts is a check that can fail: a world whose Spark marts were changed is told apart."""
     import duckdb
 
-    duck, paths, _build = spark_world
+    duck, paths, _build = _first_build(spark_world)
     changed = tmp_path / "warehouse"
     shutil.copytree(paths.spark_warehouse / "marts.db", changed / "marts.db")
     con = duckdb.connect()
@@ -126,7 +146,7 @@ def test_the_comparison_finds_a_changed_value_a_missing_row_and_a_cent(spark_wor
         "fct_orders": "select * replace (order_total_pln + 0.02 as order_total_pln) from t",
     }.items():
         folder = changed / "marts.db" / table
-        con.execute(f"create or replace table t as select * from read_parquet('{folder}/*.parquet')")
+        con.execute(f"create or replace table t as select * from read_parquet('{folder}/**/*.parquet')")
         shutil.rmtree(folder)
         folder.mkdir()
         con.execute(f"copy ({edit}) to '{folder}/part-0.parquet' (format parquet)")
@@ -171,3 +191,152 @@ def test_dagster_loads_the_graph_for_spark_from_the_environment(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["spark", "omni-spark-dbt", "spark", "dlt.destinations.filesystem"]
     assert (tmp_path / "dbt-target" / "manifest.json").exists()
+
+
+# what an incremental build on Spark is compared in: every table the DuckDB warehouse holds there
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
+# the days the world is continued by before the incremental build (new orders, events, consents, logins)
+DAYS = 3
+
+
+@dataclass
+class NextDays:
+    duck: Paths  # world 8 continued by DAYS days on DuckDB, rebuilt by the full refresh job
+    paths: Paths  # the Spark world continued by the same days, built incrementally
+    build: SparkBuild
+    files_before: dict[str, dict[str, str]]  # table folder -> {partition folder: its files} before the build
+
+
+def _partition_files(paths: Paths) -> dict[str, dict[str, str]]:
+    """The Parquet files of each partition (bucket) of each partitioned table of the Spark warehouse."""
+    found: dict[str, dict[str, str]] = {}
+    for database in paths.spark_warehouse.glob("*.db"):
+        for table in database.iterdir():
+            parts = sorted(table.glob(f"{PARTITION_COLUMN}=*"))
+            if parts:
+                found[f"{database.stem}.{table.name}"] = {
+                    p.name: " ".join(sorted(f.name for f in p.glob("*.parquet"))) for p in parts
+                }
+    return found
+
+
+@pytest.fixture(scope="module")
+def spark_next_days(spark_world, tmp_path_factory) -> NextDays:
+    """The Spark world continued by DAYS days (`omni generate --append-days`), loaded to the lake and built
+    incrementally by `dbt build` on Spark (the dbt step of `omni build --engine spark`, whose whole graph
+    the first build ran); beside it DuckDB's world 8 continued by the same days and rebuilt from all its
+    files by the full refresh job. The Spark world is continued in place (its metastore holds the tables'
+    paths): the first build's tests come before in this file."""
+    from omni import lake_catalog
+    from omni.build import build
+
+    # both fit the CLV models on every build, as a full refresh does (tests/late_arrivals.py)
+    duck = Paths.from_env(tmp_path_factory.mktemp("next-days-duckdb") / "data")
+    shutil.copytree(spark_world.duck.data_dir, duck.data_dir, symlinks=True)
+    paths = spark_world.paths
+    spark_world.continued = True
+    for data in (duck, paths):
+        fit_clv_on_every_build(data)
+        append_days(data.data_dir, DAYS)
+    new_files = sorted(p.relative_to(paths.landing) for p in paths.landing.rglob("*") if p.is_file())
+    assert new_files == sorted(p.relative_to(duck.landing) for p in duck.landing.rglob("*") if p.is_file())
+    assert all((paths.landing / f).read_bytes() == (duck.landing / f).read_bytes() for f in new_files)
+    result = build(duck, echo=lambda _m: None, full_refresh=True)
+    assert result.success, "the DuckDB full refresh failed:\n" + "\n".join(result.report)
+    before = _partition_files(paths)
+    next_build = build_on_spark(paths.data_dir)
+    assert next_build.returncode == 0, f"the incremental build on Spark failed:\n{next_build.output_tail}"
+    lake_catalog.refresh(paths)
+    return NextDays(duck, paths, next_build, before)
+
+
+def test_new_days_built_incrementally_on_spark_equal_a_full_refresh(spark_next_days):
+    """Every table of staging, intermediate and marts that DuckDB holds, built incrementally on Spark after
+    new days, equals the full refresh of the same files (on DuckDB, whose full build the first build's
+    tests found equal to Spark's): rows, keys and values, the customer keys among them."""
+    day = spark_next_days
+    compared = {
+        schema: compare_marts(day.duck.warehouse, day.paths.spark_warehouse, schema=schema)
+        for schema in COMPARED_SCHEMAS
+    }
+    assert len(compared["marts"]) >= 50 and len(compared["intermediate"]) >= 30, {
+        schema: len(c) for schema, c in compared.items()
+    }
+    assert all(c.duckdb_rows > 0 for c in compared["marts"] if c.table in ("fct_orders", "dim_customers"))
+    unequal = [(schema, c) for schema, results in compared.items() for c in results if not c.equal]
+    assert not unequal, "\n".join(
+        f"{schema}.{c.table}: {c.duckdb_rows} rows on DuckDB, {c.spark_rows} on Spark; "
+        f"{'; '.join(c.differences) or 'different content'}"
+        for schema, c in unequal
+    )
+
+
+def test_the_build_on_spark_was_incremental_and_rewrote_only_what_it_touched(spark_next_days):
+    """The second build ran every incremental model incrementally (none was rebuilt whole), the identity
+    stitching wrote only the nodes whose row changed, and tables kept buckets the new days did not touch."""
+    import duckdb
+
+    day = spark_next_days
+    with duckdb.connect(str(day.paths.warehouse), read_only=True) as con:
+        modes = con.execute(
+            "select mode, count(*) from (select model, arg_max(mode, batch) as mode from meta.incremental_runs "
+            "group by model) group by mode"
+        ).fetchall()
+        ((stitch_mode, written, reason),) = con.execute(
+            "select mode, nodes_restitched, reason from meta.identity_stitch_runs order by batch desc limit 1"
+        ).fetchall()
+        (nodes,) = con.execute(
+            "select count(*) from intermediate.int_identity__deterministic_components"
+        ).fetchone()
+    assert dict(modes).keys() == {"incremental"} and dict(modes)["incremental"] >= 25, modes
+    assert stitch_mode == "incremental" and 0 < written < nodes, (stitch_mode, written, nodes, reason)
+    after = _partition_files(day.paths)
+    assert set(after) == set(day.files_before) and len(after) >= 25, sorted(after)
+    kept = {
+        table: sum(files == day.files_before[table].get(bucket) for bucket, files in buckets.items())
+        for table, buckets in after.items()
+    }
+    # a table the new days did not change keeps every bucket; one they changed, the buckets not touched
+    assert sum(kept.values()) > 0 and any(0 < n < len(after[t]) for t, n in kept.items()), kept
+    # the bucket is the engine's: the catalog that checks, publication and BI read has DuckDB's columns
+    with (
+        duckdb.connect(str(day.paths.warehouse), read_only=True) as lake,
+        duckdb.connect(str(day.duck.warehouse), read_only=True) as duck,
+    ):
+        columns = "select column_name from (describe marts.fct_orders)"
+        assert lake.execute(columns).fetchall() == duck.execute(columns).fetchall()
+
+
+def test_a_changed_number_of_buckets_stops_an_incremental_run_on_spark(spark_next_days):
+    """A key's bucket depends on the number of buckets: after a change of the var, an incremental run would
+    leave the old versions of keys in their old buckets. It stops before writing and asks for a full
+    refresh; the table is untouched."""
+    import sys
+    from pathlib import Path
+
+    from devtools.engines import spark_environment
+
+    paths = spark_next_days.paths
+    table = paths.spark_warehouse / "staging.db" / "stg_ads__ad_clicks"
+    files = sorted(str(p.relative_to(table)) for p in table.rglob("*.parquet"))
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "omni-spark-dbt"),
+            "run",
+            "--select",
+            "stg_ads__ad_clicks",
+            "--vars",
+            "{spark_incremental_buckets: 7}",
+        ],
+        cwd=Path(__file__).resolve().parent.parent / "dbt",
+        env=spark_environment(paths),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    shown = done.stdout + done.stderr
+    assert done.returncode != 0, shown[-3000:]
+    assert "was built with 16 bucket(s), and var spark_incremental_buckets is now 7" in shown, shown[-3000:]
+    assert "omni build --full-refresh" in shown
+    assert sorted(str(p.relative_to(table)) for p in table.rglob("*.parquet")) == files

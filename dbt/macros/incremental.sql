@@ -175,14 +175,33 @@ every load): the rows of loads newer than the newest load id the model already h
     {%- endif %}
 {%- endmacro %}
 
+{#- The rows of `relation` (by default the model's table) for which `predicate` holds are deleted; the
+    predicate names the table's row as `relation.identifier`. On Spark, whose Parquet tables take no
+    `delete`, the parts of the table holding such rows are written again without them
+    (spark_delete_rows, dbt/macros/spark_incremental.sql): that happens when the hook is rendered, just
+    before it would run, and the hook itself is empty. -#}
+{% macro delete_rows(predicate, relation=none) -%}
+    {%- set relation = relation or this -%}
+    {%- if target.type == 'spark' -%}
+        {%- if execute -%}
+            {%- do spark_delete_rows(relation, predicate) -%}
+        {%- endif -%}
+    {%- else -%}
+        delete from {{ relation }} where {{ predicate }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- post-hook of an incremental model that writes only changed rows: delete the rows whose key is no
     longer in `source` (a relation holding every current key) -#}
 {% macro delete_vanished(source, key_columns) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where not exists (
+        {%- set vanished -%}
+        not exists (
             select 1 from {{ source }} as current_keys
             where {% for c in key_columns %}current_keys.{{ c }} = {{ this.identifier }}.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
         )
+        {%- endset -%}
+        {{ delete_rows(vanished) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -210,7 +229,9 @@ every load): the rows of loads newer than the newest load id the model already h
 {#- pre-hook: in an incremental run, `sql` (a select of the keys to recompute) into the table of recomputed keys -#}
 {% macro write_recomputed_keys(sql) -%}
     {%- if is_incremental() -%}
-        create or replace table {{ recomputed_keys_relation() }} as {{ sql }}
+        {%- set keys = recomputed_keys_relation() -%}
+        {#- Spark's Parquet tables cannot be replaced in one statement -#}
+        {{ statements(['drop table if exists ' ~ keys, 'create table ' ~ keys ~ ' as ' ~ sql]) }}
     {%- else -%}
         drop table if exists {{ recomputed_keys_relation() }}
     {%- endif -%}
@@ -222,10 +243,11 @@ every load): the rows of loads newer than the newest load id the model already h
     (`_omni_written` in a model whose rows keep their stamp when written again unchanged, select_stamped) -#}
 {% macro delete_unwritten(key_column, recomputed_column=none, written_column='_omni_batch') -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where
+        {%- set unwritten -%}
             {{ key_column }} in (select {{ recomputed_column or key_column }} from {{ recomputed_keys_relation() }})
             and {{ written_column }} <> {{ omni_batch() }}
+        {%- endset -%}
+        {{ delete_rows(unwritten) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -237,10 +259,13 @@ every load): the rows of loads newer than the newest load id the model already h
     holds (a corrected re-export replaced it, a rule now sets it aside as an attribute) -#}
 {% macro delete_vanished_identity_values() -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where entity_kind = 'identifier' and not exists (
+        {%- set vanished -%}
+        entity_kind = 'identifier' and not exists (
             select 1 from {{ ref('int_identity__map_values') }} as current_values
             where current_values.identity_map_key = {{ this.identifier }}.identity_map_key
         )
+        {%- endset -%}
+        {{ delete_rows(vanished) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -285,16 +310,23 @@ are pruned. A full build of int_identity__record_keys starts the log afresh (eve
             and _omni_previous_profile_key is not null
             and _omni_previous_profile_key is distinct from profile_key
         {%- endset -%}
-        {%- set prune -%}
-        -- the moves every incremental model has run past
-        delete from {{ moves }}
-        where batch <= (
+        {#- the moves every incremental model has run past -#}
+        {%- set run_past -%}
+        batch <= (
             select coalesce(min(last_batch), -1) from (
                 select max(batch) as last_batch from {{ incremental_state_relation() }} group by model
             ) as runs
         )
         {%- endset -%}
-        {{ statements([log, prune]) }}
+        {%- if target.type == 'spark' -%}
+            {#- delete_rows acts when called on Spark: the log is written first, here -#}
+            {%- if execute -%}
+                {%- do run_query(log) -%}
+                {%- do delete_rows(run_past, moves) -%}
+            {%- endif -%}
+        {%- else -%}
+            {{ statements([log, delete_rows(run_past, moves)]) }}
+        {%- endif -%}
     {%- else -%}
         {{ truncate_table(moves) }}
     {%- endif %}

@@ -123,8 +123,7 @@ project's version adds the batch filter to it.
 {%- endmacro %}
 
 {#- on-run-end: the row-wise tests of incremental models that passed in this run judged every row up to
-    this run's batch; one row per test, the latest. Not on Spark, whose builds rebuild every model
-    (docs/scale-out.md): its tests judge every row. -#}
+    this run's batch; one row per test, the latest -#}
 {% macro record_passed_tests(results) -%}
     {%- set passed = [] -%}
     {%- if execute -%}
@@ -136,13 +135,17 @@ project's version adds the batch filter to it.
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if passed and target.type != 'spark' -%}
-        delete from {{ passed_tests_relation() }}
-        where test in ({% for test, _ in passed %}'{{ test }}'{{ ', ' if not loop.last }}{% endfor %});
+    {%- if passed -%}
+        {%- set earlier -%}
+            test in ({% for test, _ in passed %}'{{ test }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- endset -%}
+        {%- set record -%}
         insert into {{ passed_tests_relation() }} values
         {% for test, tested in passed -%}
             ('{{ test }}', '{{ tested }}', {{ omni_batch() }}, current_timestamp){{ ',' if not loop.last }}
         {% endfor %}
+        {%- endset -%}
+        {{ statements([delete_rows(earlier, passed_tests_relation()), record]) }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -18,7 +18,6 @@ from ingestion.common.raw_tables import ensure_raw_tables
 from omni import lake_catalog
 from omni.config import RUN_POLICY_VARS, RetailerConfig
 from omni.erasure import pending_erasures
-from omni.settings import DEFAULT_ENGINE
 
 
 def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
@@ -49,7 +48,6 @@ def build_dbt_assets(config: RetailerConfig) -> AssetsDefinition:
             pending_erasures(warehouse.paths),
             _has_run_before(warehouse),
             settings_changed=changed_settings(warehouse, settings),
-            engine=warehouse.paths.engine,
         )
         context.log.info(f"dbt build, {'full refresh' if full else 'incremental'}: {why}")
         if full and context.run.tags.get(REFRESH_TAG) != "full":
@@ -74,13 +72,12 @@ def refresh_mode(
     pending_erasures: list[str],
     has_run_before: bool = True,
     settings_changed: list[str] | None = None,
-    engine: str = DEFAULT_ENGINE,
 ) -> tuple[bool, str]:
     """Whether the dbt build rebuilds every model, and why. A pending erasure always does: rows deleted from
     an incremental table would leave their bytes in the warehouse file's blocks, a rebuild leaves none. So
     does a change of the settings dbt reads (a source turned off, another match threshold): the rows built
-    under the old settings would stay beside the new ones. So does every build on Spark, whose Parquet tables
-    take no delete or update (docs/scale-out.md)."""
+    under the old settings would stay beside the new ones. The same on either engine (on Spark the
+    incremental models overwrite the partitions a run touches: docs/scale-out.md)."""
     if not has_run_before:
         return True, "the first build of this warehouse builds every model from all the data"
     if settings_changed:
@@ -100,8 +97,6 @@ def refresh_mode(
         )
     if tag == "full":
         return True, "a full refresh was asked for"
-    if engine == "spark":
-        return True, "on Spark every build rebuilds every model"
     return False, "incremental models process the records that are new or changed since their last run"
 
 

@@ -80,8 +80,10 @@ def _record_run(session, runs, batch, mode, restitched, vanished, reason):
 
 def _on_spark(dbt, session):
     """On Spark (omni.identity.spark_graph): the graph components in the engine, the rules per component
-    in parallel on the executors; every build stitches the whole graph (Spark builds rebuild every model,
-    docs/scale-out.md)."""
+    in parallel on the executors, for the whole graph. An incremental run writes the rows that differ
+    from the stored ones (new nodes, nodes whose profile or signature changed), stamped with the run's
+    batch; the others keep their row and stamp, so the models downstream see only what changed, and the
+    post-hook deletes the rows of the nodes that are gone."""
     from pyspark.sql import functions as F
 
     from omni.identity.graph import EDGE_COLUMNS, IDENTIFIER_COLUMNS, NODE_COLUMNS, TYPE_COLUMNS
@@ -93,15 +95,24 @@ def _on_spark(dbt, session):
         types=dbt.ref("identity_identifier_types").project(TYPE_COLUMNS).frame,
         nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).frame,
     ).localCheckpoint()
+    mode, written = "full", rows
+    if dbt.is_incremental:
+        stored = session.sql(f"select {', '.join(rows.columns)} from {dbt.this}").frame.alias("stored")
+        # a row equal to the stored one, column by column (nulls equal), is not written again
+        same = [F.col(f"new.{c}").eqNullSafe(F.col(f"stored.{c}")) for c in rows.columns]
+        written, mode = rows.alias("new").join(stored, on=same, how="left_anti"), "incremental"
+    written = written.localCheckpoint()
     # the run's figures in one pass over the stitched rows
     ((count, components),) = rows.agg(F.count("*"), F.countDistinct("graph_component")).collect()
+    changed = written.count() if mode == "incremental" else count
     _record_run(
         session,
         "meta.identity_stitch_runs",
         session.omni_batch,
-        "full",
-        count,
+        mode,
+        changed,
         0,
-        f"the whole graph: {components} graph components stitched in parallel",
+        f"the whole graph: {components} graph components stitched in parallel, {changed} of {count} nodes' "
+        "rows written",
     )
-    return rows.withColumn("_omni_batch", F.lit(session.omni_batch).cast("bigint"))
+    return written.withColumn("_omni_batch", F.lit(session.omni_batch).cast("bigint"))
