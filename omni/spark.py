@@ -76,11 +76,9 @@ def spark_conf(paths: Paths) -> dict[str, str]:
         "spark.sql.warehouse.dir": spark_warehouse_dir(paths),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-        # an `insert overwrite` of a partitioned table replaces the partitions it writes, no others: how
-        # incremental models update their tables (dbt/macros/spark_incremental.sql)
-        "spark.sql.sources.partitionOverwriteMode": "dynamic",
-        # those partitions are buckets, integers: the embedded metastore filters them itself (Hive's
-        # default filters string partitions only); a metastore that cannot makes Spark list them all
+        # the incremental models' tables are partitioned by buckets, integers (dbt/macros/spark_incremental.sql):
+        # the embedded metastore filters them itself (Hive's default filters string partitions only); a
+        # metastore that cannot makes Spark list them all
         "spark.hadoop.hive.metastore.integral.jdo.pushdown": "true",
         "spark.sql.hive.metastorePartitionPruningFallbackOnException": "true",
         # a backslash in a string literal is itself, as in DuckDB (regular expressions: dbt/macros/portable.sql)

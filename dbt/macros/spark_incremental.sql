@@ -60,15 +60,9 @@ project's materialization to the adapter's).
     {%- endif -%}
 {%- endmacro %}
 
-{#- `relation`'s columns (names), but the bucket column -#}
-{% macro columns_but_bucket(relation) -%}
-    {%- set names = [] -%}
-    {%- for column in adapter.get_columns_in_relation(relation) -%}
-        {%- if column.name != spark_partition_column() -%}
-            {%- do names.append(column.name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(names) }}
+{#- `relation`'s column names -#}
+{% macro column_names(relation) -%}
+    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
 {%- endmacro %}
 
 {% materialization incremental, adapter='spark', supported_languages=['sql', 'python'] -%}
@@ -89,6 +83,8 @@ project's materialization to the adapter's).
         again when the model's table, which the model's SQL reads, is written) -#}
     {%- set new_rows = this.incorporate(path={"identifier": this.identifier ~ '__omni_new'}) -%}
 
+    {#- an `insert overwrite` replaces the partitions it writes rows to, no others (this and the delete
+        hooks, spark_delete_rows, rely on it; the session is shared by dbt's threads) -#}
     {% call statement() -%}
         set spark.sql.sources.partitionOverwriteMode = dynamic
     {%- endcall %}
@@ -99,11 +95,12 @@ project's materialization to the adapter's).
         {% call statement('model_rows') -%}
             {{ create_temporary_view(model_rows, compiled_code) }}
         {%- endcall %}
+        {%- set names = column_names(model_rows) -%}
         {%- set code = compiled_code -%}
-        {%- set columns = columns_but_bucket(model_rows) -%}
-        {%- if columns | length < adapter.get_columns_in_relation(model_rows) | length -%}
+        {%- if partition in names -%}
             {#- a model that selects every column of an incremental model's table has its bucket too -#}
-            {%- set code = 'select ' ~ columns | join(', ') ~ ' from (\n' ~ compiled_code ~ '\n) as model_sql' -%}
+            {%- set code = 'select ' ~ names | reject('equalto', partition) | join(', ') ~ ' from (\n'
+                ~ compiled_code ~ '\n) as model_sql' -%}
         {%- endif -%}
         {%- if config.get('contract').enforced -%}
             {{ get_assert_columns_equivalent(code) }}
@@ -113,6 +110,7 @@ project's materialization to the adapter's).
             {% call statement('model_rows_checked') -%}
                 {{ create_temporary_view(model_rows, code) }}
             {%- endcall %}
+            {%- set names = column_names(model_rows) -%}
         {%- endif -%}
     {%- else -%}
         {% call statement('drop_model_rows') -%}
@@ -121,8 +119,9 @@ project's materialization to the adapter's).
         {% call statement('model_rows', language='python') -%}
             {{ create_table_as(False, model_rows, compiled_code, 'python') }}
         {%- endcall %}
+        {%- set names = column_names(model_rows) -%}
     {%- endif -%}
-    {%- set columns = columns_but_bucket(model_rows) -%}
+    {%- set columns = names | reject('equalto', partition) | list -%}
     {%- set bucketed -%}
         select {{ columns | join(', ') }}, {{ spark_bucket_of(key_columns) }} as {{ partition }}
         from {{ model_rows }}
@@ -151,7 +150,8 @@ project's materialization to the adapter's).
             create table {{ new_rows }} {{ file_format_clause() }} as {{ bucketed }}
         {%- endcall %}
         {%- do process_schema_changes(on_schema_change, new_rows, existing_relation) -%}
-        {%- set written = columns_but_bucket(target_relation) + [partition] -%}
+        {#- the stored table's order of columns -#}
+        {%- set written = column_names(target_relation) | reject('equalto', partition) | list + [partition] -%}
         {% call statement('main') -%}
             insert overwrite table {{ target_relation }} partition ({{ partition }})
             select {{ written | join(', ') }} from {{ new_rows }}
@@ -187,11 +187,10 @@ project's materialization to the adapter's).
 {% macro spark_delete_rows(relation, predicate) -%}
     {%- set alias = relation.identifier -%}
     {%- set partition = spark_partition_column() -%}
-    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
     {%- set kept_rows -%}
         select * from {{ relation }} as {{ alias }} where not coalesce({{ predicate }}, false)
     {%- endset -%}
-    {%- if partition in names -%}
+    {%- if partition in column_names(relation) -%}
         {%- set hit = run_query(
             "select distinct " ~ partition ~ " from " ~ relation ~ " as " ~ alias ~ " where " ~ predicate
         ).columns[0].values() | map('int') | list -%}

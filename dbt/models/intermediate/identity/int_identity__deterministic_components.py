@@ -95,16 +95,15 @@ def _on_spark(dbt, session):
         types=dbt.ref("identity_identifier_types").project(TYPE_COLUMNS).frame,
         nodes=dbt.ref("int_identity__nodes").project(NODE_COLUMNS).frame,
     ).localCheckpoint()
-    mode, written = "full", rows
+    # the run's figures in one pass over the stitched rows
+    ((count, components),) = rows.agg(F.count("*"), F.countDistinct("graph_component")).collect()
+    mode, written, changed = "full", rows, count
     if dbt.is_incremental:
         stored = session.sql(f"select {', '.join(rows.columns)} from {dbt.this}").frame.alias("stored")
         # a row equal to the stored one, column by column (nulls equal), is not written again
         same = [F.col(f"new.{c}").eqNullSafe(F.col(f"stored.{c}")) for c in rows.columns]
-        written, mode = rows.alias("new").join(stored, on=same, how="left_anti"), "incremental"
-    written = written.localCheckpoint()
-    # the run's figures in one pass over the stitched rows
-    ((count, components),) = rows.agg(F.count("*"), F.countDistinct("graph_component")).collect()
-    changed = written.count() if mode == "incremental" else count
+        written = rows.alias("new").join(stored, on=same, how="left_anti").localCheckpoint()
+        mode, changed = "incremental", written.count()
     _record_run(
         session,
         "meta.identity_stitch_runs",
