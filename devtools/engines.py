@@ -24,7 +24,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,26 +67,30 @@ def ingest_to_lake(paths: Paths, sources=SOURCE_NAMES) -> float:
     return time.perf_counter() - started
 
 
-def build_on_spark(data_dir: str | Path, extra_args: list[str] | None = None) -> SparkBuild:
+def build_on_spark(
+    data_dir: str | Path,
+    extra_args: list[str] | None = None,
+    alongside: Callable[[], object] | None = None,
+) -> SparkBuild:
     """Load the landing files of `data_dir` to its lake and `dbt build` the warehouse on Spark, with the
-    retailer's configuration (omni.toml) as the dbt vars, as `omni build` passes them on DuckDB."""
+    retailer's configuration (omni.toml) as the dbt vars, as `omni build` passes them on DuckDB.
+
+    `alongside`: work of this process done while dbt runs (`run_command`)."""
     paths = Paths.from_env(data_dir)
     ingest_seconds = ingest_to_lake(paths)
     command = [*_dbt_build("omni-spark-dbt", paths), *(extra_args or [])]
     started = time.perf_counter()
-    done = subprocess.run(
+    returncode, output = run_command(
         command,
+        spark_environment(paths),
         cwd=Path(__file__).resolve().parent.parent / "dbt",
-        env=spark_environment(paths),
-        capture_output=True,
-        text=True,
-        check=False,
+        alongside=alongside,
     )
     return SparkBuild(
         ingest_seconds=ingest_seconds,
         dbt_seconds=time.perf_counter() - started,
-        returncode=done.returncode,
-        output_tail="\n".join((done.stdout + done.stderr).splitlines()[-60:]),
+        returncode=returncode,
+        output_tail="\n".join(output.splitlines()[-60:]),
     )
 
 
@@ -99,8 +105,9 @@ class OmniBuild:
         return "\n".join(self.output.splitlines()[-80:])
 
 
-def omni_build(data_dir: str | Path, engine: str) -> OmniBuild:
-    """`omni build --engine <engine>` of `data_dir`, in a process of its own (its own dbt target folder)."""
+def omni_build(data_dir: str | Path, engine: str, alongside: Callable[[], object] | None = None) -> OmniBuild:
+    """`omni build --engine <engine>` of `data_dir`, in a process of its own (its own dbt target folder);
+    `alongside`: work of this process done meanwhile (`run_command`)."""
     paths = Paths.from_env(data_dir, engine)
     # the engine and the data directory are options of the command; `omni build` exports them for dbt
     env = {**os.environ, "DBT_TARGET_PATH": str(paths.data_dir / f"dbt-target-{engine}")}
@@ -113,12 +120,34 @@ def omni_build(data_dir: str | Path, engine: str) -> OmniBuild:
         str(data_dir),
     ]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    return OmniBuild(
-        seconds=time.perf_counter() - started,
-        returncode=done.returncode,
-        output=done.stdout + done.stderr,
-    )
+    returncode, output = run_command(command, env, alongside=alongside)
+    return OmniBuild(seconds=time.perf_counter() - started, returncode=returncode, output=output)
+
+
+def run_command(
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path | None = None,
+    alongside: Callable[[], object] | None = None,
+) -> tuple[int, str]:
+    """Run `command` in a process of its own; returns its exit code and what it printed (stdout and stderr,
+    as they came). `alongside`: work of this process done while the command runs (the same world built on
+    the other engine, say); the command is then waited for, or stopped if that work fails."""
+    # the output goes to a file: a pipe nobody reads while `alongside` runs would fill and stop the command
+    with tempfile.TemporaryFile(mode="w+") as output:
+        running = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            if alongside is not None:
+                alongside()
+            returncode = running.wait()
+        finally:
+            if running.poll() is None:
+                running.kill()
+                running.wait()
+        output.seek(0)
+        return returncode, output.read()
 
 
 def _dbt_build(executable: str, paths: Paths) -> list[str]:
@@ -299,16 +328,9 @@ def build_on_duckdb(data_dir: str | Path) -> dict:
     )
     command = _dbt_build("dbt", paths)
     started = time.perf_counter()
-    done = subprocess.run(
-        command,
-        cwd=Path(__file__).resolve().parent.parent / "dbt",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError("dbt build on DuckDB failed:\n" + "\n".join(done.stdout.splitlines()[-40:]))
+    returncode, output = run_command(command, env, cwd=Path(__file__).resolve().parent.parent / "dbt")
+    if returncode != 0:
+        raise RuntimeError("dbt build on DuckDB failed:\n" + "\n".join(output.splitlines()[-40:]))
     return {
         "ingest_seconds": round(ingest_seconds, 2),
         "dbt_seconds": round(time.perf_counter() - started, 2),

@@ -96,6 +96,13 @@ def spark_conf(paths: Paths) -> dict[str, str]:
         conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = (
             f"jdbc:derby:;databaseName={paths.spark_metastore};create=true"
         )
+        # the embedded metastore's handler retries a failed write 10 times, 2 s apart (made for a shared
+        # metastore database that may be briefly away; Derby in this process is not). A failure here is
+        # not transient: Derby keeps 256 characters of a column comment, so a table or view with a longer
+        # one is refused in Hive's format and Spark keeps it in its own. The retries cost 20 s per such
+        # relation, and they held the metastore meanwhile: one immediate retry
+        conf["spark.hadoop.hive.hmshandler.retry.attempts"] = "1"
+        conf["spark.hadoop.hive.hmshandler.retry.interval"] = "0ms"
     if master.startswith("local"):
         # one machine: a few shuffle partitions (adaptive execution merges small ones further); a
         # cluster keeps Spark's default, sized for many executors
@@ -255,10 +262,10 @@ def install_python_submission() -> None:
 
 
 def _command(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if not arg.startswith("-"):
-            return arg
-    return None
+    """dbt's command among `args` (after global options, some of which take a value: `--log-path X run`)."""
+    from dbt.cli.main import cli
+
+    return next((arg for arg in args if arg in cli.commands), None)
 
 
 def run_dbt(args: Sequence[str], paths: Paths | None = None) -> int:

@@ -74,9 +74,10 @@ def made_once(tmp_path_factory) -> MadeOnce:
 
 
 class Generated:
-    """xs worlds as the generator writes them (landing files, truth/, omni.toml), one per seed, generated
-    once per session and shared by every test process: read them, never write into them (copy a world to
-    change it). Seeds asked for together are generated in parallel, one process per core."""
+    """xs worlds as the generator writes them (landing files, truth/, omni.toml) with their pseudonymisation
+    key (tests/support.py: generate_xs), one per seed, generated once per session and shared by every test
+    process: read them, never write into them (copy a world to change it). Seeds asked for together are
+    generated in parallel, one process per core."""
 
     def __init__(self, made: MadeOnce) -> None:
         self.made = made

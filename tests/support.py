@@ -20,10 +20,14 @@ def rows(paths: Paths, sql: str) -> list[tuple]:
 
 
 def generate_xs(folder: Path, seed: int) -> Path:
-    """An xs world of `seed` generated into `folder` (a module function: worker processes run it)."""
+    """An xs world of `seed` generated into `folder` (a module function: worker processes run it), with
+    the pseudonymisation key its builds use: every copy of the world has it, so the same landing files
+    built twice (on DuckDB and on Spark, side by side) give the same pseudonyms."""
     from devtools.generate import generate
+    from omni.pseudonymisation import load_key
 
     generate(folder, size="xs", seed=seed)
+    load_key(folder)  # made in the world's folder, as a first build would
     return folder
 
 
