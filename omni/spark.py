@@ -262,10 +262,25 @@ def install_python_submission() -> None:
 
 
 def _command(args: Sequence[str]) -> str | None:
-    """dbt's command among `args` (after global options, some of which take a value: `--log-path X run`)."""
+    """dbt's command among `args`: the first word that names one, after dbt's global options and the values
+    of those that take one (`--log-path run build`: the command is build)."""
     from dbt.cli.main import cli
 
-    return next((arg for arg in args if arg in cli.commands), None)
+    valued = {
+        name
+        for param in cli.params
+        if param.param_type_name == "option" and not param.is_flag and not param.count
+        for name in param.opts
+    }
+    after_option = False
+    for arg in args:
+        if after_option:
+            after_option = False
+        elif arg in cli.commands:
+            return arg
+        else:
+            after_option = arg in valued
+    return None
 
 
 def run_dbt(args: Sequence[str], paths: Paths | None = None) -> int:
