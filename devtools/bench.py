@@ -288,7 +288,8 @@ def run(
 def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
     """One world built on DuckDB and on Spark (local, every core): dlt's load (to the warehouse, to the
     lake) and `dbt build`, each in a process of its own (time, peak memory), dbt's node times summed by
-    step, and whether every mart came out the same (devtools/engines.py)."""
+    step, and whether every mart came out the same (devtools/engines.py). Then the same day appended to
+    both and built incrementally on each: the same figures for the day, and the marts compared again."""
     from devtools.engines import compare_marts, grouped_seconds
     from omni.settings import Paths
 
@@ -320,6 +321,22 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
             if not c.equal
         },
     }
+    # a day later: the same day appended to both worlds (the generator continues each from its state),
+    # built incrementally on each engine, and the marts compared again
+    for world in (data_dir / "duckdb", spark_dir):
+        _child(["append", str(world)])
+    duck_next = _child(["engine-duckdb", str(data_dir / "duckdb")])
+    spark_next = _child(["engine-spark", str(spark_dir)])
+    marts_next = compare_marts(
+        Paths.from_env(data_dir / "duckdb").warehouse, Paths.from_env(spark_dir).spark_warehouse
+    )
+    result["next_day"] = {
+        "duckdb": {**duck_next, "steps": grouped_seconds(duck_next.pop("nodes"))},
+        "spark": {**spark_next, "steps": grouped_seconds(spark_next.pop("nodes"))},
+        "marts": len(marts_next),
+        "marts_equal": sum(c.equal for c in marts_next),
+        "marts_unequal": [c.table for c in marts_next if not c.equal],
+    }
     d, s = result["duckdb"], result["spark"]
     result["spark_over_duckdb"] = round(
         (s["ingest_seconds"] + s["dbt_seconds"]) / (d["ingest_seconds"] + d["dbt_seconds"]), 2
@@ -339,6 +356,25 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
     )
     for table, differences in result["marts_differences"].items():
         echo(f"    {table}: {'; '.join(differences)[:300]}")
+    nd, ns = result["next_day"]["duckdb"], result["next_day"]["spark"]
+    echo("  a day later, built incrementally (the same day appended to both worlds):")
+    rows = [
+        ("load (dlt)", nd["ingest_seconds"], ns["ingest_seconds"]),
+        ("dbt build (wall)", nd["dbt_seconds"], ns["dbt_seconds"]),
+    ]
+    rows += [(f"  {name} (node sum)", nd["steps"][name], ns["steps"][name]) for name in nd["steps"]]
+    for name, a, b in rows:
+        echo(f"  {name:<28} {a:>9.1f} {b:>9.1f} {b / a if a else float('nan'):>6.2f}")
+    echo(
+        f"  dbt build of the day over the full build: DuckDB {nd['dbt_seconds'] / d['dbt_seconds']:.2f}, "
+        f"Spark {ns['dbt_seconds'] / s['dbt_seconds']:.2f}; marts equal: {result['next_day']['marts_equal']} "
+        f"of {result['next_day']['marts']}"
+        + (
+            f" (not: {', '.join(result['next_day']['marts_unequal'])})"
+            if result["next_day"]["marts_unequal"]
+            else ""
+        )
+    )
     return result
 
 

@@ -306,6 +306,24 @@ def test_the_build_on_spark_was_incremental_and_rewrote_only_what_it_touched(spa
     }
     # a table the new days did not change keeps every bucket; one they changed, the buckets not touched
     assert sum(kept.values()) > 0 and any(0 < n < len(after[t]) for t, n in kept.items()), kept
+    # by month (config spark_partition_month_of): every row in the partition of its month, and the days
+    # rewrote the months they fall in, not the history before them
+    events = day.paths.spark_warehouse / "staging.db" / "stg_events__events"
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        ((misplaced, months, newest),) = con.execute(
+            f"""select count(*) filter (where {PARTITION_COLUMN}
+                       is distinct from coalesce(year(event_at) * 100 + month(event_at), 0)),
+                       count(distinct {PARTITION_COLUMN}), max({PARTITION_COLUMN})
+                from read_parquet('{events}/*/*.parquet', hive_partitioning = true)"""
+        ).fetchall()
+    touched = {
+        int(bucket.split("=")[1])
+        for bucket, files in after["staging.stg_events__events"].items()
+        if files != day.files_before["staging.stg_events__events"].get(bucket)
+    }
+    assert misplaced == 0 and months == len(after["staging.stg_events__events"]), (misplaced, months)
+    assert newest in touched and len(touched) < months, (sorted(touched), months)
     # the bucket is the engine's: the catalog that checks, publication and BI read has DuckDB's columns
     with (
         duckdb.connect(str(day.paths.warehouse), read_only=True) as lake,
@@ -325,14 +343,15 @@ def test_a_changed_number_of_buckets_stops_an_incremental_run_on_spark(spark_nex
     from devtools.engines import spark_environment
 
     paths = spark_next_days.paths
-    table = paths.spark_warehouse / "staging.db" / "stg_ads__ad_clicks"
+    # a table partitioned by buckets of its key (no time of its own)
+    table = paths.spark_warehouse / "staging.db" / "stg_webshop__order_lines"
     files = sorted(str(p.relative_to(table)) for p in table.rglob("*.parquet"))
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "omni-spark-dbt"),
             "run",
             "--select",
-            "stg_ads__ad_clicks",
+            "stg_webshop__order_lines",
             "--vars",
             "{spark_incremental_buckets: 7}",
         ],
@@ -345,6 +364,9 @@ def test_a_changed_number_of_buckets_stops_an_incremental_run_on_spark(spark_nex
     )
     shown = done.stdout + done.stderr
     assert done.returncode != 0, shown[-3000:]
-    assert "was built with 16 bucket(s), and var spark_incremental_buckets is now 7" in shown, shown[-3000:]
+    assert (
+        "was built partitioned with 16 bucket(s) of its unique key (var spark_incremental_buckets), and is now "
+        "partitioned with 7 bucket(s)" in shown
+    ), shown[-3000:]
     assert "omni build --full-refresh" in shown
     assert sorted(str(p.relative_to(table)) for p in table.rglob("*.parquet")) == files

@@ -9,7 +9,7 @@
 -- buyer too), of the orders placed within the lookback after a changed step of their buyer's profile, and
 -- of the orders whose path held a step that changed, moved to another profile or is gone. A path step
 -- written again unchanged keeps the stamp it had (macro select_stamped).
-{{ config(materialized='incremental', unique_key='order_key') }}
+{{ config(materialized='incremental', unique_key='order_key', spark_partition_month_of='placed_at') }}
 
 with
 

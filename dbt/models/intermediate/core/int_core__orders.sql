@@ -1,7 +1,7 @@
 -- Every order of every channel: web and app orders from the web shop, SALE receipts from the tills.
 -- Incremental (docs/incremental.md): a run recomputes the orders whose order, lines or receipt lines
 -- changed, and those whose customer key changed.
-{{ config(materialized='incremental', unique_key='order_key') }}
+{{ config(materialized='incremental', unique_key='order_key', spark_partition_month_of='placed_at') }}
 
 with
 

@@ -3,7 +3,7 @@
 -- Incremental (docs/incremental.md): a run recomputes the sessions that got an event (a late one too),
 -- whose customer key changed, whose purchase now names another order the web shop knows, or whose
 -- campaign the UTM campaign names changed.
-{{ config(materialized='incremental', unique_key='session_id') }}
+{{ config(materialized='incremental', unique_key='session_id', spark_partition_month_of='started_at') }}
 
 with
 

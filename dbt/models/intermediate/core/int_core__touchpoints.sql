@@ -4,7 +4,7 @@
 -- Incremental (docs/incremental.md): a run recomputes the touchpoints whose source record changed, whose
 -- customer key changed, whose session changed (its campaign), whose order reference now names an order
 -- that changed, and the web orders whose UTM campaign now names another campaign.
-{{ config(materialized='incremental', unique_key='touchpoint_key') }}
+{{ config(materialized='incremental', unique_key='touchpoint_key', spark_partition_month_of='touchpoint_at') }}
 
 with
 

@@ -8,6 +8,7 @@
 {{ config(
     materialized='incremental',
     unique_key='order_key',
+    spark_partition_month_of='placed_at',
     pre_hook="{{ write_recomputed_keys(order_journey_profiles_to_recompute()) }}",
     post_hook=["{{ delete_vanished(ref('fct_orders'), ['order_key']) }}", "{{ drop_recomputed_keys() }}"]
 ) }}

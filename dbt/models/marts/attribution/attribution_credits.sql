@@ -2,7 +2,7 @@
 -- order, model and step (int_attribution__step_credits unpivoted), with the revenue it brings.
 -- Incremental (docs/incremental.md): a run rewrites every row of the orders whose credits, path or order
 -- (fct_orders: buyer, ordering channel, date) changed since its last run.
-{{ config(materialized='incremental', unique_key='order_key') }}
+{{ config(materialized='incremental', unique_key='order_key', spark_partition_month_of='placed_date') }}
 
 with
 

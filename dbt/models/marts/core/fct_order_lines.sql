@@ -2,7 +2,7 @@
 -- Incremental (docs/incremental.md): a run replaces all lines of the orders int_core__orders changed
 -- (their order, lines, receipt or customer key).
 -- depends_on: {{ ref('int_core__orders') }}
-{{ config(materialized='incremental', unique_key='order_key') }}
+{{ config(materialized='incremental', unique_key='order_key', spark_partition_month_of='placed_at') }}
 
 with
 

@@ -1,6 +1,6 @@
 -- Incremental (docs/incremental.md): a run rereads every raw version of the ad clicks that came in loads
 -- newer than what the table holds, so the newest version wins as in a full build.
-{{ config(materialized='incremental', unique_key='click_id') }}
+{{ config(materialized='incremental', unique_key='click_id', spark_partition_month_of='clicked_at') }}
 
 with
 

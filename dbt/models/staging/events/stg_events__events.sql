@@ -1,6 +1,6 @@
 -- Incremental (docs/incremental.md): a run rereads every raw version of the events that came in loads
 -- newer than what the table holds, so a re-delivered or late event is decided as a full build decides it.
-{{ config(materialized='incremental', unique_key='event_id') }}
+{{ config(materialized='incremental', unique_key='event_id', spark_partition_month_of='event_at') }}
 
 with
 

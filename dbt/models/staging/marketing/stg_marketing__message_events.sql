@@ -1,6 +1,6 @@
 -- Incremental (docs/incremental.md): a run rereads every raw version of the message events that came in loads
 -- newer than what the table holds, so the newest version wins as in a full build.
-{{ config(materialized='incremental', unique_key='message_event_id') }}
+{{ config(materialized='incremental', unique_key='message_event_id', spark_partition_month_of='event_at') }}
 
 with
 

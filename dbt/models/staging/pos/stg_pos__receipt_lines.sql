@@ -1,7 +1,7 @@
 -- Till lines. Times are converted from the store's wall clock (var local_timezone) to UTC.
 -- Incremental (docs/incremental.md): a run rereads every raw version of the receipts that came in loads
 -- newer than what the table holds, so the newest version wins as in a full build.
-{{ config(materialized='incremental', unique_key=['receipt_id', 'line_no']) }}
+{{ config(materialized='incremental', unique_key=['receipt_id', 'line_no'], spark_partition_month_of='receipt_at') }}
 
 with
 

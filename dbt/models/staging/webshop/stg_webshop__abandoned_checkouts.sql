@@ -1,6 +1,6 @@
 -- Incremental (docs/incremental.md): a run rereads every raw version of the abandoned checkouts that came in loads
 -- newer than what the table holds, so the newest version wins as in a full build.
-{{ config(materialized='incremental', unique_key='checkout_id') }}
+{{ config(materialized='incremental', unique_key='checkout_id', spark_partition_month_of='created_at') }}
 
 with
 
