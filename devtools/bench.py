@@ -342,13 +342,7 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
         (s["ingest_seconds"] + s["dbt_seconds"]) / (d["ingest_seconds"] + d["dbt_seconds"]), 2
     )
     echo(f"  {'step':<28} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>6}")
-    rows = [
-        ("load (dlt)", d["ingest_seconds"], s["ingest_seconds"]),
-        ("dbt build (wall)", d["dbt_seconds"], s["dbt_seconds"]),
-    ]
-    rows += [(f"  {name} (node sum)", d["steps"][name], s["steps"][name]) for name in d["steps"]]
-    for name, a, b in rows:
-        echo(f"  {name:<28} {a:>9.1f} {b:>9.1f} {b / a if a else float('nan'):>6.2f}")
+    _echo_engine_steps(d, s, echo)
     echo(
         f"  in all: Spark {result['spark_over_duckdb']:.2f}x DuckDB; peaks: DuckDB {_peaks(duck)}; Spark {_peaks(spark)}; "
         f"marts equal: {result['marts_equal']} of {result['marts']}"
@@ -358,13 +352,7 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
         echo(f"    {table}: {'; '.join(differences)[:300]}")
     nd, ns = result["next_day"]["duckdb"], result["next_day"]["spark"]
     echo("  a day later, built incrementally (the same day appended to both worlds):")
-    rows = [
-        ("load (dlt)", nd["ingest_seconds"], ns["ingest_seconds"]),
-        ("dbt build (wall)", nd["dbt_seconds"], ns["dbt_seconds"]),
-    ]
-    rows += [(f"  {name} (node sum)", nd["steps"][name], ns["steps"][name]) for name in nd["steps"]]
-    for name, a, b in rows:
-        echo(f"  {name:<28} {a:>9.1f} {b:>9.1f} {b / a if a else float('nan'):>6.2f}")
+    _echo_engine_steps(nd, ns, echo)
     echo(
         f"  dbt build of the day over the full build: DuckDB {nd['dbt_seconds'] / d['dbt_seconds']:.2f}, "
         f"Spark {ns['dbt_seconds'] / s['dbt_seconds']:.2f}; marts equal: {result['next_day']['marts_equal']} "
@@ -376,6 +364,17 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
         )
     )
     return result
+
+
+def _echo_engine_steps(duck: dict, spark: dict, echo) -> None:
+    """One line per step of a build on both engines: seconds on each and Spark's over DuckDB's."""
+    rows = [
+        ("load (dlt)", duck["ingest_seconds"], spark["ingest_seconds"]),
+        ("dbt build (wall)", duck["dbt_seconds"], spark["dbt_seconds"]),
+    ]
+    rows += [(f"  {name} (node sum)", duck["steps"][name], spark["steps"][name]) for name in duck["steps"]]
+    for name, a, b in rows:
+        echo(f"  {name:<28} {a:>9.1f} {b:>9.1f} {b / a if a else float('nan'):>6.2f}")
 
 
 def bench_incremental(size: str, seed: int, data_dir: Path, echo=print) -> dict:
