@@ -290,22 +290,57 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
     lake) and `dbt build`, each in a process of its own (time, peak memory), dbt's node times summed by
     step, and whether every mart came out the same (devtools/engines.py). Then the same day appended to
     both and built incrementally on each: the same figures for the day, and the marts compared again."""
+    echo(f"building size {size} on DuckDB and on Spark (docs/scale-out.md) ...")
+    duck_dir, spark_dir = data_dir / "duckdb", data_dir / "spark"
+    _child(["generate", size, str(seed), str(duck_dir)])
+    shutil.copytree(duck_dir, spark_dir)
+    duck = _child(["engine-duckdb", str(duck_dir)])
+    # the same pseudonymisation key (made by the DuckDB build): the same pseudonyms on both engines
+    shutil.copytree(duck_dir / "secrets", spark_dir / "secrets", dirs_exist_ok=True)
+    result = {
+        "size": size,
+        **_engines_round(duck, _child(["engine-spark", str(spark_dir)]), duck_dir, spark_dir),
+    }
+    # a day later: the same day appended to both worlds (the generator continues each from its state),
+    # built incrementally on each engine, and the marts compared again
+    for world in (duck_dir, spark_dir):
+        _child(["append", str(world)])
+    result["next_day"] = _engines_round(
+        _child(["engine-duckdb", str(duck_dir)]),
+        _child(["engine-spark", str(spark_dir)]),
+        duck_dir,
+        spark_dir,
+    )
+    d, s = result["duckdb"], result["spark"]
+    result["spark_over_duckdb"] = round(
+        (s["ingest_seconds"] + s["dbt_seconds"]) / (d["ingest_seconds"] + d["dbt_seconds"]), 2
+    )
+    echo(f"  {'step':<28} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>6}")
+    _echo_engine_steps(d, s, echo)
+    _echo_marts(
+        f"  in all: Spark {result['spark_over_duckdb']:.2f}x DuckDB; peaks: DuckDB {_peaks(d)}; Spark {_peaks(s)}; ",
+        result,
+        echo,
+    )
+    nd, ns = result["next_day"]["duckdb"], result["next_day"]["spark"]
+    echo("  a day later, built incrementally (the same day appended to both worlds):")
+    _echo_engine_steps(nd, ns, echo)
+    _echo_marts(
+        f"  dbt build of the day over the full build: DuckDB {nd['dbt_seconds'] / d['dbt_seconds']:.2f}, "
+        f"Spark {ns['dbt_seconds'] / s['dbt_seconds']:.2f}; ",
+        result["next_day"],
+        echo,
+    )
+    return result
+
+
+def _engines_round(duck: dict, spark: dict, duck_dir: Path, spark_dir: Path) -> dict:
+    """The figures of one build on each engine (`engine-duckdb`, `engine-spark`) and their marts compared."""
     from devtools.engines import compare_marts, grouped_seconds
     from omni.settings import Paths
 
-    echo(f"building size {size} on DuckDB and on Spark (docs/scale-out.md) ...")
-    _child(["generate", size, str(seed), str(data_dir / "duckdb")])
-    spark_dir = data_dir / "spark"
-    shutil.copytree(data_dir / "duckdb", spark_dir)
-    duck = _child(["engine-duckdb", str(data_dir / "duckdb")])
-    # the same pseudonymisation key (made by the DuckDB build): the same pseudonyms on both engines
-    shutil.copytree(data_dir / "duckdb" / "secrets", spark_dir / "secrets", dirs_exist_ok=True)
-    spark = _child(["engine-spark", str(spark_dir)])
-    marts = compare_marts(
-        Paths.from_env(data_dir / "duckdb").warehouse, Paths.from_env(spark_dir).spark_warehouse
-    )
-    result = {
-        "size": size,
+    marts = compare_marts(Paths.from_env(duck_dir).warehouse, Paths.from_env(spark_dir).spark_warehouse)
+    return {
         "duckdb": {**duck, "steps": grouped_seconds(duck.pop("nodes"))},
         "spark": {**spark, "steps": grouped_seconds(spark.pop("nodes"))},
         "marts": len(marts),
@@ -321,49 +356,17 @@ def bench_engines(size: str, seed: int, data_dir: Path, echo=print) -> dict:
             if not c.equal
         },
     }
-    # a day later: the same day appended to both worlds (the generator continues each from its state),
-    # built incrementally on each engine, and the marts compared again
-    for world in (data_dir / "duckdb", spark_dir):
-        _child(["append", str(world)])
-    duck_next = _child(["engine-duckdb", str(data_dir / "duckdb")])
-    spark_next = _child(["engine-spark", str(spark_dir)])
-    marts_next = compare_marts(
-        Paths.from_env(data_dir / "duckdb").warehouse, Paths.from_env(spark_dir).spark_warehouse
-    )
-    result["next_day"] = {
-        "duckdb": {**duck_next, "steps": grouped_seconds(duck_next.pop("nodes"))},
-        "spark": {**spark_next, "steps": grouped_seconds(spark_next.pop("nodes"))},
-        "marts": len(marts_next),
-        "marts_equal": sum(c.equal for c in marts_next),
-        "marts_unequal": [c.table for c in marts_next if not c.equal],
-    }
-    d, s = result["duckdb"], result["spark"]
-    result["spark_over_duckdb"] = round(
-        (s["ingest_seconds"] + s["dbt_seconds"]) / (d["ingest_seconds"] + d["dbt_seconds"]), 2
-    )
-    echo(f"  {'step':<28} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>6}")
-    _echo_engine_steps(d, s, echo)
+
+
+def _echo_marts(line: str, round_: dict, echo) -> None:
+    """`line`, then "marts equal: n of m" of a round (`_engines_round`), then what differs in each table."""
+    unequal = round_["marts_unequal"]
     echo(
-        f"  in all: Spark {result['spark_over_duckdb']:.2f}x DuckDB; peaks: DuckDB {_peaks(duck)}; Spark {_peaks(spark)}; "
-        f"marts equal: {result['marts_equal']} of {result['marts']}"
-        + (f" (not: {', '.join(result['marts_unequal'])})" if result["marts_unequal"] else "")
+        f"{line}marts equal: {round_['marts_equal']} of {round_['marts']}"
+        + (f" (not: {', '.join(unequal)})" if unequal else "")
     )
-    for table, differences in result["marts_differences"].items():
+    for table, differences in round_["marts_differences"].items():
         echo(f"    {table}: {'; '.join(differences)[:300]}")
-    nd, ns = result["next_day"]["duckdb"], result["next_day"]["spark"]
-    echo("  a day later, built incrementally (the same day appended to both worlds):")
-    _echo_engine_steps(nd, ns, echo)
-    echo(
-        f"  dbt build of the day over the full build: DuckDB {nd['dbt_seconds'] / d['dbt_seconds']:.2f}, "
-        f"Spark {ns['dbt_seconds'] / s['dbt_seconds']:.2f}; marts equal: {result['next_day']['marts_equal']} "
-        f"of {result['next_day']['marts']}"
-        + (
-            f" (not: {', '.join(result['next_day']['marts_unequal'])})"
-            if result["next_day"]["marts_unequal"]
-            else ""
-        )
-    )
-    return result
 
 
 def _echo_engine_steps(duck: dict, spark: dict, echo) -> None:

@@ -44,7 +44,7 @@ MONEY_TOLERANCE_CENTS = 1
 @dataclass
 class SparkBuild:
     ingest_seconds: float
-    dbt_seconds: float
+    dbt_seconds: float  # until dbt ended (and the work done `alongside` it, if that ended later)
     returncode: int
     output_tail: str = ""
 

@@ -41,8 +41,8 @@ METASTORE_URI_ENV = "OMNI_SPARK_METASTORE_URI"
 DRIVER_MEMORY_ENV = "OMNI_SPARK_DRIVER_MEMORY"
 CONF_ENV = "OMNI_SPARK_CONF"
 LOCAL_MASTER = "local[*]"
-# the partition column of the incremental models' tables (dbt macro spark_partition_column): a bucket of
-# the model's unique key, which the lake's catalog leaves out
+# the partition column of the incremental models' tables (dbt macro spark_partition_column): the month of
+# a model's time or a bucket of its unique key, which the lake's catalog leaves out
 PARTITION_COLUMN = "_omni_partition"
 # dbt commands that run SQL: the others (parse, ls, clean, deps, docs serve) need no session
 SQL_COMMANDS = frozenset(
@@ -76,8 +76,8 @@ def spark_conf(paths: Paths) -> dict[str, str]:
         "spark.sql.warehouse.dir": spark_warehouse_dir(paths),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-        # the incremental models' tables are partitioned by buckets, integers (dbt/macros/spark_incremental.sql):
-        # the embedded metastore filters them itself (Hive's default filters string partitions only); a
+        # the incremental models' tables are partitioned by integers, months or buckets
+        # (dbt/macros/spark_incremental.sql): the embedded metastore filters them itself (Hive's default filters string partitions only); a
         # metastore that cannot makes Spark list them all
         "spark.hadoop.hive.metastore.integral.jdo.pushdown": "true",
         "spark.sql.hive.metastorePartitionPruningFallbackOnException": "true",

@@ -207,7 +207,8 @@ class NextDays:
 
 
 def _partition_files(paths: Paths) -> dict[str, dict[str, str]]:
-    """The Parquet files of each partition (bucket) of each partitioned table of the Spark warehouse."""
+    """The Parquet files of each partition (a month or a bucket) of each partitioned table of the Spark
+    warehouse."""
     found: dict[str, dict[str, str]] = {}
     for database in paths.spark_warehouse.glob("*.db"):
         for table in database.iterdir():
@@ -318,9 +319,9 @@ def test_the_build_on_spark_was_incremental_and_rewrote_only_what_it_touched(spa
                 from read_parquet('{events}/*/*.parquet', hive_partitioning = true)"""
         ).fetchall()
     touched = {
-        int(bucket.split("=")[1])
-        for bucket, files in after["staging.stg_events__events"].items()
-        if files != day.files_before["staging.stg_events__events"].get(bucket)
+        int(partition.split("=")[1])
+        for partition, files in after["staging.stg_events__events"].items()
+        if files != day.files_before["staging.stg_events__events"].get(partition)
     }
     assert misplaced == 0 and months == len(after["staging.stg_events__events"]), (misplaced, months)
     assert newest in touched and len(touched) < months, (sorted(touched), months)

@@ -6,7 +6,8 @@ Spark's tables here are Parquet files (no Delta or Iceberg: their jars come from
 partition overwrite, only the partitions the statement writes rows to are replaced. So on Spark each
 incremental model's table is partitioned (`_omni_partition`, an integer), in one of two layouts:
 - by the month of a time the model names (config `spark_partition_month_of`: the column of the time an
-  order was placed, an event happened; yyyymm, 0 for no time): a day's new rows fall in a month or two;
+  order was placed, an event happened; yyyymm in the session's time zone, UTC; 0 for no time): a day's new
+  rows fall in a month or two;
 - otherwise by a bucket of its unique key, pmod(xxhash64(key), var('spark_incremental_buckets')): a key is
   always in the same bucket, every version of it.
 An incremental run then
